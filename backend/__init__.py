@@ -1,0 +1,1 @@
+"""Denshi Hoshō API: the Litestar application and its domains."""

@@ -1,0 +1,57 @@
+"""Who is calling: Bearer token or session cookie, and CSRF for cookie writes.
+
+Bearer calls (API clients, the Reflex server) carry their credential explicitly,
+so they need no CSRF token; cookie-authenticated writes must echo the session's
+CSRF token in ``X-CSRF-Token`` (double submit, bound to the session).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from backend.accounts.service import CurrentUser, csrf_token_for, user_for_token
+
+SESSION_COOKIE = "hosho_session"
+CSRF_COOKIE = "hosho_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = bearer_token(connection)
+        via = "bearer"
+        if token is None:
+            token = connection.cookies.get(SESSION_COOKIE)
+            via = "cookie"
+        if not token or len(token) > 200:
+            return AuthenticationResult(user=None, auth=None)
+        user = await user_for_token(token)
+        if user is None:
+            return AuthenticationResult(user=None, auth=None)
+        return AuthenticationResult(user=user, auth=via)
+
+
+def check_csrf(connection: ASGIConnection, user: CurrentUser) -> None:
+    """Refuse a cookie-authenticated write that does not echo the session's CSRF token.
+
+    Called by the guards, i.e. only where the session is actually used: public
+    endpoints (login, D-Sure) never act on the cookie, so they need no token.
+    """
+    if connection.scope.get("auth") != "cookie" or connection.scope["method"] in SAFE_METHODS:
+        return
+    presented = connection.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(presented.encode(), csrf_token_for(user.token_hash).encode()):
+        raise PermissionDeniedException("CSRFトークンが正しくありません。画面を再読み込みしてからやり直してください。")

@@ -1,0 +1,88 @@
+"""/api/auth: register, login, logout, me."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException
+
+from backend.accounts import service
+from backend.accounts.auth import CSRF_COOKIE, SESSION_COOKIE
+from backend.accounts.guards import requires_login
+from backend.accounts.schemas import (
+    LoginInput,
+    LoginOutput,
+    MeOutput,
+    RegisterInput,
+    RegisterOutput,
+    UserOut,
+)
+from backend.lib.security import client_address, user_agent
+from backend.settings import get_settings
+
+
+def _too_many(exc: service.TooManyAttempts) -> HTTPException:
+    minutes = max(1, round(exc.retry_after / 60))
+    return HTTPException(
+        status_code=429,
+        detail=f"ログインの失敗が続いたため、一時的にログインを停止しています。約{minutes}分後に再度お試しください。",
+        headers={"Retry-After": str(exc.retry_after)},
+    )
+
+
+class AuthController(Controller):
+    path = "/auth"
+    tags = ["認証"]
+
+    @post("/register", operation_id="register", status_code=201, summary="建設業者の新規登録（承認待ち）")
+    async def register(self, request: Request, data: RegisterInput) -> RegisterOutput:
+        company = await service.register(data, client_address(request))
+        return RegisterOutput(customer_id=company.customer_id, status=company.status)
+
+    @post("/login", operation_id="login", status_code=200, summary="ログイン（トークン発行とCookie設定）")
+    async def login(self, request: Request, data: LoginInput) -> Response[LoginOutput]:
+        try:
+            token, account, session = await service.login(data, client_address(request), user_agent(request))
+        except service.TooManyAttempts as exc:
+            raise _too_many(exc) from exc
+        csrf = service.csrf_token_for(session.token_hash)
+        secure = get_settings().public_url.startswith("https://")
+        max_age = get_settings().session_days * 86400
+        body = LoginOutput(
+            token=token,
+            user=UserOut(login_id=account.login_id, role=account.role, display_name=account.display_name),
+            csrf_token=csrf,
+            expires_at=session.expires_at,
+        )
+        return Response(
+            body,
+            cookies=[
+                Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=secure,
+                       max_age=max_age, path="/"),
+                Cookie(key=CSRF_COOKIE, value=csrf, httponly=False, samesite="strict", secure=secure,
+                       max_age=max_age, path="/"),
+            ],
+        )
+
+    @post("/logout", operation_id="logout", status_code=204, guards=[requires_login], summary="ログアウト")
+    async def logout(self, request: Request) -> Response[None]:
+        await service.logout(request.user, client_address(request))
+        return Response(
+            None,
+            status_code=204,
+            cookies=[
+                Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True),
+                Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/"),
+            ],
+        )
+
+    @get("/me", operation_id="me", guards=[requires_login], summary="ログイン中の利用者")
+    async def me(self, request: Request) -> MeOutput:
+        user = request.user
+        company = await service.company_of(user)
+        return MeOutput(
+            login_id=user.login_id,
+            role=user.role,
+            display_name=user.display_name,
+            company=service.company_out(company) if company else None,
+        )

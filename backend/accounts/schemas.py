@@ -1,0 +1,66 @@
+"""Request and response bodies of the accounts API (DESIGN §5.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from backend.lib.schema import Email, Input, MediumText, Output, Phone, ShortText
+
+Password = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+Role = Literal["contractor", "admin"]
+
+
+class RegisterInput(Input):
+    email: Email
+    password: Password
+    company_name: ShortText
+    representative: ShortText
+    address: MediumText
+    phone: Phone
+    license_number: ShortText
+
+
+class RegisterOutput(Output):
+    customer_id: str
+    status: str
+
+
+class LoginInput(Input):
+    login_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    password: Password
+
+
+class UserOut(Output):
+    login_id: str
+    role: Role
+    display_name: str
+
+
+class CompanyOut(Output):
+    customer_id: str
+    company_name: str
+    representative: str
+    address: str
+    phone: str
+    email: str
+    license_number: str
+    status: str
+    created_at: datetime
+    approved_at: datetime | None = None
+
+
+class LoginOutput(Output):
+    token: str
+    user: UserOut
+    csrf_token: str
+    expires_at: datetime
+
+
+class MeOutput(Output):
+    login_id: str
+    role: Role
+    display_name: str
+    company: CompanyOut | None = None

@@ -1,0 +1,255 @@
+"""Accounts: registration, approval, login sessions, throttling.
+
+Tokens are 256-bit random strings handed to the client once; only their SHA-256
+is stored, so a database leak yields no usable session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+
+from backend import db
+from backend.accounts.passwords import hash_password, needs_rehash, verify_password
+from backend.accounts.schemas import CompanyOut, LoginInput, RegisterInput
+from backend.accounts.tables import Account, Company, Session
+from backend.audit import service as audit
+from backend.domain.passwords import password_problem
+from backend.lib import clock
+from backend.lib.errors import ConflictError, FieldError
+from backend.lib.security import sha256_hex
+from backend.settings import get_settings
+from backend.throttle.service import get_counters, retry_after_seconds
+
+CSRF_SECRET_FILE = "csrf.secret"
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    account_id: int
+    login_id: str
+    role: str
+    display_name: str
+    company_id: int | None
+    token_hash: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def csrf_token_for(token_hash: str) -> str:
+    """The CSRF token bound to a session (HMAC of its hash; nothing extra to store)."""
+    key = get_settings().secret_file(CSRF_SECRET_FILE)
+    return hmac.new(key, b"csrf:" + token_hash.encode(), "sha256").hexdigest()
+
+
+def company_out(row: dict) -> CompanyOut:
+    return CompanyOut(
+        customer_id=row["customer_id"],
+        company_name=row["name"],
+        representative=row["representative"],
+        address=row["address"],
+        phone=row["phone"],
+        email=row["email"],
+        license_number=row["license_number"],
+        status=row["status"],
+        created_at=row["created_at"],
+        approved_at=row["approved_at"],
+    )
+
+
+async def _new_customer_id() -> str:
+    """8 random digits (not sequential, so IDs cannot be enumerated)."""
+    while True:
+        candidate = str(secrets.randbelow(90_000_000) + 10_000_000)
+        if not await Company.exists().where(Company.customer_id == candidate):
+            return candidate
+
+
+async def register(data: RegisterInput, address: str) -> Company:
+    problem = password_problem(data.password, email=data.email)
+    if problem:
+        raise FieldError("password", problem)
+    password_hash = hash_password(data.password)
+    async with db.transaction():
+        customer_id = await _new_customer_id()
+        company = Company(
+            customer_id=customer_id,
+            name=data.company_name.strip(),
+            representative=data.representative.strip(),
+            address=data.address.strip(),
+            phone=data.phone.strip(),
+            email=data.email.strip().lower(),
+            license_number=data.license_number.strip(),
+            status="pending",
+        )
+        await company.save()
+        await Account.insert(
+            Account(
+                login_id=customer_id,
+                role="contractor",
+                password_hash=password_hash,
+                display_name=company.name,
+                company=company.id,
+            )
+        )
+        await audit.record(
+            "company.registered", actor=customer_id, target=customer_id, address=address,
+            details={"company_name": company.name},
+        )
+    return company
+
+
+async def approve_company(customer_id: str, actor: str, address: str) -> Company:
+    async with db.transaction():
+        company = await Company.objects().where(Company.customer_id == customer_id).first()
+        if company is None:
+            raise NotFoundException("お客様IDが見つかりません。")
+        if company.status == "active":
+            raise ConflictError("このお客様IDはすでに承認されています。")
+        company.status = "active"
+        company.approved_at = clock.now()
+        await company.save()
+        await audit.record("company.approved", actor=actor, target=customer_id, address=address)
+    return company
+
+
+async def create_admin(login_id: str, password: str, display_name: str | None = None) -> None:
+    problem = password_problem(password, login_id=login_id)
+    if problem:
+        raise ValueError(problem)
+    async with db.transaction():
+        existing = await Account.objects().where(Account.login_id == login_id).first()
+        if existing is not None:
+            if existing.role != "admin":
+                raise ValueError(f"{login_id} is not a staff login")
+            existing.password_hash = hash_password(password)
+            await existing.save()
+        else:
+            await Account.insert(
+                Account(
+                    login_id=login_id,
+                    role="admin",
+                    password_hash=hash_password(password),
+                    display_name=display_name or login_id,
+                )
+            )
+        await audit.record("admin.password_set", actor="system", target=login_id)
+
+
+def _throttle_keys(login_id: str, address: str) -> tuple[str, str]:
+    return f"login:id:{login_id.lower()}", f"login:addr:{address}"
+
+
+async def _check_login_throttle(login_id: str, address: str) -> None:
+    settings = get_settings()
+    window = timedelta(seconds=settings.login_window_seconds)
+    counters = get_counters()
+    id_key, addr_key = _throttle_keys(login_id, address)
+    for key, limit in ((id_key, settings.login_failures_per_account), (addr_key, settings.login_failures_per_address)):
+        until = await counters.locked_until(key)
+        if until is None and await counters.count(key, window) >= limit:
+            until = await counters.lock(key, window, reason="login")
+        if until is not None:
+            raise TooManyAttempts(retry_after_seconds(until))
+
+
+async def _record_login_failure(login_id: str, address: str, reason: str) -> None:
+    window = timedelta(seconds=get_settings().login_window_seconds)
+    for key in _throttle_keys(login_id, address):
+        await get_counters().hit(key, window)
+    await audit.record("login.failed", actor=login_id[:64], address=address, details={"reason": reason})
+
+
+async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, Account, Session]:
+    """Check the password and open a session; returns the raw token (shown once)."""
+    login_id = data.login_id.strip()
+    await _check_login_throttle(login_id, address)
+    account = await Account.objects().where(Account.login_id == login_id).first()
+    if not verify_password(account.password_hash if account else None, data.password):
+        await _record_login_failure(login_id, address, "bad_credentials")
+        raise PermissionDeniedException("お客様ID（ログインID）またはパスワードが正しくありません。")
+    if account.role == "contractor":
+        company = await Company.objects().where(Company.id == account.company).first()
+        if company.status != "active":
+            await audit.record("login.refused", actor=login_id, address=address, details={"status": company.status})
+            message = (
+                "ご登録は現在承認待ちです。承認のお知らせをお待ちください。"
+                if company.status == "pending"
+                else "このお客様IDは現在ご利用いただけません。担当窓口へお問い合わせください。"
+            )
+            raise PermissionDeniedException(message)
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    session = Session(
+        token_hash=sha256_hex(token),
+        account=account.id,
+        created_at=now,
+        expires_at=now + timedelta(days=get_settings().session_days),
+        address=address[:64],
+        user_agent=user_agent[:300],
+    )
+    async with db.transaction():
+        await session.save()
+        if needs_rehash(account.password_hash):
+            account.password_hash = hash_password(data.password)
+        account.last_login_at = now
+        await account.save()
+        await audit.record("login.succeeded", actor=login_id, address=address)
+    await get_counters().clear(_throttle_keys(login_id, address)[0])
+    return token, account, session
+
+
+async def logout(user: CurrentUser, address: str) -> None:
+    async with db.transaction():
+        await Session.delete().where(Session.token_hash == user.token_hash)
+        await audit.record("logout", actor=user.login_id, address=address)
+
+
+async def user_for_token(token: str) -> CurrentUser | None:
+    token_hash = sha256_hex(token)
+    row = (
+        await Session.select(
+            Session.expires_at,
+            Session.account.id.as_alias("account_id"),
+            Session.account.login_id.as_alias("login_id"),
+            Session.account.role.as_alias("role"),
+            Session.account.display_name.as_alias("display_name"),
+            Session.account.company.as_alias("company_id"),
+        )
+        .where(Session.token_hash == token_hash)
+        .first()
+    )
+    if row is None or row["expires_at"] <= clock.now():
+        return None
+    return CurrentUser(
+        account_id=row["account_id"],
+        login_id=row["login_id"],
+        role=row["role"],
+        display_name=row["display_name"],
+        company_id=row["company_id"],
+        token_hash=token_hash,
+    )
+
+
+async def company_of(user: CurrentUser) -> dict | None:
+    if user.company_id is None:
+        return None
+    return await Company.select().where(Company.id == user.company_id).first()
+
+
+async def list_companies(status: str | None = None) -> list[dict]:
+    query = Company.select().order_by(Company.created_at, ascending=False)
+    if status:
+        query = query.where(Company.status == status)
+    return await query

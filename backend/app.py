@@ -1,0 +1,103 @@
+"""The Litestar application factory: every route lives under ``/api``.
+
+``backend.app:app`` runs standalone (``hosho api``); ``hosho run`` mounts the same
+app inside the Reflex server so UI and API share one port.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from backend.accounts.admin_controller import AdminCompanyController
+from backend.accounts.auth import SessionAuthMiddleware
+from backend.accounts.controller import AuthController
+from backend.audit.controller import AuditController
+from backend.db import database_lifespan
+from backend.health import health
+from backend.lib.errors import exception_handlers
+from backend.lib.security import security_headers_middleware
+from backend.orderers.controller import AdminOrdererController, OrdererController
+
+API_PREFIX = "/api"
+STATIC_DIR = Path(__file__).parent / "static"
+SWAGGER = f"{API_PREFIX}/static/swagger-ui"
+
+ROUTE_HANDLERS = [
+    health,
+    AuthController,
+    AdminCompanyController,
+    OrdererController,
+    AdminOrdererController,
+    AuditController,
+]
+
+# Background services started with the app (mail worker, …); each an async context manager factory.
+BACKGROUND_SERVICES: list = []
+
+
+@asynccontextmanager
+async def app_lifespan(_app: Litestar | None = None) -> AsyncIterator[None]:
+    """Open the database pool and start the background services; close them on shutdown."""
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(database_lifespan())
+        for service in BACKGROUND_SERVICES:
+            await stack.enter_async_context(service())
+        yield
+
+
+def _openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Denshi Hoshō API（電子保証）",
+        version="1.0.0",
+        description="e-Net保証・D-Sure・管理画面が使う公開API。エラーは status_code と日本語の detail を返します。",
+        path=f"{API_PREFIX}/schema",
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                css_url=f"{SWAGGER}/swagger-ui.css",
+                standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
+                favicon="",
+            ),
+            JsonRenderPlugin(path="/openapi.json"),
+        ],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", description="POST /api/auth/login の token"),
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
+
+
+def create_app() -> Litestar:
+    logging.getLogger("hosho").setLevel(logging.INFO)
+    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS)
+    static = create_static_files_router(path=f"{API_PREFIX}/static", directories=[STATIC_DIR], include_in_schema=False)
+    return Litestar(
+        route_handlers=[api, static],
+        middleware=[
+            security_headers_middleware,
+            DefineMiddleware(SessionAuthMiddleware, exclude=[f"{API_PREFIX}/static", f"{API_PREFIX}/schema"]),
+        ],
+        exception_handlers=exception_handlers,
+        openapi_config=_openapi_config(),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        lifespan=[app_lifespan],
+        request_max_body_size=2 * 1024 * 1024,
+        debug=False,
+    )
+
+
+app = create_app()

@@ -1,0 +1,139 @@
+"""The ``hosho`` command (DESIGN §6)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PORT = 3000
+
+
+def _run(coro):
+    return asyncio.run(coro)
+
+
+async def _with_db(coro_factory):
+    from backend.db import database_lifespan, migrate
+
+    async with database_lifespan():
+        await migrate()
+        return await coro_factory()
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    _run(_with_db(lambda: asyncio.sleep(0)))
+    print("マイグレーションを適用しました。")
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    cmd_migrate(args)
+    uvicorn.run("backend.app:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+    return 0
+
+
+def _tool_path() -> str:
+    """PATH with the project-local JavaScript runtime (bun for Reflex) first."""
+    local_bin = PROJECT_ROOT / ".tools" / "node_modules" / ".bin"
+    return f"{local_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cmd_migrate(args)
+    env = {**os.environ, "PATH": _tool_path(), "REFLEX_USE_SYSTEM_BUN": "1"}
+    env.setdefault("HOSHO_PUBLIC_URL", f"http://localhost:{args.port}")
+    reflex = shutil.which("reflex", path=str(Path(sys.executable).parent)) or "reflex"
+    command = [
+        reflex, "run", "--env", "prod", "--single-port",
+        "--backend-host", args.host, "--backend-port", str(args.port), "--frontend-port", str(args.port),
+    ]
+    return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("パスワード: ")
+        if first != getpass.getpass("パスワード（確認）: "):
+            raise SystemExit("パスワードが一致しません。")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from backend.accounts.service import create_admin
+
+    password = _read_password()
+    try:
+        _run(_with_db(lambda: create_admin(args.login, password, args.display_name)))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"管理者 {args.login} を登録しました。")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from backend.demo.seed import run_demo
+
+    for line in _run(_with_db(run_demo)):
+        print(line)
+    return 0
+
+
+def cmd_audit_verify(_: argparse.Namespace) -> int:
+    from backend.audit.service import verify_chain
+
+    report = _run(_with_db(verify_chain))
+    if report.ok:
+        print(f"監査ログのハッシュチェーンは正常です（{report.entries}件）。")
+        return 0
+    print(f"監査ログのハッシュチェーンが seq={report.first_broken_seq} で途切れています。", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hosho", description="Denshi Hoshō (電子保証)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="migrate, then serve UI + API on one port")
+    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--port", type=int, default=DEFAULT_PORT)
+    run.set_defaults(func=cmd_run)
+
+    api = commands.add_parser("api", help="migrate, then serve the API alone")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--workers", type=int, default=1)
+    api.set_defaults(func=cmd_api)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    admin = commands.add_parser("create-admin", help="create or reset a staff login (password from stdin)")
+    admin.add_argument("--login", required=True)
+    admin.add_argument("--display-name", default=None)
+    admin.set_defaults(func=cmd_create_admin)
+
+    commands.add_parser("demo", help="load demo data").set_defaults(func=cmd_demo)
+
+    audit = commands.add_parser("audit", help="audit log tools")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

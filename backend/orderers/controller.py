@@ -1,0 +1,37 @@
+"""/api/orderers (public list) and /api/admin/orderers (master editor)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, patch, post
+
+from backend.accounts.guards import requires_admin
+from backend.lib.security import client_address
+from backend.orderers import service
+from backend.orderers.schemas import OrdererCreate, OrdererOut, OrdererUpdate
+
+
+class OrdererController(Controller):
+    path = "/orderers"
+    tags = ["発注者"]
+
+    @get("/", operation_id="listOrderers", summary="発注者一覧（申込フォーム用）", cache=False)
+    async def list_orderers(self) -> list[OrdererOut]:
+        return await service.list_orderers()
+
+
+class AdminOrdererController(Controller):
+    path = "/admin/orderers"
+    guards = [requires_admin]
+    tags = ["管理：発注者マスタ"]
+
+    @get("/", operation_id="adminListOrderers", summary="発注者マスタ（停止中を含む）")
+    async def list_all(self) -> list[OrdererOut]:
+        return await service.list_orderers(include_inactive=True)
+
+    @post("/", operation_id="adminCreateOrderer", status_code=201, summary="発注者の登録")
+    async def create(self, request: Request, data: OrdererCreate) -> OrdererOut:
+        return await service.create(data, request.user.login_id, client_address(request))
+
+    @patch("/{code:str}", operation_id="adminUpdateOrderer", summary="発注者の更新")
+    async def update(self, request: Request, code: str, data: OrdererUpdate) -> OrdererOut:
+        return await service.update(code, data, request.user.login_id, client_address(request))

@@ -1,0 +1,115 @@
+"""Orderer master: create, update, list."""
+
+from __future__ import annotations
+
+import json
+
+from litestar.exceptions import NotFoundException
+from msgspec import UNSET
+
+from backend import db
+from backend.audit import service as audit
+from backend.domain.glossary import ORDERER_CLASS_LABELS
+from backend.domain.subjects import template_problem
+from backend.domain.wareki import wareki
+from backend.lib import clock
+from backend.lib.errors import ConflictError, FieldError
+from backend.orderers.schemas import OrdererCreate, OrdererOut, OrdererUpdate
+from backend.orderers.tables import Orderer
+
+
+def _json(value, default):
+    if value is None:
+        return default
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def electronic_note(e_guarantee_from) -> str:
+    if e_guarantee_from is None:
+        return "電子証書には対応していません（書面のみ）。"
+    return f"{wareki(e_guarantee_from)}以降に入札公告を行う案件は電子証書に対応しています。"
+
+
+def to_out(row: dict) -> OrdererOut:
+    return OrdererOut(
+        code=row["code"],
+        name=row["name"],
+        title=row["title"],
+        orderer_class=row["orderer_class"],
+        orderer_class_label=ORDERER_CLASS_LABELS[row["orderer_class"]],
+        e_guarantee_from=row["e_guarantee_from"],
+        accepts_electronic=row["e_guarantee_from"] is not None,
+        electronic_note=electronic_note(row["e_guarantee_from"]),
+        submission_email=row["submission_email"],
+        channels=_json(row["channels"], []),
+        subject_templates=_json(row["subject_templates"], {}),
+        routing_note=row["routing_note"],
+        active=row["active"],
+    )
+
+
+def _check_templates(templates: dict[str, str]) -> None:
+    for template in templates.values():
+        problem = template_problem(template)
+        if problem:
+            raise FieldError("subject_templates", problem)
+
+
+def _check_channels(channels: list[str], submission_email: str | None) -> None:
+    if "email" in channels and not submission_email:
+        raise FieldError("submission_email", "提出方法に電子メールを含める場合は、提出先メールアドレスを入力してください。")
+
+
+async def list_orderers(include_inactive: bool = False) -> list[OrdererOut]:
+    query = Orderer.select().order_by(Orderer.code)
+    if not include_inactive:
+        query = query.where(Orderer.active == True)  # noqa: E712 (Piccolo expression)
+    return [to_out(row) for row in await query]
+
+
+async def get_row(code: str) -> dict:
+    row = await Orderer.select().where(Orderer.code == code).first()
+    if row is None:
+        raise NotFoundException("発注者が見つかりません。")
+    return row
+
+
+async def create(data: OrdererCreate, actor: str, address: str) -> OrdererOut:
+    _check_templates(data.subject_templates)
+    _check_channels(data.channels, data.submission_email)
+    async with db.transaction():
+        if await Orderer.exists().where(Orderer.code == data.code):
+            raise ConflictError(f"発注者コード {data.code} はすでに登録されています。")
+        orderer = Orderer(
+            code=data.code,
+            name=data.name.strip(),
+            title=data.title.strip(),
+            orderer_class=data.orderer_class,
+            e_guarantee_from=data.e_guarantee_from,
+            submission_email=data.submission_email,
+            channels=list(dict.fromkeys(data.channels)),
+            subject_templates=data.subject_templates,
+            routing_note=data.routing_note,
+        )
+        await orderer.save()
+        await audit.record("orderer.created", actor=actor, target=data.code, address=address)
+    return to_out(await get_row(data.code))
+
+
+async def update(code: str, data: OrdererUpdate, actor: str, address: str) -> OrdererOut:
+    changes = {name: value for name in data.__struct_fields__ if (value := getattr(data, name)) is not UNSET}
+    if "subject_templates" in changes:
+        _check_templates(changes["subject_templates"])
+    async with db.transaction():
+        row = await get_row(code)
+        merged = {**row, "channels": _json(row["channels"], []), **changes}
+        _check_channels(merged["channels"], merged["submission_email"])
+        if changes:
+            values = {getattr(Orderer, name): value for name, value in changes.items()}
+            values[Orderer.updated_at] = clock.now()
+            await Orderer.update(values).where(Orderer.code == code)
+        await audit.record(
+            "orderer.updated", actor=actor, target=code, address=address,
+            details={"fields": sorted(changes)},
+        )
+    return to_out(await get_row(code))

@@ -1,0 +1,108 @@
+"""All configuration, read once from ``HOSHO_*`` environment variables (DESIGN §6).
+
+Real environment variables win over a ``.env`` file in the working directory.
+Secrets (signing key, key-encryption key, HMAC pepper, UI forwarding secret) live
+in the data dir, generated on first use with mode 0600.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+ENV_PREFIX = "HOSHO_"
+
+
+def _load_dotenv(path: Path = Path(".env")) -> None:
+    """Fill unset variables from a ``.env`` file (KEY=VALUE lines)."""
+    if not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(ENV_PREFIX + name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    smtp_host: str | None
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    mail_from: str
+    public_url: str
+    redis_url: str | None
+    office_code: str
+    dsure_attempts_per_minute: int
+    surety_name: str = "西日本建設業保証株式会社"
+    session_days: int = 7
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_seconds: int = 15 * 60
+    mail_poll_seconds: float = 2.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    def secret_file(self, name: str, nbytes: int = 32) -> bytes:
+        """A random secret kept in the data dir (created 0600 on first use)."""
+        return read_or_create_secret(self.data_dir / name, nbytes)
+
+
+def read_or_create_secret(path: Path, nbytes: int = 32) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as handle:
+        value = secrets.token_bytes(nbytes)
+        handle.write(value)
+    return value
+
+
+def load_settings() -> Settings:
+    _load_dotenv()
+    data_dir = Path(_env("DATA_DIR", "./data")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    database_url = _env("DATABASE_URL", f"sqlite:///{data_dir / 'hosho.sqlite'}")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        smtp_host=_env("SMTP_HOST"),
+        smtp_port=_env_int("SMTP_PORT", 25),
+        smtp_username=_env("SMTP_USERNAME"),
+        smtp_password=_env("SMTP_PASSWORD"),
+        mail_from=_env("MAIL_FROM", "e-net@hosho.example.jp"),
+        public_url=_env("PUBLIC_URL", "http://localhost:3000").rstrip("/"),
+        redis_url=_env("REDIS_URL"),
+        office_code=_env("OFFICE_CODE", "207"),
+        dsure_attempts_per_minute=_env_int("DSURE_ATTEMPTS_PER_MINUTE", 20),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,14 @@
+"""Reflex configuration: the UI app lives in ``frontend/``."""
+
+import os
+
+import reflex as rx
+
+config = rx.Config(
+    app_name="frontend",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    redis_url=os.environ.get("HOSHO_REDIS_URL") or None,
+    plugins=[rx.plugins.RadixThemesPlugin()],
+    disable_plugins=["reflex.plugins.sitemap.SitemapPlugin"],
+)

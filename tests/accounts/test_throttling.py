@@ -1,0 +1,61 @@
+"""Failed logins are throttled per account and per address (429 + Retry-After)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from backend.lib import clock
+from tests.conftest import CONTRACTOR_PASSWORD
+
+
+async def _attempt(client, login_id, password="Wrong-pass-123", address=None):
+    headers = {}
+    if address:
+        from backend.lib.security import FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER, forward_secret
+
+        headers = {FORWARDED_FOR_HEADER: address, FORWARD_SECRET_HEADER: forward_secret()}
+    return await client.post("/api/auth/login", json={"login_id": login_id, "password": password}, headers=headers)
+
+
+async def test_five_failures_lock_the_account_for_fifteen_minutes(client, contractor):
+    for _ in range(5):
+        assert (await _attempt(client, contractor.login_id)).status_code == 403
+    locked = await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD)
+    assert locked.status_code == 429
+    assert 800 <= int(locked.headers["Retry-After"]) <= 900
+    assert "分後" in locked.json()["detail"]
+
+    clock.advance(timedelta(minutes=16))
+    assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD)).status_code == 200
+
+
+async def test_a_success_resets_the_account_counter(client, contractor):
+    for _ in range(4):
+        await _attempt(client, contractor.login_id)
+    assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD)).status_code == 200
+    for _ in range(4):
+        await _attempt(client, contractor.login_id)
+    assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD)).status_code == 200
+
+
+async def test_one_address_trying_many_ids_is_throttled(client, contractor):
+    for n in range(20):
+        response = await _attempt(client, f"1000{n:04d}", address="203.0.113.7")
+        assert response.status_code == 403
+    blocked = await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD, address="203.0.113.7")
+    assert blocked.status_code == 429
+    # Another browser address (forwarded by the UI server) is not affected.
+    assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD, address="198.51.100.2")).status_code == 200
+
+
+async def test_forwarded_address_without_the_secret_is_ignored(client, contractor):
+    from backend.lib.security import FORWARDED_FOR_HEADER
+
+    for n in range(20):
+        await client.post(
+            "/api/auth/login",
+            json={"login_id": f"2000{n:04d}", "password": "Wrong-pass-123"},
+            headers={FORWARDED_FOR_HEADER: f"192.0.2.{n}"},  # spoofed, no secret
+        )
+    # All 20 counted against the real peer address, not the spoofed ones.
+    assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD)).status_code == 429

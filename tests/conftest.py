@@ -1,0 +1,127 @@
+"""Test fixtures: the real app against a temp data dir and a real database.
+
+The environment is set before anything from ``backend`` is imported. SQLite by
+default; ``HOSHO_TEST_DATABASE_URL=postgres://…`` runs the same suite on PostgreSQL.
+Every test starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+_DATA_DIR = tempfile.mkdtemp(prefix="hosho-test-")
+os.environ["HOSHO_DATA_DIR"] = _DATA_DIR
+os.environ["HOSHO_PUBLIC_URL"] = "http://hosho.test"
+for _name in ("HOSHO_SMTP_HOST", "HOSHO_REDIS_URL", "HOSHO_DATABASE_URL"):
+    os.environ.pop(_name, None)
+if os.environ.get("HOSHO_TEST_DATABASE_URL"):
+    os.environ["HOSHO_DATABASE_URL"] = os.environ["HOSHO_TEST_DATABASE_URL"]
+
+import httpx  # noqa: E402
+
+from backend.app import app_lifespan, create_app  # noqa: E402
+from backend.db import is_sqlite, migrate  # noqa: E402
+from backend.lib import clock  # noqa: E402
+from tests.support import database  # noqa: E402
+
+ADMIN_LOGIN = "hanako"
+ADMIN_PASSWORD = "Staff-Passw0rd-2025"
+CONTRACTOR_PASSWORD = "Kensetsu-2025-pass"
+
+
+def pytest_report_header(config) -> str:
+    return f"hosho database: {'sqlite' if is_sqlite() else 'postgres'}; data dir {_DATA_DIR}"
+
+
+@pytest.fixture(scope="session")
+async def _migrated() -> None:
+    if not is_sqlite():
+        await database.reset_postgres_schema()
+    await migrate()
+
+
+@pytest.fixture(scope="session")
+async def app(_migrated) -> AsyncIterator:
+    """The app with its lifespan (database pool, background services) run in the test loop.
+
+    Litestar's own test client runs the lifespan in a separate thread and event loop,
+    which an asyncpg pool does not survive; so we drive the lifespan ourselves.
+    """
+    application = create_app()
+    async with app_lifespan(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 51000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+@pytest.fixture(autouse=True)
+async def _clean_state(_migrated) -> AsyncIterator[None]:
+    yield
+    clock.reset()
+    await database.empty_all_tables()
+
+
+@dataclass
+class Login:
+    login_id: str
+    token: str
+    csrf_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def login_as(client: httpx.AsyncClient, login_id: str, password: str) -> Login:
+    response = await client.post("/api/auth/login", json={"login_id": login_id, "password": password})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    client.cookies.clear()  # tests choose explicitly between bearer and cookie auth
+    return Login(login_id=login_id, token=body["token"], csrf_token=body["csrf_token"])
+
+
+def registration(**overrides) -> dict:
+    body = {
+        "email": "keiri@inaba-kensetsu.example.jp",
+        "password": CONTRACTOR_PASSWORD,
+        "company_name": "因幡建設株式会社",
+        "representative": "代表取締役 因幡 一郎",
+        "address": "鳥取県鳥取市東町一丁目220番地",
+        "phone": "0857-20-0000",
+        "license_number": "鳥取県知事許可（特-5）第1234号",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+async def admin(client) -> Login:
+    from backend.accounts.service import create_admin
+
+    await create_admin(ADMIN_LOGIN, ADMIN_PASSWORD, "保証 花子")
+    return await login_as(client, ADMIN_LOGIN, ADMIN_PASSWORD)
+
+
+async def new_contractor(client: httpx.AsyncClient, admin: Login, **overrides) -> Login:
+    """Register through the API, approve as admin, log in: an active contractor."""
+    response = await client.post("/api/auth/register", json=registration(**overrides))
+    assert response.status_code == 201, response.text
+    customer_id = response.json()["customer_id"]
+    approved = await client.post(f"/api/admin/companies/{customer_id}/approve", headers=admin.headers)
+    assert approved.status_code == 200, approved.text
+    return await login_as(client, customer_id, overrides.get("password", CONTRACTOR_PASSWORD))
+
+
+@pytest.fixture
+async def contractor(client, admin) -> Login:
+    return await new_contractor(client, admin)

@@ -1,0 +1,41 @@
+"""Health, OpenAPI, security headers, JSON errors."""
+
+from __future__ import annotations
+
+
+async def test_health_checks_the_database(client):
+    response = await client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"] in ("sqlite", "postgres")
+
+
+async def test_security_headers_on_api_responses(client):
+    response = await client.get("/api/health")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_openapi_schema_and_offline_docs_page(client):
+    schema = await client.get("/api/schema/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in ("/api/auth/register", "/api/auth/login", "/api/auth/me", "/api/orderers", "/api/health"):
+        assert path in paths
+    page = await client.get("/api/schema")
+    assert page.status_code == 200
+    assert "/api/static/swagger-ui/swagger-ui-bundle.js" in page.text
+    assert "cdn." not in page.text and "unpkg" not in page.text
+    bundle = await client.get("/api/static/swagger-ui/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+
+
+async def test_unknown_path_and_method_answer_json_in_japanese(client):
+    missing = await client.get("/api/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.json() == {"status_code": 404, "detail": "お探しの情報は見つかりませんでした。"}
+    wrong_method = await client.delete("/api/health")
+    assert wrong_method.status_code == 405
+    assert "受け付けていません" in wrong_method.json()["detail"]
