@@ -10,20 +10,15 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # --- Debian packages -------------------------------------------------------
-packages=(python3 python3-venv python3-dev build-essential wkhtmltopdf fonts-ipaexfont poppler-utils nodejs npm curl)
+packages=(wkhtmltopdf fonts-ipaexfont poppler-utils curl)
 if [ "$purpose" = "test" ]; then packages+=(chromium wrk); fi
+# A Python 3.11 already on PATH (pyenv, python.org build) serves as well as Debian's.
+command -v python3.11 >/dev/null 2>&1 || packages+=(python3 python3-venv python3-dev build-essential)
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-# A Python 3.11 that is already on PATH (pyenv, python.org build) is as good as Debian's.
-if command -v python3.11 >/dev/null 2>&1; then
-  missing=("${missing[@]/python3}"); missing=("${missing[@]/python3-venv}"); missing=("${missing[@]/python3-dev}")
-fi
-if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
-fi
-read -r -a missing <<< "${missing[*]}"
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> apt-get install ${missing[*]}"
   $SUDO apt-get update -qq
