@@ -17,5 +17,8 @@ APP_REGISTRY = AppRegistry(
         "backend.orderers.piccolo_app",
         "backend.audit.piccolo_app",
         "backend.throttle.piccolo_app",
+        "backend.applications.piccolo_app",
+        "backend.certificates.piccolo_app",
+        "backend.mail.piccolo_app",
     ]
 )
