@@ -27,6 +27,8 @@ from backend.db import database_lifespan
 from backend.health import health
 from backend.lib.errors import exception_handlers
 from backend.lib.security import security_headers_middleware
+from backend.mail.controller import AdminMailController
+from backend.mail.worker import mail_worker
 from backend.orderers.controller import AdminOrdererController, OrdererController
 
 API_PREFIX = "/api"
@@ -40,10 +42,11 @@ ROUTE_HANDLERS = [
     OrdererController,
     AdminOrdererController,
     AuditController,
+    AdminMailController,
 ]
 
 # Background services started with the app (mail worker, …); each an async context manager factory.
-BACKGROUND_SERVICES: list = []
+BACKGROUND_SERVICES: list = [mail_worker]
 
 
 @asynccontextmanager
