@@ -1,0 +1,318 @@
+"""HTML → PDF through wkhtmltopdf (pdfkit), off the event loop, cached on disk.
+
+``render_pdf(kind, context)`` checks the context (``contexts.py``), looks for the PDF in
+``<HOSHO_DATA_DIR>/pdf-cache/`` under the SHA-256 of (kind, template version, canonical
+JSON of the context) and otherwise renders it in a small thread pool (at most
+``MAX_CONCURRENT_RENDERS`` wkhtmltopdf processes at once), so the event loop keeps serving
+requests while PDFs render. Concurrent requests for the same document share one render.
+
+Documents of a certificate version never change, so a cached file is valid for as long as
+the templates are the same; editing a template changes the template version and with it
+every key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import re
+import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import msgspec
+import pdfkit
+
+from backend.documents import formatting
+from backend.documents.contexts import KINDS, ContextError, parse_context
+from backend.domain.canonical import canonical_json
+from backend.settings import get_settings
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+MAX_CONCURRENT_RENDERS = 4
+CACHE_DIR_NAME = "pdf-cache"
+# Bump when the rendering (not the templates) changes in a way that alters the PDFs.
+RENDER_REVISION = "1"
+
+STATUS_LABELS = {
+    "valid": "有効",
+    "cancelled": "解約",
+    "expired": "期限満了",
+    "superseded": "変更済（旧版）",
+}
+
+# wkhtmltopdf options (pdfkit turns {"page-size": "A4"} into --page-size A4).
+BASE_OPTIONS: dict[str, Any] = {
+    "page-size": "A4",
+    "orientation": "Portrait",
+    "encoding": "UTF-8",
+    "margin-top": "15mm",
+    "margin-bottom": "15mm",
+    "margin-left": "15mm",
+    "margin-right": "15mm",
+    "disable-local-file-access": None,
+    "disable-javascript": None,
+    "disable-external-links": None,
+    "print-media-type": None,
+    "image-dpi": "300",
+    "quiet": None,
+}
+# Per-document additions (none yet; headers/footers need a patched Qt, which Debian's build lacks).
+EXTRA_OPTIONS: dict[str, dict[str, Any]] = {}
+# The printable height of an A4 page with these margins, in the templates' (zoomed) mm.
+PAGE_HEIGHT_MM = 267
+# Documents with a watermark on every page: rendered again with one per page when longer than one.
+WATERMARKED = frozenset({"certificate"})
+
+
+class RenderError(RuntimeError):
+    """wkhtmltopdf failed."""
+
+
+# --- templates ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        wareki=formatting.wareki_date,
+        wareki_full=formatting.wareki_full,
+        yen=formatting.yen_text,
+        number=formatting.number,
+        jst=formatting.jst_datetime,
+        rate_percent=formatting.rate_percent,
+        key_groups=formatting.key_groups,
+        digest_groups=formatting.digest_groups,
+        wrap_every=formatting.wrap_every,
+    )
+    env.globals.update(
+        change_value=formatting.change_value,
+        dsure_url=formatting.dsure_url,
+        qr_svg=formatting.qr_svg,
+        status_labels=STATUS_LABELS,
+    )
+    return env
+
+
+@lru_cache(maxsize=1)
+def template_version() -> str:
+    """SHA-256 over every template, the render options and RENDER_REVISION."""
+    digest = hashlib.sha256()
+    digest.update(RENDER_REVISION.encode())
+    digest.update(json.dumps([BASE_OPTIONS, EXTRA_OPTIONS], sort_keys=True, ensure_ascii=False).encode())
+    for path in sorted(TEMPLATE_DIR.glob("*.html")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _template_variables(kind: str, parsed: msgspec.Struct, pages: int = 1) -> dict[str, Any]:
+    variables: dict[str, Any] = {"c": parsed, "kind": kind, "pages": pages, "page_height_mm": PAGE_HEIGHT_MM}
+    if kind == "auth-key-notice":
+        variables["dsure_link"] = formatting.dsure_url(parsed.public_url, parsed.contract_number)
+    elif kind == "certificate":
+        variables["dsure_link"] = formatting.dsure_url(parsed.public_url, parsed.snapshot.contract_number)
+    elif kind == "dsure-receipt":
+        variables["dsure_link"] = formatting.dsure_url(parsed.public_url, parsed.contract_number)
+    elif kind in ("fee-statement", "fee-receipt"):
+        variables["calculated_fee"] = _calculated_fee(parsed)
+    return variables
+
+
+def _calculated_fee(parsed: Any) -> int | None:
+    """保証金額 × 年率 × 日数 ÷ 365, 円未満切捨て — shown only when it explains the fee."""
+    from decimal import ROUND_DOWN, Decimal
+
+    raw = (Decimal(parsed.guarantee_amount) * Decimal(parsed.rate_per_year) * parsed.days / 365).quantize(
+        Decimal(1), rounding=ROUND_DOWN
+    )
+    value = int(raw)
+    return value if max(value, parsed.minimum_fee) == parsed.fee else None
+
+
+def render_html(kind: str, context: dict[str, Any]) -> str:
+    """The document's HTML (what wkhtmltopdf is given)."""
+    return _render_html_parsed(kind, parse_context(kind, context))
+
+
+def _render_html_parsed(kind: str, parsed: msgspec.Struct, pages: int = 1) -> str:
+    template = _environment().get_template(f"{kind}.html")
+    return template.render(**_template_variables(kind, parsed, pages))
+
+
+# --- wkhtmltopdf ----------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _pdfkit_configuration() -> pdfkit.configuration.Configuration:
+    environ = dict(os.environ)
+    runtime_dir = Path(tempfile.gettempdir()) / f"hosho-wkhtmltopdf-{os.getuid()}"
+    runtime_dir.mkdir(mode=0o700, exist_ok=True)
+    environ["XDG_RUNTIME_DIR"] = str(runtime_dir)  # silences Qt's warning on stderr
+    environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return pdfkit.configuration(environ=environ)
+
+
+def options_for(kind: str) -> dict[str, Any]:
+    return {**BASE_OPTIONS, **EXTRA_OPTIONS.get(kind, {})}
+
+
+def html_to_pdf(html: str, kind: str = "") -> bytes:
+    """Run wkhtmltopdf (blocking: call from a worker thread)."""
+    try:
+        pdf = pdfkit.from_string(html, False, options=options_for(kind), configuration=_pdfkit_configuration())
+    except OSError as exc:
+        raise RenderError(f"wkhtmltopdf failed for {kind or 'document'}: {exc}") from exc
+    if not pdf or not pdf.startswith(b"%PDF"):
+        raise RenderError(f"wkhtmltopdf produced no PDF for {kind or 'document'}")
+    return pdf
+
+
+# --- cache and pool -------------------------------------------------------------------
+
+
+def cache_key(kind: str, context: dict[str, Any]) -> str:
+    """The cache key of a document: SHA-256 of kind, template version and canonical context."""
+    normalized = msgspec.to_builtins(parse_context(kind, context))
+    return _cache_key(kind, normalized)
+
+
+def _cache_key(kind: str, normalized: Any) -> str:
+    digest = hashlib.sha256()
+    digest.update(kind.encode() + b"\0" + template_version().encode() + b"\0")
+    digest.update(canonical_json(normalized))
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    return get_settings().data_dir / CACHE_DIR_NAME
+
+
+def _cache_path(key: str) -> Path:
+    return cache_dir() / key[:2] / f"{key}.pdf"
+
+
+def _read_cached(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _write_cached(path: Path, pdf: bytes) -> None:
+    """Atomically (temp file + rename), readable by the owner only: key notices hold keys."""
+    path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pdf)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+_executor: ThreadPoolExecutor | None = None
+_inflight: dict[str, Future[bytes]] = {}
+_lock = threading.Lock()
+
+
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+def page_count(pdf: bytes) -> int:
+    """Pages in a wkhtmltopdf PDF (its page objects are written uncompressed)."""
+    return len(_PAGE_OBJECT.findall(pdf))
+
+
+def render_document(kind: str, parsed: msgspec.Struct) -> bytes:
+    """HTML → PDF (blocking). A watermarked document longer than a page is rendered a second
+    time with one watermark per page: wkhtmltopdf repeats neither fixed elements nor backgrounds."""
+    pdf = html_to_pdf(_render_html_parsed(kind, parsed), kind)
+    if kind in WATERMARKED:
+        pages = page_count(pdf)
+        if pages > 1:
+            pdf = html_to_pdf(_render_html_parsed(kind, parsed, pages), kind)
+    return pdf
+
+
+def _render_and_store(kind: str, parsed: msgspec.Struct, path: Path) -> bytes:
+    pdf = render_document(kind, parsed)
+    try:
+        _write_cached(path, pdf)
+    except OSError:
+        pass  # a read-only or full disk costs speed, not correctness
+    return pdf
+
+
+def _release(key: str, future: Future[bytes]) -> None:
+    with _lock:
+        if _inflight.get(key) is future:
+            del _inflight[key]
+
+
+async def render_pdf(kind: str, context: dict[str, Any]) -> bytes:
+    """The PDF bytes of document ``kind`` (one of ``KINDS``) for ``context``.
+
+    Raises ``ContextError`` (a ValueError) for a malformed context and ``RenderError``
+    when wkhtmltopdf fails.
+    """
+    parsed = parse_context(kind, context)
+    key = _cache_key(kind, msgspec.to_builtins(parsed))
+    path = _cache_path(key)
+    cached = _read_cached(path)
+    if cached is not None:
+        return cached
+    with _lock:
+        future = _inflight.get(key)
+        if future is None:
+            future = _pool().submit(_render_and_store, kind, parsed, path)
+            _inflight[key] = future
+            future.add_done_callback(lambda done: _release(key, done))
+    # shield: a caller that goes away must not cancel the render other callers wait for
+    return await asyncio.shield(asyncio.wrap_future(future))
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The render pool, created on first use (call with ``_lock`` held)."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=MAX_CONCURRENT_RENDERS, thread_name_prefix="pdf-render")
+    return _executor
+
+
+def shutdown(wait: bool = True) -> None:
+    """Stop the render pool (app shutdown); a later render starts a new one."""
+    global _executor
+    with _lock:
+        executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=wait)
+
+
+__all__ = [
+    "KINDS",
+    "MAX_CONCURRENT_RENDERS",
+    "ContextError",
+    "RenderError",
+    "cache_dir",
+    "cache_key",
+    "html_to_pdf",
+    "render_html",
+    "render_pdf",
+    "shutdown",
+    "template_version",
+]
