@@ -22,7 +22,9 @@ from litestar.static_files import create_static_files_router
 from backend.accounts.admin_controller import AdminCompanyController
 from backend.accounts.auth import SessionAuthMiddleware
 from backend.accounts.controller import AuthController
+from backend.applications.controller import AdminApplicationController, ApplicationController
 from backend.audit.controller import AuditController
+from backend.certificates.controller import AdminCertificateController, CertificateController
 from backend.db import database_lifespan
 from backend.health import health
 from backend.lib.errors import exception_handlers
@@ -43,6 +45,10 @@ ROUTE_HANDLERS = [
     AdminOrdererController,
     AuditController,
     AdminMailController,
+    ApplicationController,
+    AdminApplicationController,
+    CertificateController,
+    AdminCertificateController,
 ]
 
 # Background services started with the app (mail worker, …); each an async context manager factory.

@@ -20,7 +20,10 @@ os.environ["HOSHO_PUBLIC_URL"] = "http://hosho.test"
 for _name in ("HOSHO_SMTP_HOST", "HOSHO_REDIS_URL", "HOSHO_DATABASE_URL"):
     os.environ.pop(_name, None)
 if os.environ.get("HOSHO_TEST_DATABASE_URL"):
-    os.environ["HOSHO_DATABASE_URL"] = os.environ["HOSHO_TEST_DATABASE_URL"]
+    from tests.support.database import create_scratch_postgres_database
+
+    # A fresh database per test session: concurrent runs never see each other's tables.
+    os.environ["HOSHO_DATABASE_URL"] = create_scratch_postgres_database(os.environ["HOSHO_TEST_DATABASE_URL"])
 
 import httpx  # noqa: E402
 
@@ -40,8 +43,6 @@ def pytest_report_header(config) -> str:
 
 @pytest.fixture(scope="session")
 async def _migrated() -> None:
-    if not is_sqlite():
-        await database.reset_postgres_schema()
     await migrate()
 
 

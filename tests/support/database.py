@@ -25,7 +25,24 @@ async def empty_all_tables() -> None:
         await engine.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE;")
 
 
-async def reset_postgres_schema() -> None:
-    """Start the PostgreSQL test database from nothing, so migrations run in full."""
-    await get_engine().run_ddl("DROP SCHEMA public CASCADE")
-    await get_engine().run_ddl("CREATE SCHEMA public")
+def create_scratch_postgres_database(server_url: str) -> str:
+    """Create ``hosho_test_<random>`` next to the given database; dropped at exit. Returns its URL."""
+    import asyncio
+    import atexit
+    import secrets
+
+    import asyncpg
+
+    name = f"hosho_test_{secrets.token_hex(4)}"
+
+    async def run(sql: str) -> None:
+        connection = await asyncpg.connect(server_url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    atexit.register(lambda: asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+    base, _, _ = server_url.rpartition("/")
+    return f"{base}/{name}"

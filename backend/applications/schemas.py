@@ -1,0 +1,107 @@
+"""Application bodies (DESIGN §5.1)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from backend.lib.schema import Input, LongText, MediumText, Output, Yen
+from backend.orderers.schemas import OrdererCode
+
+GuaranteeType = Literal["advance", "interim_advance", "contract"]
+Delivery = Literal["electronic", "paper"]
+ApplicationStatus = Literal["submitted", "fee_notified", "concluded", "rejected", "withdrawn"]
+ProjectNumber = Annotated[str, msgspec.Meta(max_length=50)]
+PositiveYen = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class ApplicationInput(Input, kw_only=True):
+    guarantee_type: GuaranteeType
+    orderer_code: OrdererCode
+    orderer_project_number: ProjectNumber | None = None
+    project_name: MediumText
+    project_location: MediumText
+    contract_amount: PositiveYen
+    advance_amount: PositiveYen | None = None
+    guarantee_amount: PositiveYen | None = None
+    contract_date: date
+    period_start: date
+    period_end: date
+    bid_announced_on: date
+    delivery: Delivery
+    notes: LongText = ""
+
+
+class TimelineStep(Output):
+    step: str
+    label: str
+    at: datetime | date | None
+    done: bool
+
+
+class ApplicationOut(Output):
+    id: int
+    status: ApplicationStatus
+    status_label: str
+    created_at: datetime
+    guarantee_type: GuaranteeType
+    guarantee_type_label: str
+    orderer_code: str
+    orderer_name: str
+    orderer_project_number: str | None
+    project_name: str
+    project_location: str
+    contract_amount: int
+    advance_amount: int | None
+    guarantee_amount: int
+    contract_date: date
+    period_start: date
+    period_end: date
+    bid_announced_on: date
+    delivery: Delivery
+    notes: str
+    fee: int | None
+    fee_notified_at: datetime | None
+    paid_on: date | None
+    paid_amount: int | None
+    rejected_reason: str | None
+    contract_number: str | None
+    timeline: list[TimelineStep]
+    customer_id: str | None = None  # shown to admins
+    company_name: str | None = None
+
+
+class FeeStatementOut(Output):
+    """保証料計算書 data."""
+
+    application_id: int
+    fee: int
+    guarantee_amount: int
+    period_start: date
+    period_end: date
+    days: int
+    rate_per_year: str
+    minimum_fee: int
+    minimum_applied: bool
+    rate_table_version: str
+    sample_data: bool
+    computed_on: date
+
+
+class PaymentInput(Input):
+    paid_on: date
+    amount: Yen
+
+
+class RejectInput(Input):
+    reason: Reason
+
+
+class ConcludeOut(Output):
+    contract_number: str
+    application_id: int
+    version: int
+    digest: str

@@ -1,0 +1,328 @@
+"""Applications (保証申込): submit, withdraw, and the surety's review steps."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import msgspec
+
+from litestar.exceptions import NotFoundException
+
+from backend import db
+from backend.accounts.service import CurrentUser
+from backend.accounts.tables import Company
+from backend.applications.schemas import ApplicationInput, ApplicationOut, FeeStatementOut, TimelineStep
+from backend.applications.tables import Application
+from backend.audit import service as audit
+from backend.domain import fees, rules
+from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
+from backend.domain.wareki import yen
+from backend.lib import clock
+from backend.lib.errors import ConflictError, FieldError
+from backend.mail import service as mail
+from backend.orderers.tables import Orderer
+from backend.settings import get_settings
+
+STATUS_LABELS = {
+    "submitted": "申込受付",
+    "fee_notified": "保証料のお知らせ済",
+    "concluded": "契約締結",
+    "rejected": "謝絶",
+    "withdrawn": "取下げ",
+}
+OPEN_STATUSES = ("submitted", "fee_notified")
+
+_COLUMNS = (
+    Application.all_columns(),
+    Application.orderer.code.as_alias("orderer_code"),
+    Application.orderer.name.as_alias("orderer_name"),
+    Application.orderer.orderer_class.as_alias("orderer_class"),
+    Application.company.customer_id.as_alias("customer_id"),
+    Application.company.name.as_alias("company_name"),
+    Application.company.email.as_alias("company_email"),
+)
+
+
+def _timeline(row: dict) -> list[TimelineStep]:
+    steps = [
+        TimelineStep(step="submitted", label="申込受付", at=row["created_at"], done=True),
+        TimelineStep(step="fee_notified", label="保証料のお知らせ", at=row["fee_notified_at"], done=row["fee_notified_at"] is not None),
+        TimelineStep(step="paid", label="入金確認", at=row["paid_on"], done=row["paid_on"] is not None),
+        TimelineStep(step="concluded", label="契約締結", at=row["concluded_at"], done=row["concluded_at"] is not None),
+    ]
+    if row["status"] == "rejected":
+        steps.append(TimelineStep(step="rejected", label="謝絶", at=row["updated_at"], done=True))
+    if row["status"] == "withdrawn":
+        steps.append(TimelineStep(step="withdrawn", label="取下げ", at=row["withdrawn_at"], done=True))
+    return steps
+
+
+def to_out(row: dict, *, for_admin: bool = False) -> ApplicationOut:
+    return ApplicationOut(
+        id=row["id"],
+        status=row["status"],
+        status_label=STATUS_LABELS[row["status"]],
+        created_at=row["created_at"],
+        guarantee_type=row["guarantee_type"],
+        guarantee_type_label=GUARANTEE_TYPE_LABELS[row["guarantee_type"]],
+        orderer_code=row["orderer_code"],
+        orderer_name=row["orderer_name"],
+        orderer_project_number=row["orderer_project_number"] or None,
+        project_name=row["project_name"],
+        project_location=row["project_location"],
+        contract_amount=row["contract_amount"],
+        advance_amount=row["advance_amount"],
+        guarantee_amount=row["guarantee_amount"],
+        contract_date=row["contract_date"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        bid_announced_on=row["bid_announced_on"],
+        delivery=row["delivery"],
+        notes=row["notes"],
+        fee=row["fee"],
+        fee_notified_at=row["fee_notified_at"],
+        paid_on=row["paid_on"],
+        paid_amount=row["paid_amount"],
+        rejected_reason=row["rejected_reason"],
+        contract_number=row["contract_number"],
+        timeline=_timeline(row),
+        customer_id=row["customer_id"] if for_admin else None,
+        company_name=row["company_name"] if for_admin else None,
+    )
+
+
+async def _row(application_id: int, company_id: int | None = None) -> dict:
+    query = Application.select(*_COLUMNS).where(Application.id == application_id)
+    if company_id is not None:
+        query = query.where(Application.company == company_id)
+    row = await query.first()
+    if row is None:
+        raise NotFoundException("お申込みが見つかりません。")
+    return row
+
+
+async def _earlier_advance(company_id: int, orderer_id: int, data: ApplicationInput) -> int:
+    """The 前払金 already applied for on the same works (for the 60% ceiling of 中間前払金)."""
+    query = Application.select(Application.advance_amount).where(
+        (Application.company == company_id)
+        & (Application.orderer == orderer_id)
+        & (Application.guarantee_type == ADVANCE)
+        & (Application.status.is_in(["submitted", "fee_notified", "concluded"]))
+    )
+    if data.orderer_project_number:
+        query = query.where(Application.orderer_project_number == data.orderer_project_number)
+    else:
+        query = query.where(Application.project_name == data.project_name.strip())
+    return sum(row["advance_amount"] or 0 for row in await query)
+
+
+def _facts(data: ApplicationInput) -> rules.ApplicationFacts:
+    return rules.ApplicationFacts(
+        guarantee_type=data.guarantee_type,
+        contract_amount=data.contract_amount,
+        advance_amount=data.advance_amount,
+        guarantee_amount=data.guarantee_amount,
+        contract_date=data.contract_date,
+        period_start=data.period_start,
+        period_end=data.period_end,
+        bid_announced_on=data.bid_announced_on,
+        delivery=data.delivery,
+    )
+
+
+async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> ApplicationOut:
+    orderer = await Orderer.select().where(Orderer.code == data.orderer_code).first()
+    if orderer is None:
+        raise FieldError("orderer_code", "選択された発注者が見つかりません。発注者一覧から選んでください。")
+    facts = rules.OrdererFacts(name=orderer["name"], e_guarantee_from=orderer["e_guarantee_from"], active=orderer["active"])
+    earlier = 0
+    if data.guarantee_type == INTERIM_ADVANCE:
+        earlier = await _earlier_advance(user.company_id, orderer["id"], data)
+    try:
+        guarantee_amount = rules.check_application(_facts(data), facts, earlier_advance=earlier)
+    except rules.RuleViolation as violation:
+        raise FieldError(violation.field, violation.message) from None
+    async with db.transaction():
+        application = Application(
+            company=user.company_id,
+            orderer=orderer["id"],
+            guarantee_type=data.guarantee_type,
+            orderer_project_number=(data.orderer_project_number or "").strip(),
+            project_name=data.project_name.strip(),
+            project_location=data.project_location.strip(),
+            contract_amount=data.contract_amount,
+            advance_amount=data.advance_amount,
+            guarantee_amount=guarantee_amount,
+            contract_date=data.contract_date,
+            period_start=data.period_start,
+            period_end=data.period_end,
+            bid_announced_on=data.bid_announced_on,
+            delivery=data.delivery,
+            notes=data.notes,
+            status="submitted",
+            created_at=clock.now(),
+            updated_at=clock.now(),
+        )
+        await application.save()
+        await audit.record(
+            "application.submitted", actor=user.login_id, target=f"application:{application.id}", address=address,
+            details={"guarantee_type": data.guarantee_type, "orderer": data.orderer_code},
+        )
+        row = await _row(application.id)
+        await _mail_company(
+            row, "application.received", f"【e-Net保証】お申込みを受け付けました（{row['project_name']}）",
+            f"{GUARANTEE_TYPE_LABELS[row['guarantee_type']]}のお申込みを受け付けました。\n"
+            f"工事名: {row['project_name']}\n発注者: {row['orderer_name']}\n保証金額: {yen(row['guarantee_amount'])}\n\n"
+            "審査のうえ、保証料のお知らせをお送りします。",
+        )
+    return to_out(row)
+
+
+async def _mail_company(row: dict, category: str, subject: str, text: str) -> None:
+    settings = get_settings()
+    body = (
+        f"{row['company_name']} 御中\n\n{text}\n\n"
+        f"お申込みの状況は e-Net保証 でご確認いただけます。\n{settings.public_url}/applications\n\n"
+        f"{settings.surety_name}\n※このメールは送信専用です。"
+    )
+    await mail.enqueue(
+        category=category, to=row["company_email"], subject=subject, body=body, related=f"application:{row['id']}"
+    )
+
+
+async def list_for_company(user: CurrentUser, status: str | None) -> list[ApplicationOut]:
+    query = Application.select(*_COLUMNS).where(Application.company == user.company_id).order_by(Application.id, ascending=False)
+    if status:
+        query = query.where(Application.status == status)
+    return [to_out(row) for row in await query]
+
+
+async def get_for_company(user: CurrentUser, application_id: int) -> ApplicationOut:
+    return to_out(await _row(application_id, user.company_id))
+
+
+async def withdraw(user: CurrentUser, application_id: int, address: str) -> ApplicationOut:
+    async with db.transaction():
+        row = await _row(application_id, user.company_id)
+        if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
+            raise ConflictError("このお申込みは取り下げられない状態です（入金確認後・締結後・謝絶後は取り下げできません）。")
+        await Application.update(
+            {Application.status: "withdrawn", Application.withdrawn_at: clock.now(), Application.updated_at: clock.now()}
+        ).where(Application.id == application_id)
+        await audit.record("application.withdrawn", actor=user.login_id, target=f"application:{application_id}", address=address)
+    return to_out(await _row(application_id))
+
+
+# --- the surety's side -------------------------------------------------------------------------
+
+
+async def list_all(status: str | None, limit: int = 200) -> list[ApplicationOut]:
+    query = Application.select(*_COLUMNS).order_by(Application.id, ascending=False).limit(limit)
+    if status:
+        query = query.where(Application.status == status)
+    return [to_out(row, for_admin=True) for row in await query]
+
+
+async def get_any(application_id: int) -> ApplicationOut:
+    return to_out(await _row(application_id), for_admin=True)
+
+
+def fee_quote_for(row: dict) -> fees.FeeQuote:
+    return fees.quote(
+        guarantee_type=row["guarantee_type"],
+        orderer_class=row["orderer_class"],
+        amount=row["guarantee_amount"],
+        start=row["period_start"],
+        end=row["period_end"],
+        table=fees.table_for(row["period_start"]),
+    )
+
+
+def statement_of(row: dict, quote: fees.FeeQuote, computed_on: date) -> FeeStatementOut:
+    return FeeStatementOut(
+        application_id=row["id"],
+        fee=quote.fee,
+        guarantee_amount=row["guarantee_amount"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        days=quote.days,
+        rate_per_year=str(quote.rate_per_year),
+        minimum_fee=quote.minimum_fee,
+        minimum_applied=quote.minimum_applied,
+        rate_table_version=quote.table_version,
+        sample_data=quote.sample_data,
+        computed_on=computed_on,
+    )
+
+
+async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatementOut:
+    async with db.transaction():
+        row = await _row(application_id)
+        if row["status"] != "submitted":
+            raise ConflictError(f"保証料のお知らせは申込受付の状態でのみ行えます（現在: {STATUS_LABELS[row['status']]}）。")
+        quote = fee_quote_for(row)
+        statement = statement_of(row, quote, clock.today_jst())
+        await Application.update(
+            {
+                Application.status: "fee_notified",
+                Application.fee: quote.fee,
+                Application.fee_statement: json.dumps(msgspec.to_builtins(statement), ensure_ascii=False),
+                Application.fee_notified_at: clock.now(),
+                Application.updated_at: clock.now(),
+            }
+        ).where(Application.id == application_id)
+        await audit.record("application.fee_notified", actor=actor, target=f"application:{application_id}", address=address,
+                           details={"fee": quote.fee})
+        await _mail_company(
+            row, "application.fee_notice", f"【e-Net保証】保証料のお知らせ（{row['project_name']}）",
+            f"保証料は{yen(quote.fee)}です（保証期間{quote.days}日、非課税）。\n"
+            "e-Net保証から保証料計算書をご確認のうえ、お振込みをお願いいたします。",
+        )
+    return statement
+
+
+async def record_payment(application_id: int, paid_on: date, amount: int, actor: str, address: str) -> ApplicationOut:
+    async with db.transaction():
+        row = await _row(application_id)
+        if row["status"] != "fee_notified":
+            raise ConflictError("入金は保証料のお知らせ後にのみ記録できます。")
+        if row["paid_on"] is not None:
+            raise ConflictError("この申込みの入金はすでに記録されています。")
+        if amount != row["fee"]:
+            raise FieldError("amount", f"入金額（{yen(amount)}）が保証料（{yen(row['fee'])}）と一致しません。")
+        if paid_on > clock.today_jst():
+            raise FieldError("paid_on", "入金日に未来の日付は指定できません。")
+        receipt_number = f"R{row['id']:08d}"
+        await Application.update(
+            {
+                Application.paid_on: paid_on,
+                Application.paid_amount: amount,
+                Application.receipt_number: receipt_number,
+                Application.updated_at: clock.now(),
+            }
+        ).where(Application.id == application_id)
+        await audit.record("application.paid", actor=actor, target=f"application:{application_id}", address=address,
+                           details={"amount": amount, "paid_on": paid_on.isoformat()})
+        await _mail_company(
+            row, "application.payment", f"【e-Net保証】保証料の入金を確認しました（{row['project_name']}）",
+            f"保証料{yen(amount)}の入金を確認しました。保証料領収証は e-Net保証 からダウンロードできます。",
+        )
+    return to_out(await _row(application_id), for_admin=True)
+
+
+async def reject(application_id: int, reason: str, actor: str, address: str) -> ApplicationOut:
+    async with db.transaction():
+        row = await _row(application_id)
+        if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
+            raise ConflictError("このお申込みは謝絶できない状態です。")
+        await Application.update(
+            {Application.status: "rejected", Application.rejected_reason: reason.strip(), Application.updated_at: clock.now()}
+        ).where(Application.id == application_id)
+        await audit.record("application.rejected", actor=actor, target=f"application:{application_id}", address=address)
+        await _mail_company(
+            row, "application.rejected", f"【e-Net保証】お申込みについてのお知らせ（{row['project_name']}）",
+            f"誠に恐れ入りますが、今回のお申込みはお引き受けできないこととなりました。\n理由: {reason.strip()}\n\n"
+            "ご不明な点は担当窓口までお問い合わせください。",
+        )
+    return to_out(await _row(application_id), for_admin=True)

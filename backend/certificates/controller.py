@@ -1,0 +1,98 @@
+"""/api/certificates (contractor: own only) and /api/admin/certificates (surety staff)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+
+from backend.accounts.guards import requires_admin, requires_contractor
+from backend.certificates import service
+from backend.certificates.schemas import (
+    AdjustmentResult,
+    AmendInput,
+    AuthKeyOut,
+    CancelInput,
+    CertificateDetail,
+    CertificatePage,
+    CertificateStatus,
+    GuaranteeType,
+)
+from backend.lib.security import NO_STORE, client_address
+
+Limit = Annotated[int, Parameter(ge=1, le=service.PAGE_SIZE_MAX)]
+Search = Annotated[str | None, Parameter(max_length=100)]
+Cursor = Annotated[str | None, Parameter(max_length=64)]
+
+
+class CertificateController(Controller):
+    path = "/certificates"
+    guards = [requires_contractor]
+    tags = ["電子証書"]
+
+    @get("/", operation_id="listCertificates", summary="自社の電子証書一覧（絞り込み・検索・カーソル）")
+    async def list_own(
+        self,
+        request: Request,
+        guarantee_type: GuaranteeType | None = None,
+        status: CertificateStatus | None = None,
+        q: Search = None,
+        cursor: Cursor = None,
+        limit: Limit = 20,
+    ) -> CertificatePage:
+        return await service.list_certificates(
+            company_id=request.user.company_id, guarantee_type=guarantee_type, status=status, q=q, cursor=cursor, limit=limit
+        )
+
+    @get("/{number:str}", operation_id="getCertificate", summary="電子証書の詳細（版の履歴・閲覧状況）")
+    async def get_own(self, request: Request, number: str) -> CertificateDetail:
+        return await service.detail(number, request.user.company_id)
+
+    @get("/{number:str}/auth-key", operation_id="getAuthKey", summary="認証キーの表示（記録されます）")
+    async def auth_key(self, request: Request, number: str) -> Response[AuthKeyOut]:
+        key = await service.show_auth_key(request.user, number, client_address(request))
+        return Response(key, headers=NO_STORE)
+
+    @post("/{number:str}/reissue-key", operation_id="reissueAuthKey", status_code=200, summary="認証キーの再発行")
+    async def reissue_key(self, request: Request, number: str) -> Response[AuthKeyOut]:
+        key = await service.reissue_key(
+            number, actor=request.user.login_id, address=client_address(request), company_id=request.user.company_id
+        )
+        return Response(key, headers=NO_STORE)
+
+
+class AdminCertificateController(Controller):
+    path = "/admin/certificates"
+    guards = [requires_admin]
+    tags = ["管理：電子証書"]
+
+    @get("/", operation_id="adminListCertificates", summary="電子証書の検索")
+    async def list_all(
+        self,
+        guarantee_type: GuaranteeType | None = None,
+        status: CertificateStatus | None = None,
+        q: Search = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> CertificatePage:
+        return await service.list_certificates(
+            company_id=None, guarantee_type=guarantee_type, status=status, q=q, cursor=cursor, limit=limit
+        )
+
+    @get("/{number:str}", operation_id="adminGetCertificate", summary="電子証書の詳細")
+    async def get_any(self, number: str) -> CertificateDetail:
+        return await service.detail(number, None)
+
+    @post("/{number:str}/amend", operation_id="adminAmendCertificate", status_code=200, summary="変更（新しい版の発行）")
+    async def amend(self, request: Request, number: str, data: AmendInput) -> AdjustmentResult:
+        return await service.amend(number, data, request.user.login_id, client_address(request))
+
+    @post("/{number:str}/cancel", operation_id="adminCancelCertificate", status_code=200, summary="解約")
+    async def cancel(self, request: Request, number: str, data: CancelInput) -> AdjustmentResult:
+        return await service.cancel(number, data.reason, request.user.login_id, client_address(request))
+
+    @post("/{number:str}/reissue-key", operation_id="adminReissueAuthKey", status_code=200, summary="認証キーの再発行")
+    async def reissue_key(self, request: Request, number: str) -> Response[AuthKeyOut]:
+        key = await service.reissue_key(number, actor=request.user.login_id, address=client_address(request))
+        return Response(key, headers=NO_STORE)

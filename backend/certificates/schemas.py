@@ -1,0 +1,94 @@
+"""Certificate bodies (DESIGN §5.1)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from backend.lib.schema import Input, Output
+
+CertificateStatus = Literal["valid", "cancelled", "expired"]
+GuaranteeType = Literal["advance", "interim_advance", "contract"]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+PositiveYen = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
+
+
+class CertificateListItem(Output):
+    contract_number: str
+    guarantee_type: GuaranteeType
+    guarantee_type_label: str
+    project_name: str
+    orderer_name: str
+    guarantee_amount: int
+    status: CertificateStatus
+    status_label: str
+    version: int
+    issued_on: date
+    period_end: date
+    delivery: str
+    last_viewed_at: datetime | None
+    acknowledged_at: datetime | None
+    customer_id: str | None = None  # admins only
+    company_name: str | None = None
+
+
+class CertificatePage(Output):
+    items: list[CertificateListItem]
+    next_cursor: str | None
+
+
+class VersionOut(Output):
+    version: int
+    issued_on: date
+    changes: list[dict[str, Any]]
+    change_reason: str | None
+    digest: str
+    signature: str
+    key_id: str
+
+
+class FeeAdjustmentOut(Output):
+    version: int
+    kind: Literal["additional", "refund"]
+    kind_label: str
+    amount: int
+    created_at: datetime
+
+
+class CertificateDetail(CertificateListItem, kw_only=True):
+    certificate: dict[str, Any]  # the current version's content
+    digest: str
+    signature: str
+    key_id: str
+    versions: list[VersionOut]
+    cancelled_at: datetime | None
+    sent_to_orderer_at: datetime | None
+    sent_to_orderer_address: str | None
+    fee_adjustments: list[FeeAdjustmentOut]
+    has_auth_key: bool
+
+
+class AuthKeyOut(Output):
+    contract_number: str
+    auth_key: str
+
+
+class AmendInput(Input, kw_only=True):
+    contract_amount: PositiveYen | None = None
+    guarantee_amount: PositiveYen | None = None
+    period_end: date | None = None
+    reason: Reason
+
+
+class CancelInput(Input):
+    reason: Reason
+
+
+class AdjustmentResult(Output):
+    contract_number: str
+    version: int
+    status: CertificateStatus
+    adjustment_kind: Literal["additional", "refund", "none"]
+    adjustment_amount: int

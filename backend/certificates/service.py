@@ -1,0 +1,537 @@
+"""Guarantee contracts and electronic certificates: conclusion, reading, keys, amendments."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import date
+
+from litestar.exceptions import NotFoundException
+
+from backend import db
+from backend.accounts.service import CurrentUser
+from backend.accounts.tables import Company
+from backend.applications.schemas import ConcludeOut
+from backend.applications.service import fee_quote_for
+from backend.applications.tables import Application
+from backend.audit import service as audit
+from backend.certificates import events
+from backend.certificates.schemas import (
+    AdjustmentResult,
+    AmendInput,
+    AuthKeyOut,
+    CertificateDetail,
+    CertificateListItem,
+    CertificatePage,
+    FeeAdjustmentOut,
+    VersionOut,
+)
+from backend.certificates.tables import AuthKey, Certificate, CertificateVersion, ContractSequence, FeeAdjustment
+from backend.domain import fees, keys, numbering, rules, signing
+from backend.domain.canonical import canonical_json
+from backend.domain.certificate import STATUS_LABELS, amended_snapshot, first_snapshot, status_of
+from backend.domain.glossary import GUARANTEE_TYPE_LABELS
+from backend.domain.wareki import wareki, yen
+from backend.lib import clock, keyring
+from backend.lib.errors import ConflictError, FieldError
+from backend.mail import service as mail
+from backend.orderers.tables import Orderer
+from backend.settings import get_settings
+
+ADJUSTMENT_LABELS = {"additional": "追加保証料", "refund": "返還保証料"}
+PAGE_SIZE_MAX = 100
+
+
+# --- numbering and keys -------------------------------------------------------------------------
+
+
+async def _next_sequence(office_code: str) -> int:
+    """Bump the office's sequence inside the caller's transaction (row lock / SQLite write lock)."""
+    await ContractSequence.raw(
+        "INSERT INTO contract_sequence (office_code, last_value) VALUES ({}, 0) ON CONFLICT (office_code) DO NOTHING",
+        office_code,
+    )
+    rows = await ContractSequence.raw(
+        "UPDATE contract_sequence SET last_value = last_value + 1 WHERE office_code = {} RETURNING last_value",
+        office_code,
+    )
+    return int(rows[0]["last_value"])
+
+
+def _new_auth_key_row(certificate_id: int, contract_number: str) -> tuple[str, AuthKey]:
+    key = keys.generate_key()
+    row = AuthKey(
+        certificate=certificate_id,
+        key_mac=keys.key_mac(keyring.auth_key_mac_secret(), contract_number, key),
+        key_ciphertext=keys.encrypt_key(keyring.auth_key_aes_key(), contract_number, key),
+        created_at=clock.now(),
+    )
+    return key, row
+
+
+def _signed_version(certificate_id: int, snapshot: dict) -> CertificateVersion:
+    digest, signature = signing.sign(keyring.signing_key(), snapshot)
+    return CertificateVersion(
+        certificate=certificate_id,
+        version=snapshot["version"],
+        content=canonical_json(snapshot).decode(),
+        digest=digest,
+        signature=signature,
+        key_id=signing.key_id(keyring.public_key()),
+        issued_on=date.fromisoformat(snapshot["issued_on"]),
+        created_at=clock.now(),
+    )
+
+
+# --- conclusion ---------------------------------------------------------------------------------
+
+
+async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut:
+    """One transaction: number, signed version 1, 認証キー, audit entry and mail — all or nothing."""
+    settings = get_settings()
+    async with db.transaction():
+        application = await Application.select().where(Application.id == application_id).first()
+        if application is None:
+            raise NotFoundException("お申込みが見つかりません。")
+        if application["status"] != "fee_notified" or application["paid_on"] is None:
+            raise ConflictError("保証契約は保証料の入金確認後にのみ締結できます。")
+        company = await Company.select().where(Company.id == application["company"]).first()
+        orderer = await Orderer.select().where(Orderer.id == application["orderer"]).first()
+        number = numbering.contract_number(settings.office_code, await _next_sequence(settings.office_code))
+        issued_on = clock.today_jst()
+        snapshot = first_snapshot(
+            contract_number=number,
+            issued_on=issued_on,
+            surety={"name": settings.surety_name, "office_code": settings.office_code},
+            contractor={
+                "customer_id": company["customer_id"],
+                "company_name": company["name"],
+                "representative": company["representative"],
+                "address": company["address"],
+            },
+            orderer={"code": orderer["code"], "name": orderer["name"], "title": orderer["title"]},
+            application=application,
+            guarantee_amount=application["guarantee_amount"],
+        )
+        certificate = Certificate(
+            contract_number=number,
+            application=application_id,
+            company=company["id"],
+            orderer=orderer["id"],
+            guarantee_type=application["guarantee_type"],
+            delivery=application["delivery"],
+            project_name=application["project_name"],
+            orderer_name=orderer["name"],
+            guarantee_amount=application["guarantee_amount"],
+            period_end=application["period_end"],
+            current_version=1,
+            issued_on=issued_on,
+            created_at=clock.now(),
+        )
+        await certificate.save()
+        version = _signed_version(certificate.id, snapshot)
+        await version.save()
+        if application["delivery"] == "electronic":
+            _, key_row = _new_auth_key_row(certificate.id, number)
+            await key_row.save()
+        await Application.update(
+            {
+                Application.status: "concluded",
+                Application.contract_number: number,
+                Application.concluded_at: clock.now(),
+                Application.updated_at: clock.now(),
+            }
+        ).where(Application.id == application_id)
+        await audit.record(
+            "certificate.concluded", actor=actor, target=number, address=address,
+            details={"application_id": application_id, "digest": version.digest},
+        )
+        await _mail_conclusion(company, snapshot, application["delivery"])
+    return ConcludeOut(contract_number=number, application_id=application_id, version=1, digest=version.digest)
+
+
+async def _mail_contractor(company: dict, category: str, number: str, subject: str, text: str) -> None:
+    settings = get_settings()
+    body = (
+        f"{company['name']} 御中\n\n{text}\n\n"
+        f"e-Net保証（電子証書の確認）: {settings.public_url}/certificates/{number}\n"
+        "ログインの際のお客様ID・パスワードは、e-Net保証のお客様ID・パスワードと共通です。\n\n"
+        f"{settings.surety_name}\n※このメールは送信専用です。"
+    )
+    await mail.enqueue(category=category, to=company["email"], subject=subject, body=body, related=number)
+
+
+async def _mail_conclusion(company: dict, snapshot: dict, delivery: str) -> None:
+    number = snapshot["contract_number"]
+    project = snapshot["project"]["name"]
+    if delivery == "electronic":
+        await _mail_contractor(
+            company, "certificate.issued", number,
+            f"【e-Net保証】電子証書・認証キー登録のお知らせ（保証契約番号 {number}）",
+            f"{snapshot['guarantee_type_label']}の保証契約を締結し、電子証書を登録しました。\n\n"
+            f"保証契約番号: {number}\n工事名: {project}\n発注者: {snapshot['orderer']['name']}\n"
+            f"保証金額: {yen(snapshot['guarantee']['amount'])}\n保証期限: {wareki(date.fromisoformat(snapshot['guarantee']['period_end']))}\n\n"
+            "e-Net保証の「電子証書の確認はこちら」からログインし、「認証キー」の表示をクリックして\n"
+            "「認証キー等のお知らせ」（PDFファイル）をダウンロードのうえ、発注者へご提出ください。\n"
+            "【重要】電子証書の画面を印刷・保存したファイルは提出書類ではありません。",
+        )
+    else:
+        await _mail_contractor(
+            company, "certificate.issued", number,
+            f"【e-Net保証】保証契約締結のお知らせ（保証契約番号 {number}）",
+            f"{snapshot['guarantee_type_label']}の保証契約を締結しました。保証証書（書面）は郵送いたします。\n\n"
+            f"保証契約番号: {number}\n工事名: {project}\n発注者: {snapshot['orderer']['name']}",
+        )
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+_LIST_COLUMNS = (
+    Certificate.all_columns(),
+    Certificate.company.customer_id.as_alias("customer_id"),
+    Certificate.company.name.as_alias("company_name"),
+)
+
+
+def _status(row: dict) -> str:
+    return status_of(cancelled=row["cancelled_at"] is not None, period_end=row["period_end"], today=clock.today_jst())
+
+
+def _list_item(row: dict, *, for_admin: bool) -> CertificateListItem:
+    status = _status(row)
+    return CertificateListItem(
+        contract_number=row["contract_number"],
+        guarantee_type=row["guarantee_type"],
+        guarantee_type_label=GUARANTEE_TYPE_LABELS[row["guarantee_type"]],
+        project_name=row["project_name"],
+        orderer_name=row["orderer_name"],
+        guarantee_amount=row["guarantee_amount"],
+        status=status,
+        status_label=STATUS_LABELS[status],
+        version=row["current_version"],
+        issued_on=row["issued_on"],
+        period_end=row["period_end"],
+        delivery=row["delivery"],
+        last_viewed_at=row["last_viewed_at"],
+        acknowledged_at=row["acknowledged_at"],
+        customer_id=row["customer_id"] if for_admin else None,
+        company_name=row["company_name"] if for_admin else None,
+    )
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"c:{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = text.partition(":")
+        if prefix != "c":
+            raise ValueError
+        return int(value)
+    except ValueError:
+        raise FieldError("cursor", "カーソルの値が正しくありません。一覧を最初から読み込み直してください。") from None
+
+
+def _search_clause(q: str):
+    text = re.sub(r"[%_\\]", "", q.strip())[:100]
+    number = numbering.normalize_contract_number(text)
+    digits = re.sub(r"\D", "", text)
+    clause = Certificate.project_name.ilike(f"%{text}%") | Certificate.orderer_name.ilike(f"%{text}%")
+    if number:
+        clause = clause | (Certificate.contract_number == number)
+    elif digits and len(digits) == len(text):
+        clause = clause | Certificate.contract_number.like(f"{digits}%")
+    return clause
+
+
+async def list_certificates(
+    *,
+    company_id: int | None,
+    guarantee_type: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> CertificatePage:
+    """Newest first; ``company_id`` None = every company (admins)."""
+    query = Certificate.select(*_LIST_COLUMNS).order_by(Certificate.id, ascending=False).limit(limit + 1)
+    if company_id is not None:
+        query = query.where(Certificate.company == company_id)
+    if guarantee_type:
+        query = query.where(Certificate.guarantee_type == guarantee_type)
+    today = clock.today_jst()
+    if status == "cancelled":
+        query = query.where(Certificate.cancelled_at.is_not_null())
+    elif status == "valid":
+        query = query.where(Certificate.cancelled_at.is_null() & (Certificate.period_end >= today))
+    elif status == "expired":
+        query = query.where(Certificate.cancelled_at.is_null() & (Certificate.period_end < today))
+    if q and q.strip():
+        query = query.where(_search_clause(q))
+    if cursor:
+        query = query.where(Certificate.id < _decode_cursor(cursor))
+    rows = await query
+    page, more = rows[:limit], len(rows) > limit
+    return CertificatePage(
+        items=[_list_item(row, for_admin=company_id is None) for row in page],
+        next_cursor=_encode_cursor(page[-1]["id"]) if more else None,
+    )
+
+
+async def certificate_row(number: str, company_id: int | None = None) -> dict:
+    """One certificate; with ``company_id`` only that company's (404 otherwise, never 403)."""
+    query = Certificate.select(*_LIST_COLUMNS).where(Certificate.contract_number == number)
+    if company_id is not None:
+        query = query.where(Certificate.company == company_id)
+    row = await query.first()
+    if row is None:
+        raise NotFoundException("保証契約番号が見つかりません。")
+    return row
+
+
+async def versions_of(certificate_id: int) -> list[dict]:
+    return await CertificateVersion.select().where(CertificateVersion.certificate == certificate_id).order_by(
+        CertificateVersion.version
+    )
+
+
+def version_out(row: dict) -> VersionOut:
+    content = json.loads(row["content"])
+    return VersionOut(
+        version=row["version"],
+        issued_on=row["issued_on"],
+        changes=content["changes"],
+        change_reason=content["change_reason"],
+        digest=row["digest"],
+        signature=row["signature"],
+        key_id=row["key_id"],
+    )
+
+
+async def detail(number: str, company_id: int | None) -> CertificateDetail:
+    row = await certificate_row(number, company_id)
+    versions = await versions_of(row["id"])
+    current = versions[-1]
+    adjustments = await FeeAdjustment.select().where(FeeAdjustment.certificate == row["id"]).order_by(FeeAdjustment.id)
+    item = _list_item(row, for_admin=company_id is None)
+    return CertificateDetail(
+        **{name: getattr(item, name) for name in item.__struct_fields__},
+        certificate=json.loads(current["content"]),
+        digest=current["digest"],
+        signature=current["signature"],
+        key_id=current["key_id"],
+        versions=[version_out(v) for v in versions],
+        cancelled_at=row["cancelled_at"],
+        sent_to_orderer_at=row["sent_to_orderer_at"],
+        sent_to_orderer_address=row["sent_to_orderer_address"],
+        fee_adjustments=[
+            FeeAdjustmentOut(
+                version=a["version"], kind=a["kind"], kind_label=ADJUSTMENT_LABELS[a["kind"]],
+                amount=a["amount"], created_at=a["created_at"],
+            )
+            for a in adjustments
+        ],
+        has_auth_key=await AuthKey.exists().where(AuthKey.certificate == row["id"]),
+    )
+
+
+# --- 認証キー ----------------------------------------------------------------------------------
+
+
+async def show_auth_key(user: CurrentUser, number: str, address: str) -> AuthKeyOut:
+    row = await certificate_row(number, user.company_id)
+    key_row = await AuthKey.select().where(AuthKey.certificate == row["id"]).first()
+    if key_row is None:
+        raise ConflictError("この保証は書面交付のため、認証キーはありません。")
+    key = keys.decrypt_key(keyring.auth_key_aes_key(), number, key_row["key_ciphertext"])
+    await audit.record("auth_key.displayed", actor=user.login_id, target=number, address=address)
+    return AuthKeyOut(contract_number=number, auth_key=key)
+
+
+async def reissue_key(number: str, *, actor: str, address: str, company_id: int | None = None) -> AuthKeyOut:
+    """A new key; the old one stops working the moment this commits."""
+    async with db.transaction():
+        row = await certificate_row(number, company_id)
+        if row["delivery"] != "electronic":
+            raise ConflictError("この保証は書面交付のため、認証キーはありません。")
+        if row["cancelled_at"] is not None:
+            raise ConflictError("解約済みの保証の認証キーは再発行できません。")
+        key, key_row = _new_auth_key_row(row["id"], number)
+        await AuthKey.delete().where(AuthKey.certificate == row["id"])
+        await key_row.save()
+        await audit.record("auth_key.reissued", actor=actor, target=number, address=address)
+        company = await Company.select().where(Company.id == row["company"]).first()
+        await _mail_contractor(
+            company, "certificate.key_reissued", number,
+            f"【e-Net保証】認証キー再発行のお知らせ（保証契約番号 {number}）",
+            "認証キーを再発行しました。以前の認証キーは使用できません。\n"
+            "e-Net保証から新しい「認証キー等のお知らせ」をダウンロードし、発注者へ改めてご提出ください。",
+        )
+    return AuthKeyOut(contract_number=number, auth_key=key)
+
+
+# --- amendments and cancellation --------------------------------------------------------------
+
+
+def _quote(snapshot: dict, orderer_class: str) -> fees.FeeQuote:
+    start = date.fromisoformat(snapshot["guarantee"]["period_start"])
+    return fees.quote(
+        guarantee_type=snapshot["guarantee_type"],
+        orderer_class=orderer_class,
+        amount=snapshot["guarantee"]["amount"],
+        start=start,
+        end=date.fromisoformat(snapshot["guarantee"]["period_end"]),
+        table=fees.table_for(start),
+    )
+
+
+async def _current(row: dict) -> tuple[dict, str]:
+    version = (
+        await CertificateVersion.select(CertificateVersion.content)
+        .where((CertificateVersion.certificate == row["id"]) & (CertificateVersion.version == row["current_version"]))
+        .first()
+    )
+    orderer = await Orderer.select(Orderer.orderer_class).where(Orderer.id == row["orderer"]).first()
+    return json.loads(version["content"]), orderer["orderer_class"]
+
+
+def _require_amendable(row: dict) -> None:
+    status = _status(row)
+    if status == "cancelled":
+        raise ConflictError("解約済みの保証は変更できません。")
+    if status == "expired":
+        raise ConflictError("期限満了の保証は変更できません。")
+
+
+async def amend(number: str, data: AmendInput, actor: str, address: str) -> AdjustmentResult:
+    requested = {
+        name: value
+        for name in ("contract_amount", "guarantee_amount", "period_end")
+        if (value := getattr(data, name)) is not None
+    }
+    if not requested:
+        raise FieldError("guarantee_amount", "変更する項目（請負代金額・保証金額・保証期限）を1つ以上入力してください。")
+    async with db.transaction():
+        row = await certificate_row(number)
+        _require_amendable(row)
+        previous, orderer_class = await _current(row)
+        snapshot = amended_snapshot(previous, requested, issued_on=clock.today_jst(), reason=data.reason.strip())
+        if not snapshot["changes"]:
+            raise FieldError("guarantee_amount", "現在の内容と同じです。変更する値を入力してください。")
+        try:
+            rules.check_amendment(
+                snapshot["guarantee_type"],
+                snapshot["project"]["contract_amount"],
+                snapshot["guarantee"]["amount"],
+                date.fromisoformat(snapshot["guarantee"]["period_start"]),
+                date.fromisoformat(snapshot["guarantee"]["period_end"]),
+            )
+        except rules.RuleViolation as violation:
+            raise FieldError(violation.field, violation.message) from None
+        old_quote, new_quote = _quote(previous, orderer_class), _quote(snapshot, orderer_class)
+        kind, amount = fees.adjustment(old_quote, new_quote)
+        version = _signed_version(row["id"], snapshot)
+        await version.save()
+        await Certificate.update(
+            {
+                Certificate.current_version: snapshot["version"],
+                Certificate.guarantee_amount: snapshot["guarantee"]["amount"],
+                Certificate.period_end: date.fromisoformat(snapshot["guarantee"]["period_end"]),
+            }
+        ).where(Certificate.id == row["id"])
+        if kind != "none":
+            await FeeAdjustment.insert(
+                FeeAdjustment(
+                    certificate=row["id"], version=snapshot["version"], kind=kind, amount=amount,
+                    details=json.dumps(_adjustment_details(previous, snapshot, old_quote, new_quote), ensure_ascii=False),
+                    created_at=clock.now(),
+                )
+            )
+        await audit.record(
+            "certificate.amended", actor=actor, target=number, address=address,
+            details={"version": snapshot["version"], "changes": [c["field"] for c in snapshot["changes"]], "digest": version.digest},
+        )
+        company = await Company.select().where(Company.id == row["company"]).first()
+        changes_text = "\n".join(f"・{c['label']}: {_show(c['before'])} → {_show(c['after'])}" for c in snapshot["changes"])
+        fee_text = f"\n{ADJUSTMENT_LABELS[kind]}: {yen(amount)}" if kind != "none" else ""
+        await _mail_contractor(
+            company, "certificate.amended", number,
+            f"【e-Net保証】電子証書変更のお知らせ（保証契約番号 {number}）",
+            f"電子証書の内容を変更しました（第{snapshot['version']}版）。\n{changes_text}\n理由: {data.reason.strip()}{fee_text}",
+        )
+        await events.emit("amended", number, {"version": snapshot["version"], "changes": snapshot["changes"]})
+    return AdjustmentResult(
+        contract_number=number, version=snapshot["version"], status=_status({**row, "period_end": date.fromisoformat(snapshot["guarantee"]["period_end"])}),
+        adjustment_kind=kind, adjustment_amount=amount,
+    )
+
+
+def _show(value) -> str:
+    if isinstance(value, int):
+        return yen(value)
+    try:
+        return wareki(date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _adjustment_details(before: dict, after: dict, old: fees.FeeQuote, new: fees.FeeQuote) -> dict:
+    def side(snapshot: dict, quote: fees.FeeQuote) -> dict:
+        return {
+            "amount": snapshot["guarantee"]["amount"],
+            "period_start": snapshot["guarantee"]["period_start"],
+            "period_end": snapshot["guarantee"]["period_end"],
+            "days": quote.days,
+            "rate_per_year": str(quote.rate_per_year),
+            "fee": quote.fee,
+        }
+
+    return {
+        "before": side(before, old),
+        "after": side(after, new),
+        "rate_table_version": new.table_version,
+        "sample_data": new.sample_data,
+        "reason": after["change_reason"],
+        "computed_on": clock.today_jst().isoformat(),
+    }
+
+
+async def cancel(number: str, reason: str, actor: str, address: str) -> AdjustmentResult:
+    async with db.transaction():
+        row = await certificate_row(number)
+        if row["cancelled_at"] is not None:
+            raise ConflictError("この保証はすでに解約されています。")
+        snapshot, orderer_class = await _current(row)
+        quote = _quote(snapshot, orderer_class)
+        today = clock.today_jst()
+        refund = fees.cancellation_refund(
+            quote,
+            start=date.fromisoformat(snapshot["guarantee"]["period_start"]),
+            end=date.fromisoformat(snapshot["guarantee"]["period_end"]),
+            cancelled_on=today,
+        )
+        await Certificate.update({Certificate.cancelled_at: clock.now()}).where(Certificate.id == row["id"])
+        if refund > 0:
+            details = _adjustment_details(snapshot, snapshot, quote, quote)
+            details.update(reason=reason.strip(), cancelled_on=today.isoformat(), refund=refund)
+            await FeeAdjustment.insert(
+                FeeAdjustment(
+                    certificate=row["id"], version=row["current_version"], kind="refund", amount=refund,
+                    details=json.dumps(details, ensure_ascii=False), created_at=clock.now(),
+                )
+            )
+        await audit.record("certificate.cancelled", actor=actor, target=number, address=address, details={"refund": refund})
+        company = await Company.select().where(Company.id == row["company"]).first()
+        await _mail_contractor(
+            company, "certificate.cancelled", number,
+            f"【e-Net保証】保証契約解約のお知らせ（保証契約番号 {number}）",
+            f"保証契約を解約しました。\n理由: {reason.strip()}\n返還保証料: {yen(refund)}",
+        )
+        await events.emit("cancelled", number, {"reason": reason.strip()})
+    return AdjustmentResult(
+        contract_number=number, version=row["current_version"], status="cancelled",
+        adjustment_kind="refund" if refund else "none", adjustment_amount=refund,
+    )
