@@ -91,6 +91,7 @@ async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut
     """One transaction: number, signed version 1, 認証キー, audit entry and mail — all or nothing."""
     settings = get_settings()
     async with db.transaction():
+        await db.advisory_lock(f"application:{application_id}")  # the same application concluded twice at once
         application = await Application.select().where(Application.id == application_id).first()
         if application is None:
             raise NotFoundException("お申込みが見つかりません。")
