@@ -32,6 +32,7 @@ from backend.lib.security import security_headers_middleware
 from backend.mail.controller import AdminMailController
 from backend.mail.worker import mail_worker
 from backend.orderers.controller import AdminOrdererController, OrdererController
+from backend.stats.controller import admin_stats
 
 API_PREFIX = "/api"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -49,6 +50,7 @@ ROUTE_HANDLERS = [
     AdminApplicationController,
     CertificateController,
     AdminCertificateController,
+    admin_stats,
 ]
 
 # Background services started with the app (mail worker, …); each an async context manager factory.
