@@ -6,10 +6,17 @@ Idempotent: running it twice leaves one copy of everything.
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from backend.accounts import service as accounts
+from backend.accounts.service import CurrentUser
+from backend.applications import service as applications
+from backend.applications.schemas import ApplicationInput
+from backend.applications.tables import Application
+from backend.certificates import service as certificates
+from backend.certificates.schemas import AmendInput
+from backend.lib import clock
 from backend.accounts.schemas import RegisterInput
 from backend.accounts.tables import Account, Company
 from backend.orderers import service as orderers
@@ -101,9 +108,75 @@ async def run_demo() -> list[str]:
     """Seed everything; return lines to print for the person who ran it."""
     created = await seed_orderers()
     logins = await seed_accounts()
+    seeded = await seed_applications(logins["contractor"])
     return [
+        f"申込み: {seeded}件を追加しました（すべての状態）",
         f"発注者マスタ: {created}件を追加しました",
         f"管理者ログイン: {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}",
         f"建設業者ログイン（承認済）: お客様ID {logins['contractor']} / {DEMO_CONTRACTOR_PASSWORD}",
         f"建設業者（承認待ち）: お客様ID {logins['pending']}",
     ]
+
+
+async def _contractor_user(customer_id: str):
+    account = await Account.select().where(Account.login_id == customer_id).first()
+    return CurrentUser(
+        account_id=account["id"], login_id=customer_id, role="contractor", display_name=account["display_name"],
+        company_id=account["company"], token_hash="",
+    )
+
+
+def _demo_application(today: date, index: int, **overrides):
+    start = today - timedelta(days=20 - index)
+    values = dict(
+        guarantee_type="advance",
+        orderer_code="tottori-kgc",
+        orderer_project_number=f"R{today.year - 2018}-道改-{100 + index}",
+        project_name=f"県道鳥取国府線（第{index}工区）道路改良工事",
+        project_location="鳥取県鳥取市国府町地内",
+        contract_amount=48_400_000 + index * 1_100_000,
+        advance_amount=(48_400_000 + index * 1_100_000) * 40 // 100,
+        contract_date=start - timedelta(days=1),
+        period_start=start,
+        period_end=date(today.year + 1, 3, 19),
+        bid_announced_on=start - timedelta(days=30),
+        delivery="electronic",
+        notes="",
+    )
+    values.update(overrides)
+    return ApplicationInput(**values)
+
+
+async def seed_applications(customer_id: str) -> int:
+    """Applications in every state, so each screen and document has something to show."""
+    user = await _contractor_user(customer_id)
+    if await Application.exists().where(Application.company == user.company_id):
+        return 0
+    today = clock.today_jst()
+
+    async def submitted(index: int, **overrides) -> int:
+        return (await applications.submit(user, _demo_application(today, index, **overrides), address="")).id
+
+    async def concluded(index: int, **overrides) -> str:
+        application_id = await submitted(index, **overrides)
+        statement = await applications.notify_fee(application_id, actor="demo", address="")
+        await applications.record_payment(application_id, today, statement.fee, actor="demo", address="")
+        return (await certificates.conclude(application_id, actor="demo", address="")).contract_number
+
+    await submitted(1)
+    await applications.notify_fee(await submitted(2, guarantee_type="contract", advance_amount=None,
+                                                  guarantee_amount=5_100_000), actor="demo", address="")
+    waiting = await submitted(3)
+    fee = await applications.notify_fee(waiting, actor="demo", address="")
+    await applications.record_payment(waiting, today, fee.fee, actor="demo", address="")
+    await concluded(4)
+    amended = await concluded(5, guarantee_type="contract", advance_amount=None, guarantee_amount=5_500_000,
+                              orderer_code="fukuoka-pref", project_name="一般県道改良工事（福岡県）")
+    await certificates.amend(amended, AmendInput(contract_amount=60_500_000, guarantee_amount=6_050_000,
+                                                 reason="設計変更による請負代金額の増額"), actor="demo", address="")
+    cancelled = await concluded(6, project_name="河川護岸災害復旧工事")
+    await certificates.cancel(cancelled, "契約解除のため", actor="demo", address="")
+    await concluded(7, delivery="paper", orderer_code="kokudo-chugoku", project_name="国道9号舗装補修工事")
+    await applications.reject(await submitted(8), "保証金額の確認が取れないため", actor="demo", address="")
+    await applications.withdraw(user, await submitted(9), address="")
+    return 9
