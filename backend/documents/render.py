@@ -31,6 +31,7 @@ import pdfkit
 
 from backend.documents import formatting
 from backend.documents.contexts import KINDS, ContextError, parse_context
+from backend.documents.tounicode import fix_tounicode
 from backend.domain.canonical import canonical_json
 from backend.settings import get_settings
 
@@ -38,7 +39,7 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 MAX_CONCURRENT_RENDERS = 4
 CACHE_DIR_NAME = "pdf-cache"
 # Bump when the rendering (not the templates) changes in a way that alters the PDFs.
-RENDER_REVISION = "1"
+RENDER_REVISION = "3"
 
 STATUS_LABELS = {
     "valid": "有効",
@@ -177,7 +178,7 @@ def html_to_pdf(html: str, kind: str = "") -> bytes:
         raise RenderError(f"wkhtmltopdf failed for {kind or 'document'}: {exc}") from exc
     if not pdf or not pdf.startswith(b"%PDF"):
         raise RenderError(f"wkhtmltopdf produced no PDF for {kind or 'document'}")
-    return pdf
+    return fix_tounicode(pdf)
 
 
 # --- cache and pool -------------------------------------------------------------------
