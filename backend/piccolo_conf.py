@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "backend.applications.piccolo_app",
         "backend.certificates.piccolo_app",
         "backend.mail.piccolo_app",
+        "backend.dsure.piccolo_app",
     ]
 )
