@@ -206,7 +206,9 @@ async def _mark_failed(row: dict, error: str, permanent: bool) -> None:
                          "attempts": attempts, "error": error[:120]},
             )
     if give_up:
-        log.error("mail %s to %s failed for good after %d attempt(s): %s", row["id"], row["to_address"], attempts, error)
+        log.error(
+            "mail %s to %s failed for good after %d attempt(s): %s", row["id"], row["to_address"], attempts, error
+        )
     else:
         log.warning("mail %s attempt %d failed (%s); next try in %s", row["id"], attempts, error, backoff(attempts))
 

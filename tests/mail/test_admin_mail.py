@@ -61,7 +61,9 @@ async def test_list_filters_and_pages(client, admin, mail_to_server):
 
     page = (await client.get("/api/admin/mail", params={"limit": 2}, headers=admin.headers)).json()
     assert len(page) == 2
-    older = await client.get("/api/admin/mail", params={"limit": 200, "before_id": page[-1]["id"]}, headers=admin.headers)
+    older = await client.get(
+        "/api/admin/mail", params={"limit": 200, "before_id": page[-1]["id"]}, headers=admin.headers
+    )
     assert all(item["id"] < page[-1]["id"] for item in older.json())
 
     too_many = await client.get("/api/admin/mail", params={"limit": 201}, headers=admin.headers)
@@ -93,7 +95,11 @@ async def test_unknown_mail_is_404_in_japanese(client, admin):
 async def test_retry_puts_a_failed_mail_back_in_the_queue(client, admin):
     [mail_id] = await _queue()
     await MailMessage.update(
-        {MailMessage.status: "failed", MailMessage.attempts: worker.MAX_ATTEMPTS, MailMessage.last_error: "SMTPConnectError"}
+        {
+            MailMessage.status: "failed",
+            MailMessage.attempts: worker.MAX_ATTEMPTS,
+            MailMessage.last_error: "SMTPConnectError",
+        }
     ).where(MailMessage.id == mail_id)
 
     response = await client.post(f"/api/admin/mail/{mail_id}/retry", headers=admin.headers)
