@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 
 from backend.accounts.guards import requires_admin, requires_contractor
 from backend.applications import service
@@ -15,7 +15,10 @@ from backend.applications.schemas import (
     PaymentInput,
     RejectInput,
 )
+from backend.certificates import documents
 from backend.certificates import service as certificates
+from backend.certificates.documents import ApplicationDocument
+from backend.lib.responses import pdf_response
 from backend.lib.security import client_address
 
 
@@ -40,6 +43,15 @@ class ApplicationController(Controller):
     async def withdraw(self, request: Request, application_id: int) -> ApplicationOut:
         return await service.withdraw(request.user, application_id, client_address(request))
 
+    @get("/{application_id:int}/documents/{kind:str}", operation_id="getApplicationDocument",
+         summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
+    async def document(self, request: Request, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
+        document = await documents.application_document(
+            application_id, kind, company_id=request.user.company_id, actor=request.user.login_id,
+            address=client_address(request),
+        )
+        return pdf_response(document.data, document.content_disposition)
+
 
 class AdminApplicationController(Controller):
     path = "/admin/applications"
@@ -53,6 +65,14 @@ class AdminApplicationController(Controller):
     @get("/{application_id:int}", operation_id="adminGetApplication", summary="申込みの詳細")
     async def get_any(self, application_id: int) -> ApplicationOut:
         return await service.get_any(application_id)
+
+    @get("/{application_id:int}/documents/{kind:str}", operation_id="adminGetApplicationDocument",
+         summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
+    async def document(self, request: Request, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
+        document = await documents.application_document(
+            application_id, kind, company_id=None, actor=request.user.login_id, address=client_address(request)
+        )
+        return pdf_response(document.data, document.content_disposition)
 
     @post("/{application_id:int}/fee-notice", operation_id="adminFeeNotice", status_code=200, summary="保証料のお知らせ")
     async def fee_notice(self, request: Request, application_id: int) -> FeeStatementOut:

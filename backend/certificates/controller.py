@@ -8,7 +8,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from backend.accounts.guards import requires_admin, requires_contractor
-from backend.certificates import service
+from backend.certificates import documents, service
+from backend.certificates.documents import CertificateDocument, SentToOrderer
 from backend.certificates.schemas import (
     AdjustmentResult,
     AmendInput,
@@ -19,8 +20,10 @@ from backend.certificates.schemas import (
     CertificateStatus,
     GuaranteeType,
 )
+from backend.lib.responses import pdf_response
 from backend.lib.security import NO_STORE, client_address
 
+Version = Annotated[int | None, Parameter(ge=1, le=1000)]
 Limit = Annotated[int, Parameter(ge=1, le=service.PAGE_SIZE_MAX)]
 Search = Annotated[str | None, Parameter(max_length=100)]
 Cursor = Annotated[str | None, Parameter(max_length=64)]
@@ -61,6 +64,23 @@ class CertificateController(Controller):
         )
         return Response(key, headers=NO_STORE)
 
+    @get(
+        "/{number:str}/documents/{kind:str}", operation_id="getCertificateDocument",
+        summary="PDF（電子証書の閲覧用印刷・認証キー等のお知らせ・保証料計算書・領収証・追加/返還計算書）",
+        media_type="application/pdf",
+    )
+    async def document(self, request: Request, number: str, kind: CertificateDocument, version: Version = None) -> Response[bytes]:
+        document = await documents.certificate_document(
+            number, kind, company_id=request.user.company_id, version=version,
+            actor=request.user.login_id, address=client_address(request),
+        )
+        return pdf_response(document.data, document.content_disposition)
+
+    @post("/{number:str}/send-to-orderer", operation_id="sendToOrderer", status_code=202,
+          summary="認証キー等のお知らせを発注者の登録アドレスへ送付")
+    async def send_to_orderer(self, request: Request, number: str) -> SentToOrderer:
+        return await documents.send_to_orderer(request.user, number, client_address(request))
+
 
 class AdminCertificateController(Controller):
     path = "/admin/certificates"
@@ -91,6 +111,14 @@ class AdminCertificateController(Controller):
     @post("/{number:str}/cancel", operation_id="adminCancelCertificate", status_code=200, summary="解約")
     async def cancel(self, request: Request, number: str, data: CancelInput) -> AdjustmentResult:
         return await service.cancel(number, data.reason, request.user.login_id, client_address(request))
+
+    @get("/{number:str}/documents/{kind:str}", operation_id="adminGetCertificateDocument", summary="PDF",
+         media_type="application/pdf")
+    async def document(self, request: Request, number: str, kind: CertificateDocument, version: Version = None) -> Response[bytes]:
+        document = await documents.certificate_document(
+            number, kind, company_id=None, version=version, actor=request.user.login_id, address=client_address(request)
+        )
+        return pdf_response(document.data, document.content_disposition)
 
     @post("/{number:str}/reissue-key", operation_id="adminReissueAuthKey", status_code=200, summary="認証キーの再発行")
     async def reissue_key(self, request: Request, number: str) -> Response[AuthKeyOut]:
