@@ -38,7 +38,7 @@ class ApplicationInput(Input, kw_only=True):
 class TimelineStep(Output):
     step: str
     label: str
-    at: datetime | date | None
+    on: date | None  # the Japanese date of the step
     done: bool
 
 

@@ -44,17 +44,22 @@ _COLUMNS = (
 )
 
 
+def _jst_date(moment) -> date | None:
+    return moment.astimezone(clock.JST).date() if moment is not None else None
+
+
 def _timeline(row: dict) -> list[TimelineStep]:
     steps = [
-        TimelineStep(step="submitted", label="申込受付", at=row["created_at"], done=True),
-        TimelineStep(step="fee_notified", label="保証料のお知らせ", at=row["fee_notified_at"], done=row["fee_notified_at"] is not None),
-        TimelineStep(step="paid", label="入金確認", at=row["paid_on"], done=row["paid_on"] is not None),
-        TimelineStep(step="concluded", label="契約締結", at=row["concluded_at"], done=row["concluded_at"] is not None),
+        TimelineStep(step="submitted", label="申込受付", on=_jst_date(row["created_at"]), done=True),
+        TimelineStep(step="fee_notified", label="保証料のお知らせ", on=_jst_date(row["fee_notified_at"]),
+                     done=row["fee_notified_at"] is not None),
+        TimelineStep(step="paid", label="入金確認", on=row["paid_on"], done=row["paid_on"] is not None),
+        TimelineStep(step="concluded", label="契約締結", on=_jst_date(row["concluded_at"]), done=row["concluded_at"] is not None),
     ]
     if row["status"] == "rejected":
-        steps.append(TimelineStep(step="rejected", label="謝絶", at=row["updated_at"], done=True))
+        steps.append(TimelineStep(step="rejected", label="謝絶", on=_jst_date(row["updated_at"]), done=True))
     if row["status"] == "withdrawn":
-        steps.append(TimelineStep(step="withdrawn", label="取下げ", at=row["withdrawn_at"], done=True))
+        steps.append(TimelineStep(step="withdrawn", label="取下げ", on=_jst_date(row["withdrawn_at"]), done=True))
     return steps
 
 
