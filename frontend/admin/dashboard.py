@@ -1,0 +1,117 @@
+"""Admin: ログイン and ダッシュボード (KPIs and monthly issuance)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from frontend.admin.state import AdminLoginState, DashboardState, Kpi
+from frontend.components.layout import admin_page
+from frontend.components.ui import alert, alert_if, card, field, page_title, submit_button
+from frontend.state import Session
+
+TYPE_COLORS = {"前払金保証": "var(--blue-9)", "中間前払金保証": "var(--cyan-9)", "契約保証": "var(--orange-9)"}
+
+
+@admin_page("/admin/login", "ログイン", on_load=AdminLoginState.load, bare=True)
+def admin_login() -> rx.Component:
+    errors = AdminLoginState.field_errors
+    return rx.box(
+        rx.vstack(
+            page_title("管理画面にログイン", "保証会社の職員用です。"),
+            rx.cond(Session.notice != "", alert(Session.notice, tone="blue", icon="info")),
+            card(
+                rx.form(
+                    rx.vstack(
+                        field("ログインID", "login_id", errors, form="admin", required=True, auto_complete="username",
+                              auto_focus=True),
+                        field("パスワード", "password", errors, form="admin", type_="password", required=True,
+                              auto_complete="current-password"),
+                        alert_if(AdminLoginState.error),
+                        submit_button("ログインする", AdminLoginState.busy, width="100%"),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    on_submit=AdminLoginState.submit,
+                    reset_on_submit=False,
+                    width="100%",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        max_width="440px",
+        margin="24px auto",
+    )
+
+
+def kpi_card(item: Kpi) -> rx.Component:
+    body = rx.vstack(
+        rx.text(item.label, size="2", color_scheme="gray", weight="medium"),
+        rx.text(item.value, class_name="hs-kpi-value"),
+        rx.cond(item.sub != "", rx.text(item.sub, size="1", color_scheme="gray")),
+        spacing="1",
+        width="100%",
+    )
+    return rx.cond(
+        item.href != "",
+        rx.el.a(body, href=item.href, class_name="hs-card hs-card-link kpi-card"),
+        rx.el.div(body, class_name="hs-card kpi-card"),
+    )
+
+
+def kpi_grid(items, min_width: str = "200px") -> rx.Component:
+    return rx.grid(
+        rx.foreach(items, kpi_card),
+        columns="repeat(auto-fit, minmax(" + min_width + ", 1fr))",
+        gap="12px",
+        width="100%",
+    )
+
+
+def issuance_chart() -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
+        rx.recharts.x_axis(data_key="month", tick_line=False),
+        rx.recharts.y_axis(allow_decimals=False, width=40),
+        rx.recharts.graphing_tooltip(),
+        rx.recharts.legend(),
+        *[rx.recharts.bar(data_key=name, stack_id="issued", fill=color, name=name) for name, color in TYPE_COLORS.items()],
+        data=DashboardState.chart,
+        width="100%",
+        height=280,
+    )
+
+
+@admin_page("/admin", "ダッシュボード", nav="dashboard", on_load=DashboardState.load)
+def admin_dashboard() -> rx.Component:
+    return rx.vstack(
+        page_title("ダッシュボード", "申込・発行・D-Sure閲覧の状況です。"),
+        alert_if(DashboardState.error),
+        rx.cond(~DashboardState.stats_available,
+                alert("統計API（/api/admin/stats）が未提供のため、一部の数値は一覧から集計しています。", tone="gray",
+                      icon="info")),
+        kpi_grid(DashboardState.kpis),
+        rx.grid(
+            card(
+                rx.text("申込の状況", weight="bold"),
+                kpi_grid(DashboardState.application_kpis, "120px"),
+            ),
+            card(
+                rx.text("今月の電子証書発行（保証種別）", weight="bold"),
+                kpi_grid(DashboardState.issued_kpis, "120px"),
+            ),
+            columns=rx.breakpoints(initial="1", md="2"),
+            gap="16px",
+            width="100%",
+        ),
+        card(
+            rx.text("月別の電子証書発行件数", weight="bold"),
+            rx.cond(
+                DashboardState.chart.length() > 0,
+                issuance_chart(),
+                rx.text("発行実績のデータはまだありません。", size="2", color_scheme="gray"),
+            ),
+        ),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,228 @@
+"""Page templates: each face's frame (header, navigation, footer) around a page's content.
+
+Page modules hold only their content::
+
+    @enet_page("/certificates", "電子証書一覧", nav="certificates", on_load=CertificatesState.load)
+    def certificates() -> rx.Component: ...
+
+The decorator registers the page with Reflex (``rx.page``) and wraps the content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import reflex as rx
+
+from frontend.state import Session
+
+SERVICE_NAME = "電子保証"
+SURETY_NAME = "西日本建設業保証株式会社"
+
+ENET_TABS = [
+    ("applications", "/applications", "clipboard-list", "申込状況"),
+    ("new", "/applications/new", "file-plus", "新規申込"),
+    ("certificates", "/certificates", "shield-check", "電子証書"),
+    ("account", "/account", "building-2", "お客様情報"),
+]
+
+ADMIN_LINKS = [
+    ("dashboard", "/admin", "layout-dashboard", "ダッシュボード"),
+    ("registrations", "/admin/registrations", "user-check", "登録の承認"),
+    ("applications", "/admin/applications", "clipboard-list", "申込の審査"),
+    ("certificates", "/admin/certificates", "shield-check", "電子証書"),
+    ("orderers", "/admin/orderers", "landmark", "発注者マスタ"),
+    ("mail", "/admin/mail", "mail", "メール送信状況"),
+    ("audit", "/admin/audit", "scroll-text", "監査ログ"),
+]
+
+
+def brand(face: str, href: str, icon: str = "shield-check") -> rx.Component:
+    return rx.el.a(
+        rx.el.span(rx.icon(icon, size=20), class_name="hs-brand-mark", aria_hidden="true"),
+        rx.el.span(
+            rx.el.span(SERVICE_NAME + "サービス", class_name="hs-brand-name"),
+            rx.el.span(face, class_name="hs-brand-face"),
+            class_name="hs-brand-text",
+        ),
+        href=href,
+        class_name="hs-brand",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.el.footer(
+        rx.text(f"{SURETY_NAME}　電子保証サービス", size="1"),
+        rx.text("保証料の料率・金額の一部は見本データです。", size="1", color_scheme="gray"),
+        class_name="hs-footer",
+    )
+
+
+def _shell(header: rx.Component, main: rx.Component, *, wide: bool = False) -> rx.Component:
+    return rx.el.div(
+        rx.el.a("本文へ移動", href="#main", class_name="visually-hidden"),
+        header,
+        main,
+        footer(),
+        class_name="hs-shell hs-wide" if wide else "hs-shell",
+    )
+
+
+# --- e-Net (contractors; phone first) ---------------------------------------------------
+
+
+def enet_header(nav: str | None) -> rx.Component:
+    user_box = rx.cond(
+        Session.enet_token != "",
+        rx.hstack(
+            rx.text(Session.enet_name, size="2", color_scheme="gray", class_name="hs-user-name",
+                    display=["none", "none", "block"], max_width="16em", truncate=True),
+            rx.button(rx.icon("log-out", size=16), "ログアウト", on_click=Session.enet_logout, variant="soft",
+                      color_scheme="gray", size="2"),
+            spacing="3",
+            align="center",
+        ),
+        rx.el.a(rx.button("ログイン", variant="soft", size="2"), href="/login"),
+    )
+    tabs = rx.cond(
+        Session.enet_token != "",
+        rx.el.nav(
+            *[
+                rx.el.a(
+                    rx.icon(icon, size=20, aria_hidden="true"),
+                    rx.el.span(text),
+                    href=href,
+                    class_name="hs-tab",
+                    custom_attrs={"aria-current": "page"} if key == nav else {},
+                )
+                for key, href, icon, text in ENET_TABS
+            ],
+            class_name="hs-tabs",
+            aria_label="e-Net保証のメニュー",
+        ),
+    )
+    return rx.el.header(
+        rx.el.div(brand("e-Net保証（建設業者様向け）", "/applications"), user_box, class_name="hs-header-inner"),
+        tabs,
+        class_name="hs-header",
+    )
+
+
+def enet_page(
+    route: str,
+    title: str,
+    *,
+    nav: str | None = None,
+    on_load: Any = None,
+    narrow: bool = False,
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def page() -> rx.Component:
+            body = content()
+            return rx.theme(
+                _shell(
+                    enet_header(nav),
+                    rx.el.main(rx.el.div(body, class_name="hs-narrow") if narrow else body,
+                               id="main", class_name="hs-main"),
+                ),
+                accent_color="indigo",
+                has_background=False,
+            )
+
+        page.__name__ = content.__name__
+        rx.page(route=route, title=f"{title}｜e-Net保証", on_load=on_load)(page)
+        return page
+
+    return decorator
+
+
+# --- D-Sure (orderers; no login, kept light) and the public start page --------------------
+
+
+def _public_page(route: str, title: str, face: str, href: str, icon: str, accent: str, on_load: Any = None):
+    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def page() -> rx.Component:
+            header = rx.el.header(
+                rx.el.div(brand(face, href, icon=icon), class_name="hs-header-inner"),
+                class_name="hs-header",
+            )
+            return rx.theme(
+                _shell(header, rx.el.main(content(), id="main", class_name="hs-main")),
+                accent_color=accent,
+                has_background=False,
+            )
+
+        page.__name__ = content.__name__
+        rx.page(route=route, title=title, on_load=on_load)(page)
+        return page
+
+    return decorator
+
+
+def dsure_page(route: str, title: str, *, on_load: Any = None):
+    return _public_page(route, f"{title}｜D-Sure", "D-Sure　発注者用保証確認サービス", "/dsure", "file-check", "teal",
+                        on_load)
+
+
+def home_page(route: str, title: str):
+    return _public_page(route, title, "前払金保証・契約保証の電子証書", "/", "shield-check", "indigo")
+
+
+# --- admin dashboard (surety staff; desktop) --------------------------------------------
+
+
+def admin_header() -> rx.Component:
+    return rx.el.header(
+        rx.el.div(
+            brand("管理画面（保証会社）", "/admin", icon="briefcase"),
+            rx.cond(
+                Session.admin_token != "",
+                rx.hstack(
+                    rx.text(Session.admin_name, size="2", color_scheme="gray", display=["none", "none", "block"]),
+                    rx.button(rx.icon("log-out", size=16), "ログアウト", on_click=Session.admin_logout,
+                              variant="soft", color_scheme="gray", size="2"),
+                    spacing="3",
+                    align="center",
+                ),
+            ),
+            class_name="hs-header-inner",
+        ),
+        class_name="hs-header",
+    )
+
+
+def admin_nav(active: str) -> rx.Component:
+    return rx.el.nav(
+        *[
+            rx.el.a(
+                rx.icon(icon, size=18, aria_hidden="true"),
+                text,
+                href=href,
+                custom_attrs={"aria-current": "page"} if key == active else {},
+            )
+            for key, href, icon, text in ADMIN_LINKS
+        ],
+        class_name="hs-sidenav",
+        aria_label="管理メニュー",
+    )
+
+
+def admin_page(route: str, title: str, *, nav: str | None = None, on_load: Any = None, bare: bool = False):
+    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def page() -> rx.Component:
+            body = content()
+            inner = body if bare else rx.el.div(admin_nav(nav or ""), rx.box(body, min_width="0"),
+                                                 class_name="hs-admin")
+            return rx.theme(
+                _shell(admin_header(), rx.el.main(inner, id="main", class_name="hs-main"), wide=True),
+                accent_color="blue",
+                gray_color="slate",
+                has_background=False,
+            )
+
+        page.__name__ = content.__name__
+        rx.page(route=route, title=f"{title}｜電子保証 管理画面", on_load=on_load)(page)
+        return page
+
+    return decorator

@@ -1,0 +1,239 @@
+"""Small building blocks: labelled fields with inline errors, choices, badges, notes.
+
+Every input gets a visible ``<label for=…>`` (so screen readers and Playwright's
+``get_by_label`` find it) and, when the API refuses it, its message right below it,
+tied to the input with ``aria-describedby`` and ``aria-invalid``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex.vars.base import Var
+
+
+def _required_mark(required: bool) -> rx.Component | None:
+    return rx.el.span("必須", class_name="hs-required", aria_hidden="true") if required else None
+
+
+def field_label(text: str, html_for: str, required: bool = False) -> rx.Component:
+    children = [text]
+    mark = _required_mark(required)
+    if mark is not None:
+        children.append(mark)
+    return rx.el.label(*children, html_for=html_for, class_name="hs-label")
+
+
+def field_error(errors: Var, name: str, element_id: str) -> rx.Component:
+    return rx.cond(
+        errors.contains(name),
+        rx.el.p(errors[name].to(str), id=f"{element_id}-error", class_name="hs-error", role="alert"),
+    )
+
+
+def _aria(errors: Var | None, name: str, element_id: str, hint: str | None) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    described = [f"{element_id}-hint"] if hint else []
+    if errors is not None:
+        attrs["aria-invalid"] = rx.cond(errors.contains(name), "true", "false")
+        attrs["aria-describedby"] = rx.cond(
+            errors.contains(name), " ".join([*described, f"{element_id}-error"]), " ".join(described)
+        )
+    elif described:
+        attrs["aria-describedby"] = " ".join(described)
+    return attrs
+
+
+def field(
+    label: str,
+    name: str,
+    errors: Var | None = None,
+    *,
+    form: str = "f",
+    type_: str = "text",
+    required: bool = False,
+    hint: str | None = None,
+    textarea: bool = False,
+    **props: Any,
+) -> rx.Component:
+    """A labelled text input (or textarea) named ``name``, with hint and inline error."""
+    element_id = f"{form}-{name}"
+    attrs = _aria(errors, name, element_id, hint)
+    if textarea:
+        control = rx.el.textarea(
+            id=element_id, name=name, class_name="hs-textarea", required=required, custom_attrs=attrs, **props
+        )
+    else:
+        control = rx.el.input(
+            id=element_id, name=name, type=type_, class_name="hs-input", required=required,
+            custom_attrs=attrs, **props,
+        )
+    return rx.el.div(
+        field_label(label, element_id, required),
+        control,
+        rx.el.p(hint, id=f"{element_id}-hint", class_name="hs-hint") if hint else rx.fragment(),
+        field_error(errors, name, element_id) if errors is not None else rx.fragment(),
+        class_name="hs-field",
+    )
+
+
+def select_field(
+    label: str,
+    name: str,
+    options: list[tuple[str, str]] | None = None,
+    errors: Var | None = None,
+    *,
+    form: str = "f",
+    dynamic: rx.Component | None = None,
+    placeholder: str | None = "選択してください",
+    required: bool = False,
+    hint: str | None = None,
+    below: rx.Component | None = None,
+    **props: Any,
+) -> rx.Component:
+    """A labelled native ``<select>`` (best on phones); options static or rendered by ``dynamic``."""
+    element_id = f"{form}-{name}"
+    items: list[rx.Component] = []
+    if placeholder is not None:
+        items.append(rx.el.option(placeholder, value=""))
+    items.extend(rx.el.option(text, value=value) for value, text in options or [])
+    if dynamic is not None:
+        items.append(dynamic)
+    return rx.el.div(
+        field_label(label, element_id, required),
+        rx.el.select(
+            *items, id=element_id, name=name, class_name="hs-select", required=required,
+            custom_attrs=_aria(errors, name, element_id, hint), **props,
+        ),
+        rx.el.p(hint, id=f"{element_id}-hint", class_name="hs-hint") if hint else rx.fragment(),
+        below if below is not None else rx.fragment(),
+        field_error(errors, name, element_id) if errors is not None else rx.fragment(),
+        class_name="hs-field",
+    )
+
+
+def choices(
+    legend: str,
+    name: str,
+    options: list[tuple[str, str]],
+    value: Var,
+    on_change: Any,
+    errors: Var | None = None,
+    *,
+    form: str = "f",
+    required: bool = False,
+    hint: str | None = None,
+) -> rx.Component:
+    """Radio buttons as large cards inside a ``<fieldset>``; each option's text is its label."""
+    element_id = f"{form}-{name}"
+    legend_children: list[Any] = [legend]
+    mark = _required_mark(required)
+    if mark is not None:
+        legend_children.append(mark)
+    return rx.el.fieldset(
+        rx.el.legend(*legend_children, class_name="hs-label"),
+        rx.el.div(
+            *[
+                rx.el.label(
+                    rx.el.input(
+                        type="radio", name=name, value=option_value, checked=value == option_value,
+                        on_change=on_change, id=f"{element_id}-{option_value}",
+                    ),
+                    rx.el.span(text),
+                    class_name="hs-choice",
+                )
+                for option_value, text in options
+            ],
+            class_name="hs-choices",
+        ),
+        rx.el.p(hint, class_name="hs-hint") if hint else rx.fragment(),
+        field_error(errors, name, element_id) if errors is not None else rx.fragment(),
+        class_name="hs-fieldset hs-field",
+    )
+
+
+def alert(message: Var | str, *, tone: str = "red", icon: str = "triangle_alert") -> rx.Component:
+    """A message box; ``role=alert`` so screen readers announce it."""
+    return rx.callout(message, icon=icon, color_scheme=tone, role="alert", width="100%", size="2")
+
+
+def alert_if(message: Var, *, tone: str = "red", icon: str = "triangle_alert") -> rx.Component:
+    return rx.cond(message != "", alert(message, tone=tone, icon=icon))
+
+
+def note(*children: Any, warn: bool = False) -> rx.Component:
+    return rx.el.div(*children, class_name="hs-note hs-note-warn" if warn else "hs-note")
+
+
+def card(*children: Any, **props: Any) -> rx.Component:
+    class_name = " ".join(filter(None, ["hs-card", props.pop("class_name", "")]))
+    return rx.el.section(rx.vstack(*children, spacing=props.pop("spacing", "3"), width="100%"),
+                         class_name=class_name, **props)
+
+
+def badge(text: Var | str, tone: Var | str = "gray") -> rx.Component:
+    """A status pill; tone is a Radix color name (green, red, gray, amber, blue, …)."""
+    return rx.badge(text, color_scheme=tone, variant="soft", radius="full", size="2", white_space="nowrap")
+
+
+def dl(*rows: tuple[str, Any]) -> rx.Component:
+    """A definition list for read-only records (label / value rows)."""
+    children: list[rx.Component] = []
+    for term, value in rows:
+        children.append(rx.el.dt(term))
+        children.append(rx.el.dd(value))
+    return rx.el.dl(*children, class_name="hs-dl")
+
+
+def dl_dynamic(rows: Var) -> rx.Component:
+    """A definition list from a state list of ``Row(label, value)``."""
+    return rx.el.dl(
+        rx.foreach(rows, lambda row: rx.fragment(rx.el.dt(row.label), rx.el.dd(row.value))),
+        class_name="hs-dl",
+    )
+
+
+def page_title(title: str, lead: str | Var | None = None, *actions: rx.Component) -> rx.Component:
+    heading = rx.vstack(
+        rx.el.h1(title, class_name="hs-page-title"),
+        rx.el.p(lead, class_name="hs-lead") if lead is not None else rx.fragment(),
+        spacing="1",
+        min_width="0",
+    )
+    if not actions:
+        return rx.box(heading, width="100%", margin_bottom="8px")
+    return rx.flex(
+        heading,
+        rx.hstack(*actions, spacing="2", wrap="wrap"),
+        justify="between",
+        align="end",
+        wrap="wrap",
+        gap="12px",
+        width="100%",
+        margin_bottom="8px",
+    )
+
+
+def submit_button(text: str, loading: Var, **props: Any) -> rx.Component:
+    return rx.button(text, type="submit", size="3", loading=loading, min_height="44px", **props)
+
+
+def empty_state(icon: str, title: str, text: str, *actions: rx.Component) -> rx.Component:
+    return card(
+        rx.vstack(
+            rx.icon(icon, size=36, color="var(--gray-9)"),
+            rx.text(title, weight="bold", size="4"),
+            rx.text(text, size="2", color_scheme="gray", text_align="center"),
+            *actions,
+            align="center",
+            spacing="2",
+            padding_y="16px",
+            width="100%",
+        )
+    )
+
+
+def loading_block() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), rx.text("読み込み中です…", size="2", color_scheme="gray", margin_left="8px"),
+                     padding="32px", width="100%")

@@ -1,0 +1,258 @@
+"""e-Net: 電子証書一覧 and one certificate (versions, 認証キー, PDFs, 発注者へ送付)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from frontend.components.layout import enet_page
+from frontend.components.ui import (
+    alert,
+    alert_if,
+    badge,
+    card,
+    dl_dynamic,
+    empty_state,
+    loading_block,
+    page_title,
+    select_field,
+)
+from frontend.enet.state import GUARANTEE_OPTIONS, CertificatesState, CertificateState, CertificateView
+from frontend.views import ChangeView, VersionView
+
+STATUS_OPTIONS = [("valid", "有効"), ("cancelled", "解約"), ("expired", "期限満了")]
+
+
+def certificate_item(item: CertificateView) -> rx.Component:
+    return rx.el.a(
+        rx.vstack(
+            rx.flex(
+                rx.hstack(badge(item.type_label, "indigo"), badge(item.status_label, item.status_tone), spacing="2"),
+                rx.text(item.version, size="1", color_scheme="gray"),
+                justify="between",
+                width="100%",
+            ),
+            rx.text(item.project_name, weight="bold", size="4", line_height="1.4"),
+            rx.text("保証契約番号 ", rx.el.span(item.contract_number, class_name="hs-mono"), size="2"),
+            rx.text(item.orderer_name, "　保証金額 ", item.amount, size="2", color_scheme="gray"),
+            rx.flex(
+                rx.text("発行日 ", item.issued, size="1", color_scheme="gray"),
+                rx.cond(
+                    item.viewed != "",
+                    badge(rx.fragment(rx.icon("eye", size=12), "発注者閲覧済 ", item.viewed), "green"),
+                    badge("発注者未閲覧", "gray"),
+                ),
+                rx.cond(item.acknowledged != "", badge("受領確認済", "green")),
+                gap="8px",
+                wrap="wrap",
+                align="center",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        href="/certificates/" + item.contract_number,
+        class_name="hs-card hs-card-link certificate-item",
+        aria_label="保証契約番号 " + item.contract_number + " " + item.project_name,
+    )
+
+
+@enet_page("/certificates", "電子証書一覧", nav="certificates", on_load=CertificatesState.load)
+def certificates() -> rx.Component:
+    search = rx.form(
+        rx.vstack(
+            rx.el.div(
+                rx.el.label("キーワード", html_for="cert-q", class_name="hs-label"),
+                rx.el.input(id="cert-q", name="q", type="search", class_name="hs-input",
+                            placeholder="保証契約番号・工事名・発注者で検索", default_value=CertificatesState.query),
+                class_name="hs-field",
+            ),
+            rx.el.div(
+                select_field("保証種別", "guarantee_type", GUARANTEE_OPTIONS, form="cert", placeholder="すべて"),
+                select_field("状態", "status", STATUS_OPTIONS, form="cert", placeholder="すべて"),
+                class_name="hs-grid-2",
+            ),
+            rx.button(rx.icon("search", size=16), "検索する", type="submit", size="3", variant="soft",
+                      loading=CertificatesState.busy),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=CertificatesState.search,
+        reset_on_submit=False,
+        width="100%",
+        role="search",
+    )
+    return rx.vstack(
+        page_title("電子証書一覧", "保証契約番号をクリックすると、電子証書の内容と認証キーを確認できます。"),
+        card(search),
+        alert_if(CertificatesState.error),
+        rx.cond(
+            CertificatesState.busy & (CertificatesState.items.length() == 0),
+            loading_block(),
+            rx.cond(
+                CertificatesState.items.length() == 0,
+                rx.cond(
+                    CertificatesState.loaded,
+                    empty_state("shield", "電子証書はありません",
+                                "保証契約が締結されると、ここに電子証書が表示されます。"),
+                ),
+                rx.vstack(rx.foreach(CertificatesState.items, certificate_item), spacing="3", width="100%"),
+            ),
+        ),
+        rx.cond(
+            CertificatesState.next_cursor != "",
+            rx.button("さらに表示する", on_click=CertificatesState.more, variant="outline", size="3", width="100%",
+                      loading=CertificatesState.busy),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def change_row(change: ChangeView) -> rx.Component:
+    return rx.el.li(rx.text(change.label, "：", change.before, " → ", rx.el.strong(change.after), size="2"))
+
+
+def version_item(version: VersionView) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.text(version.version, weight="bold"),
+            rx.text(version.issued, size="2", color_scheme="gray"),
+            rx.cond(version.current, badge("最新", "indigo")),
+            spacing="3",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(version.reason != "", rx.text(version.reason, size="2")),
+        rx.cond(version.changes.length() > 0,
+                rx.el.ul(rx.foreach(version.changes, change_row), style={"margin": "4px 0", "paddingLeft": "20px"})),
+        border_left="3px solid var(--accent-6)",
+        padding_left="12px",
+        width="100%",
+    )
+
+
+def _doc_button(kind: str, text: str) -> rx.Component:
+    return rx.button(
+        rx.icon("file-down", size=16), text,
+        on_click=CertificateState.download(kind),
+        loading=CertificateState.doc_busy == kind,
+        variant="soft", color_scheme="gray", size="3",
+    )
+
+
+def key_panel() -> rx.Component:
+    return card(
+        rx.el.h2("認証キー等の取得と発注者への提出", class_name="hs-label", style={"fontSize": "16px"}),
+        rx.callout(
+            rx.text(rx.el.strong("【重要】発注者へ提出するのは「認証キー等のお知らせ（PDF）」です。"),
+                    "保証証書（閲覧用）の印刷やPDFは提出書類ではありません。誤って提出しないようご注意ください。"),
+            icon="triangle_alert", color_scheme="amber", width="100%",
+        ),
+        rx.cond(
+            CertificateState.auth_key != "",
+            rx.vstack(
+                rx.text("認証キー", size="2", color_scheme="gray"),
+                rx.text(CertificateState.auth_key, class_name="hs-key", id="auth-key", width="100%"),
+                rx.text("「認証キー等のお知らせ」（PDF）のダウンロードを開始しました。"
+                        "このPDFを電子メールに添付するか、電子契約システムに登録して発注者へご提出ください。", size="2"),
+                rx.hstack(
+                    rx.button(rx.icon("file-down", size=16), "お知らせPDFをもう一度ダウンロード",
+                              on_click=CertificateState.download("auth-key-notice"),
+                              loading=CertificateState.doc_busy == "auth-key-notice", size="3"),
+                    rx.button("認証キーを隠す", on_click=CertificateState.hide_key, variant="soft", color_scheme="gray",
+                              size="3"),
+                    wrap="wrap",
+                    spacing="2",
+                ),
+                width="100%",
+                spacing="2",
+            ),
+            rx.button(rx.icon("key-round", size=18), "認証キー", on_click=CertificateState.reveal_key,
+                      loading=CertificateState.key_busy, size="4", width="100%",
+                      aria_label="認証キーを表示して「認証キー等のお知らせ」をダウンロード"),
+        ),
+        rx.text("認証キーは、発注者がD-Sure（発注者用保証確認サービス）で電子証書を閲覧するための暗証番号です。",
+                size="1", color_scheme="gray"),
+        rx.divider(),
+        rx.text("発注者へのメール送付", weight="bold", size="2"),
+        rx.text("発注者の登録アドレスへ、発注者指定の件名で「認証キー等のお知らせ」をお送りします。", size="2"),
+        rx.cond(CertificateState.sent != "", rx.text("送付済み：", CertificateState.sent, size="2",
+                                                     color_scheme="green")),
+        rx.button(rx.icon("send", size=16), "発注者へ送付", on_click=CertificateState.send_to_orderer,
+                  loading=CertificateState.sending, variant="outline", size="3"),
+        rx.cond(CertificateState.message != "", alert(CertificateState.message, tone="green", icon="circle-check")),
+        spacing="3",
+    )
+
+
+@enet_page("/certificates/[number]", "電子証書", nav="certificates", on_load=CertificateState.load)
+def certificate_detail() -> rx.Component:
+    state = CertificateState
+    status_card = card(
+        rx.flex(
+            rx.hstack(badge(state.type_label, "indigo"), badge(state.status_label, state.status_tone),
+                      badge(state.version, "gray"), spacing="2", wrap="wrap"),
+            justify="between",
+            width="100%",
+        ),
+        rx.text(state.project_name, weight="bold", size="5", line_height="1.4"),
+        rx.text("保証契約番号 ", rx.el.span(state.contract_number, class_name="hs-mono"), "　", state.orderer_name,
+                size="2", color_scheme="gray"),
+        rx.el.div(
+            rx.box(
+                rx.text("発注者の閲覧", size="1", color_scheme="gray"),
+                rx.cond(state.viewed != "",
+                        rx.hstack(rx.icon("eye", size=16, color="var(--green-9)"),
+                                  rx.text("発注者閲覧済 ", state.viewed, size="2", weight="bold"), align="center"),
+                        rx.text("まだ閲覧されていません", size="2")),
+            ),
+            rx.box(
+                rx.text("発注者の受領確認", size="1", color_scheme="gray"),
+                rx.cond(state.acknowledged != "",
+                        rx.hstack(rx.icon("circle-check", size=16, color="var(--green-9)"),
+                                  rx.text("受領確認済 ", state.acknowledged, size="2", weight="bold"), align="center"),
+                        rx.text("未確認", size="2")),
+            ),
+            class_name="hs-grid-2",
+        ),
+    )
+    content = card(
+        rx.flex(
+            rx.el.h2(state.title, class_name="hs-label", style={"fontSize": "16px"}),
+            rx.button(rx.icon("printer", size=16), "印刷", on_click=rx.call_script("window.print()"),
+                      variant="ghost", size="2", class_name="no-print"),
+            justify="between",
+            align="center",
+            width="100%",
+        ),
+        rx.text("この画面は印刷・保存できますが、発注者への提出書類ではありません。", size="1", color_scheme="gray"),
+        dl_dynamic(state.rows),
+        rx.cond(state.digest != "",
+                rx.text("電子署名の対象（SHA-256）：", rx.el.span(state.digest, class_name="hs-mono"), size="1",
+                        color_scheme="gray")),
+    )
+    documents = card(
+        rx.el.h2("帳票（PDF）", class_name="hs-label", style={"fontSize": "16px"}),
+        rx.el.div(
+            _doc_button("certificate", "保証証書（閲覧用）"),
+            _doc_button("fee-statement", "保証料計算書"),
+            _doc_button("fee-receipt", "保証料領収証"),
+            class_name="hs-actions",
+        ),
+        rx.text("保証証書（閲覧用）には「閲覧用 — 提出書類ではありません」と表示されます。", size="1", color_scheme="gray"),
+    )
+    history = card(
+        rx.el.h2("変更履歴", class_name="hs-label", style={"fontSize": "16px"}),
+        rx.vstack(rx.foreach(state.versions, version_item), spacing="3", width="100%"),
+    )
+    return rx.vstack(
+        rx.link(rx.hstack(rx.icon("chevron-left", size=16), "電子証書一覧へ戻る", align="center", spacing="1"),
+                href="/certificates", size="2", class_name="no-print"),
+        alert_if(state.error),
+        rx.cond(
+            state.title == "",
+            rx.cond(state.busy, loading_block()),
+            rx.vstack(status_card, key_panel(), content, history, documents, spacing="4", width="100%"),
+        ),
+        spacing="4",
+        width="100%",
+    )
