@@ -26,6 +26,8 @@ from backend.applications.controller import AdminApplicationController, Applicat
 from backend.audit.controller import AuditController
 from backend.certificates.controller import AdminCertificateController, CertificateController
 from backend.db import database_lifespan
+from backend.dsure.background import dsure_background
+from backend.dsure.controller import AdminDsureController, DsureController
 from backend.health import health
 from backend.lib.errors import exception_handlers
 from backend.lib.security import security_headers_middleware
@@ -51,10 +53,12 @@ ROUTE_HANDLERS = [
     CertificateController,
     AdminCertificateController,
     admin_stats,
+    DsureController,
+    AdminDsureController,
 ]
 
 # Background services started with the app (mail worker, …); each an async context manager factory.
-BACKGROUND_SERVICES: list = [mail_worker]
+BACKGROUND_SERVICES: list = [mail_worker, dsure_background]
 
 
 @asynccontextmanager

@@ -107,6 +107,27 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_verify_certificate(args: argparse.Namespace) -> int:
+    """Offline signature check of a D-Sure verify response (exit 0 valid, 1 invalid)."""
+    from backend.dsure.offline import check_file, load_public_key
+
+    if args.public_key:
+        key_path = Path(args.public_key)
+    else:
+        from backend.settings import get_settings
+
+        configured = os.environ.get("HOSHO_SIGNING_KEY_FILE")
+        key_path = Path(configured) if configured else get_settings().data_dir / "signing-key.pem"
+    try:
+        public_key = load_public_key(key_path.read_bytes())
+    except (OSError, ValueError) as exc:
+        print(f"公開鍵を読み込めません: {key_path}（{exc}）。--public-key で PEM ファイルを指定してください。", file=sys.stderr)
+        return 1
+    result = check_file(Path(args.file), public_key)
+    print(result.message, file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hosho", description="Denshi Hoshō (電子保証)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     admin.set_defaults(func=cmd_create_admin)
 
     commands.add_parser("demo", help="load demo data").set_defaults(func=cmd_demo)
+
+    verify = commands.add_parser("verify-certificate", help="offline signature check of a certificate JSON (D-Sure verify response)")
+    verify.add_argument("file", help="the JSON body of POST /api/dsure/verify")
+    verify.add_argument("--public-key", help="PEM file of the surety's public key (default: the data dir's key)")
+    verify.set_defaults(func=cmd_verify_certificate)
 
     audit = commands.add_parser("audit", help="audit log tools")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)

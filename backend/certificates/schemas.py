@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from backend.dsure.schemas import ViewOut
 from backend.lib.schema import Input, Output
 
 CertificateStatus = Literal["valid", "cancelled", "expired"]
@@ -68,6 +69,7 @@ class CertificateDetail(CertificateListItem, kw_only=True):
     sent_to_orderer_address: str | None
     fee_adjustments: list[FeeAdjustmentOut]
     has_auth_key: bool
+    views: list[ViewOut] = msgspec.field(default_factory=list)  # D-Sure views, newest first (coarse origin)
 
 
 class AuthKeyOut(Output):

@@ -33,6 +33,7 @@ from backend.domain.canonical import canonical_json
 from backend.domain.certificate import STATUS_LABELS, amended_snapshot, first_snapshot, status_of
 from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.wareki import wareki, yen
+from backend.dsure import views as dsure_views
 from backend.lib import clock, keyring
 from backend.lib.errors import ConflictError, FieldError
 from backend.mail import service as mail
@@ -336,6 +337,7 @@ async def detail(number: str, company_id: int | None) -> CertificateDetail:
             for a in adjustments
         ],
         has_auth_key=await AuthKey.exists().where(AuthKey.certificate == row["id"]),
+        views=await dsure_views.views_for(row["id"]),
     )
 
 

@@ -1,0 +1,92 @@
+"""/api/dsure (anyone with a number and a key) and /api/admin/dsure (surety staff)."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Annotated
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.params import Parameter
+
+from backend.accounts.guards import requires_admin
+from backend.dsure import alerts, service
+from backend.dsure.schemas import (
+    AcknowledgeResult,
+    DsureStats,
+    PublicKeyOut,
+    SubscribeInput,
+    SubscribeResult,
+    VerifyInput,
+    VerifyResult,
+)
+from backend.lib.security import NO_STORE, client_address, user_agent
+
+class DsureController(Controller):
+    path = "/dsure"
+    tags = ["D-Sure（発注者用保証確認）"]
+    security = [{}]  # no login: the number and the key are the credentials
+
+    @post("/verify", operation_id="dsureVerify", status_code=200, summary="電子証書の確認（保証契約番号＋認証キー）")
+    async def verify(self, request: Request, data: VerifyInput) -> Response[VerifyResult]:
+        result = await service.verify(data.contract_number, data.auth_key, client_address(request), user_agent(request))
+        return Response(result, headers=NO_STORE)
+
+    @post("/receipt", operation_id="dsureReceipt", status_code=200, summary="閲覧証明（署名付きPDF）",
+          media_type="application/pdf")
+    async def receipt(self, request: Request, data: VerifyInput) -> Response[bytes]:
+        pdf, disposition = await service.receipt(
+            data.contract_number, data.auth_key, client_address(request), user_agent(request)
+        )
+        return Response(
+            pdf, media_type="application/pdf", headers={**NO_STORE, "Content-Disposition": disposition}
+        )
+
+    @post("/acknowledge", operation_id="dsureAcknowledge", status_code=200, summary="受領確認")
+    async def acknowledge(self, request: Request, data: VerifyInput) -> Response[AcknowledgeResult]:
+        number, at, first_time = await service.acknowledge(data.contract_number, data.auth_key, client_address(request))
+        return Response(AcknowledgeResult(contract_number=number, acknowledged_at=at, first_time=first_time), headers=NO_STORE)
+
+    @post("/subscribe", operation_id="dsureSubscribe", status_code=200, summary="変更のお知らせ（メール）の登録")
+    async def subscribe(self, request: Request, data: SubscribeInput) -> Response[SubscribeResult]:
+        number, email, already = await alerts.subscribe(
+            data.contract_number, data.auth_key, data.email, client_address(request)
+        )
+        return Response(SubscribeResult(contract_number=number, email=email, already_subscribed=already), headers=NO_STORE)
+
+    @get("/unsubscribe", operation_id="dsureUnsubscribe", summary="変更のお知らせの配信停止（メールのリンク）",
+         media_type=MediaType.HTML)
+    async def unsubscribe(self, token: Annotated[str, Parameter(max_length=200)] = "") -> Response[str]:
+        result = await alerts.unsubscribe(token)
+        if result is None:
+            return _page(404, "リンクが正しくありません", "配信停止のリンクが正しくないか、期限が切れています。メールに記載のリンクをそのまま開いてください。")
+        number, was_active = result
+        message = (
+            f"保証契約番号 {number} の変更のお知らせの配信を停止しました。"
+            if was_active
+            else f"保証契約番号 {number} の変更のお知らせは、すでに配信を停止しています。"
+        )
+        return _page(200, "配信を停止しました", message)
+
+    @get("/public-key", operation_id="dsurePublicKey", summary="保証事業会社の公開鍵（Ed25519: PEM・JWK）")
+    async def public_key(self) -> Response[PublicKeyOut]:
+        return Response(service.public_key_out(), headers={"Cache-Control": "public, max-age=300"})
+
+
+def _page(status: int, title: str, message: str) -> Response[str]:
+    html = (
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{escape(title)}｜保証確認サービス（D-Sure）</title></head>"
+        f"<body><h1>{escape(title)}</h1><p>{escape(message)}</p></body></html>"
+    )
+    return Response(html, status_code=status, media_type=MediaType.HTML, headers=NO_STORE)
+
+
+class AdminDsureController(Controller):
+    path = "/admin/dsure"
+    guards = [requires_admin]
+    tags = ["管理：D-Sure"]
+
+    @get("/stats", operation_id="adminDsureStats", summary="D-Sure の閲覧数・失敗数・ロック中の番号")
+    async def stats(self) -> DsureStats:
+        return await service.stats()
