@@ -54,7 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # The UI reads the forwarding secret from the data dir: pass it resolved, as migrate used it.
     from backend.settings import get_settings
 
-    env.setdefault("HOSHO_DATA_DIR", str(get_settings().data_dir))
+    env["HOSHO_DATA_DIR"] = str(get_settings().data_dir)  # absolute: reflex runs in the project root
     # The UI's state handlers call the API over HTTP on this same server (frontend/api.py).
     api_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     env.setdefault("HOSHO_API_URL", f"http://{'[' + api_host + ']' if ':' in api_host else api_host}:{args.port}")
