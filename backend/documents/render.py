@@ -59,7 +59,6 @@ BASE_OPTIONS: dict[str, Any] = {
     "margin-right": "15mm",
     "disable-local-file-access": None,
     "disable-javascript": None,
-    "disable-external-links": None,
     "print-media-type": None,
     "image-dpi": "300",
     "quiet": None,
@@ -228,7 +227,7 @@ def _write_cached(path: Path, pdf: bytes) -> None:
 
 _executor: ThreadPoolExecutor | None = None
 _inflight: dict[str, Future[bytes]] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a future done at once runs its callback under the lock
 
 
 _PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
@@ -280,6 +279,9 @@ async def render_pdf(kind: str, context: dict[str, Any]) -> bytes:
     with _lock:
         future = _inflight.get(key)
         if future is None:
+            cached = _read_cached(path)  # finished between the first look and the lock
+            if cached is not None:
+                return cached
             future = _pool().submit(_render_and_store, kind, parsed, path)
             _inflight[key] = future
             future.add_done_callback(lambda done: _release(key, done))
