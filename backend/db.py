@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from piccolo.conf.apps import AppConfig
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -87,3 +88,14 @@ async def database_lifespan() -> AsyncIterator[None]:
     finally:
         if isinstance(engine, PostgresEngine):
             await engine.close_connection_pool()
+
+
+def app_config(name: str, module_file: str, tables: list, depends_on: tuple[str, ...] = ()) -> AppConfig:
+    """A Piccolo app whose migrations live in ``piccolo_migrations/`` beside ``module_file``."""
+    return AppConfig(
+        app_name=name,
+        migrations_folder_path=os.path.join(os.path.dirname(module_file), "piccolo_migrations"),
+        table_classes=tables,
+        migration_dependencies=list(depends_on),
+        commands=[],
+    )

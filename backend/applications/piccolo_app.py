@@ -1,13 +1,4 @@
-import os
-
-from piccolo.conf.apps import AppConfig
-
 from backend.applications.tables import Application
+from backend.db import app_config
 
-APP_CONFIG = AppConfig(
-    app_name="applications",
-    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Application],
-    migration_dependencies=["backend.accounts.piccolo_app", "backend.orderers.piccolo_app"],
-    commands=[],
-)
+APP_CONFIG = app_config("applications", __file__, [Application], depends_on=("backend.accounts.piccolo_app", "backend.orderers.piccolo_app"))

@@ -1,13 +1,4 @@
-import os
-
-from piccolo.conf.apps import AppConfig
-
+from backend.db import app_config
 from backend.mail.tables import MailMessage
 
-APP_CONFIG = AppConfig(
-    app_name="mail",
-    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[MailMessage],
-    migration_dependencies=[],
-    commands=[],
-)
+APP_CONFIG = app_config("mail", __file__, [MailMessage])

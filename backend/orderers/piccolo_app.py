@@ -1,13 +1,4 @@
-import os
-
-from piccolo.conf.apps import AppConfig
-
+from backend.db import app_config
 from backend.orderers.tables import Orderer
 
-APP_CONFIG = AppConfig(
-    app_name="orderers",
-    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Orderer],
-    migration_dependencies=[],
-    commands=[],
-)
+APP_CONFIG = app_config("orderers", __file__, [Orderer])

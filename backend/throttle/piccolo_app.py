@@ -1,13 +1,4 @@
-import os
-
-from piccolo.conf.apps import AppConfig
-
+from backend.db import app_config
 from backend.throttle.tables import ThrottleEvent, ThrottleLock
 
-APP_CONFIG = AppConfig(
-    app_name="throttle",
-    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[ThrottleEvent, ThrottleLock],
-    migration_dependencies=[],
-    commands=[],
-)
+APP_CONFIG = app_config("throttle", __file__, [ThrottleEvent, ThrottleLock])
