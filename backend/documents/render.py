@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
 import tempfile
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -61,7 +63,6 @@ BASE_OPTIONS: dict[str, Any] = {
     "disable-javascript": None,
     "print-media-type": None,
     "image-dpi": "300",
-    "quiet": None,
 }
 # Per-document additions (none yet; headers/footers need a patched Qt, which Debian's build lacks).
 EXTRA_OPTIONS: dict[str, dict[str, Any]] = {}
@@ -169,14 +170,35 @@ def options_for(kind: str) -> dict[str, Any]:
     return {**BASE_OPTIONS, **EXTRA_OPTIONS.get(kind, {})}
 
 
+# wkhtmltopdf runs at a lower CPU priority than the server, so requests stay fast while PDFs render.
+NICENESS = 10
+RENDER_TIMEOUT_SECONDS = 60
+
+
+def wkhtmltopdf_command(kind: str = "") -> list[str]:
+    """The wkhtmltopdf command line (built by pdfkit): HTML on stdin, PDF on stdout."""
+    command = pdfkit.PDFKit("", "string", options=options_for(kind), configuration=_pdfkit_configuration()).command()
+    nice = shutil.which("nice")
+    return [nice, "-n", str(NICENESS), *command] if nice and NICENESS else command
+
+
 def html_to_pdf(html: str, kind: str = "") -> bytes:
     """Run wkhtmltopdf (blocking: call from a worker thread)."""
+    what = kind or "document"
     try:
-        pdf = pdfkit.from_string(html, False, options=options_for(kind), configuration=_pdfkit_configuration())
-    except OSError as exc:
-        raise RenderError(f"wkhtmltopdf failed for {kind or 'document'}: {exc}") from exc
-    if not pdf or not pdf.startswith(b"%PDF"):
-        raise RenderError(f"wkhtmltopdf produced no PDF for {kind or 'document'}")
+        completed = subprocess.run(
+            wkhtmltopdf_command(kind),
+            input=html.encode("utf-8"),
+            capture_output=True,
+            env=_pdfkit_configuration().environ,
+            timeout=RENDER_TIMEOUT_SECONDS,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RenderError(f"wkhtmltopdf failed for {what}: {exc}") from exc
+    pdf = completed.stdout
+    if completed.returncode != 0 or not pdf.startswith(b"%PDF"):
+        detail = completed.stderr.decode("utf-8", "replace").strip()[-500:]
+        raise RenderError(f"wkhtmltopdf failed for {what} (exit {completed.returncode}): {detail}")
     return fix_tounicode(pdf)
 
 

@@ -149,10 +149,10 @@ async def test_twenty_concurrent_renders_leave_the_event_loop_free(monkeypatch) 
     assert len(pdfs) == 20 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
     assert len(set(pdfs)) == 20
     assert 1 < peak <= render_module.MAX_CONCURRENT_RENDERS
-    assert len(lags) > 10
-    lags.sort()
-    p99 = lags[int(len(lags) * 0.99) - 1]
-    assert max(lags) < 0.1 and p99 < 0.05, (p99, max(lags), elapsed)
+    # A blocked loop would stall for whole renders (~0.3 s each, seconds for 20). Timing limits
+    # here are loose on purpose (CI machines are shared); bench/ measures /api/health p99.
+    assert len(lags) >= elapsed / 0.01 / 3, (len(lags), elapsed)
+    assert statistics.median(lags) < 0.01 and max(lags) < 0.2, (statistics.median(lags), max(lags), elapsed)
 
 
 async def test_concurrent_requests_for_one_document_share_a_render(monkeypatch) -> None:
