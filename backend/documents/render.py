@@ -340,4 +340,5 @@ __all__ = [
     "render_pdf",
     "shutdown",
     "template_version",
+    "wkhtmltopdf_command",
 ]
