@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -30,6 +31,8 @@ from typing import Any
 import jinja2
 import msgspec
 import pdfkit
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from backend.documents import formatting
 from backend.documents.contexts import KINDS, ContextError, parse_context
@@ -40,6 +43,7 @@ from backend.settings import get_settings
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 MAX_CONCURRENT_RENDERS = 4
 CACHE_DIR_NAME = "pdf-cache"
+CACHE_SECRET_FILE = "pdf-cache.secret"
 # Bump when the rendering (not the templates) changes in a way that alters the PDFs.
 RENDER_REVISION = "3"
 
@@ -211,8 +215,15 @@ def cache_key(kind: str, context: dict[str, Any]) -> str:
     return _cache_key(kind, normalized)
 
 
+@lru_cache(maxsize=1)
+def _cache_secret() -> bytes:
+    return get_settings().secret_file(CACHE_SECRET_FILE)
+
+
 def _cache_key(kind: str, normalized: Any) -> str:
-    digest = hashlib.sha256()
+    # Keyed (HMAC), because a key notice's context holds a 認証キー: a plain hash as the
+    # file name would let whoever lists the directory brute-force the 50-bit key offline.
+    digest = hmac.new(_cache_secret(), digestmod=hashlib.sha256)
     digest.update(kind.encode() + b"\0" + template_version().encode() + b"\0")
     digest.update(canonical_json(normalized))
     return digest.hexdigest()
@@ -227,20 +238,23 @@ def _cache_path(key: str) -> Path:
 
 
 def _read_cached(path: Path) -> bytes | None:
+    """The cached PDF, decrypted; None when absent or unreadable (it is then rendered again)."""
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
+        sealed = path.read_bytes()
+        return AESGCM(_cache_secret()).decrypt(sealed[:12], sealed[12:], path.name.encode())
+    except (FileNotFoundError, InvalidTag, ValueError):
         return None
 
 
 def _write_cached(path: Path, pdf: bytes) -> None:
-    """Atomically (temp file + rename), readable by the owner only: key notices hold keys."""
+    """Encrypted (key notices hold keys), atomically (temp file + rename), owner-only."""
     path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.parent.mkdir(mode=0o700, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
     try:
+        nonce = os.urandom(12)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(pdf)
+            handle.write(nonce + AESGCM(_cache_secret()).encrypt(nonce, pdf, path.name.encode()))
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

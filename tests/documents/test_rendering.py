@@ -85,7 +85,8 @@ async def test_cached_render_is_fast_and_identical() -> None:
     started = time.perf_counter()
     cold = await render_pdf("auth-key-notice", context)
     cold_seconds = time.perf_counter() - started
-    assert path.read_bytes() == cold
+    stored = path.read_bytes()
+    assert not stored.startswith(b"%PDF") and context["auth_key"].encode() not in stored  # encrypted at rest
     assert path.stat().st_mode & 0o077 == 0  # key notices hold keys: owner only
 
     timings = []
