@@ -6,11 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from backend.dsure import alerts, views
+from backend.dsure import alerts, service, views
 
 
 @asynccontextmanager
 async def dsure_background() -> AsyncIterator[None]:
+    await service.reader.open()
     stop = asyncio.Event()
     writer = asyncio.create_task(views.recorder.run(stop), name="hosho-dsure-views")
     try:
@@ -19,3 +20,4 @@ async def dsure_background() -> AsyncIterator[None]:
     finally:
         stop.set()
         await writer  # flushes what is pending
+        await service.reader.close()

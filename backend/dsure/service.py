@@ -20,9 +20,10 @@ default, Redis with ``HOSHO_REDIS_URL``, so workers share it):
   minute per client address (0 = off); the address comes from ``client_address()``, so
   the UI server's forwarded browser address counts.
 
-The hot path (a correct pair) reads in one SQLite connection (a deferred transaction)
-— lock check, certificate + key, versions — and leaves the view to the batched writer
-(``backend.dsure.views``); the public key is cached.
+The hot path (a correct pair) is two reads — certificate + key (with the number's lock
+folded in when the counters live in the database), then the versions — on a long-lived
+SQLite read connection (PostgreSQL: the pool); the view goes to the batched writer
+(``backend.dsure.views``); the public key and its id are cached.
 """
 
 from __future__ import annotations
@@ -32,8 +33,6 @@ import hmac
 import json
 import re
 import unicodedata
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -41,7 +40,7 @@ from functools import lru_cache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from litestar.exceptions import HTTPException
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from backend import db
@@ -171,11 +170,22 @@ def _as_datetime(value) -> datetime | None:
 
 # --- reading --------------------------------------------------------------------------------
 
+# Exactly one row whatever the input: the number's lock (database counters) and the
+# certificate with its key, NULLs where there is none.
+_LOOKUP_WITH_LOCK = (
+    "SELECT l.until AS locked_until, c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, "
+    "c.acknowledged_at, c.project_name, c.orderer_name, c.company, k.key_mac "
+    "FROM (SELECT 1 AS one) o "
+    "LEFT JOIN throttle_lock l ON l.key = {} "
+    "LEFT JOIN certificate c ON c.contract_number = {} AND c.delivery = 'electronic' "
+    "LEFT JOIN auth_key k ON k.certificate = c.id"
+)
 _LOOKUP = (
-    "SELECT c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, c.acknowledged_at, "
-    "c.project_name, c.orderer_name, c.company, k.key_mac "
-    "FROM auth_key k JOIN certificate c ON c.id = k.certificate "
-    "WHERE c.contract_number = {} AND c.delivery = 'electronic'"
+    "SELECT c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, "
+    "c.acknowledged_at, c.project_name, c.orderer_name, c.company, k.key_mac "
+    "FROM (SELECT 1 AS one) o "
+    "LEFT JOIN certificate c ON c.contract_number = {} AND c.delivery = 'electronic' "
+    "LEFT JOIN auth_key k ON k.certificate = c.id"
 )
 _VERSIONS = (
     "SELECT version, issued_on, content, digest, signature, key_id FROM certificate_version "
@@ -183,23 +193,72 @@ _VERSIONS = (
 )
 
 
-@asynccontextmanager
-async def _read_scope() -> AsyncIterator[None]:
-    """SQLite opens a connection (and a thread) per query: read in one deferred transaction."""
-    engine = db.get_engine()
-    if isinstance(engine, SQLiteEngine) and engine.current_transaction.get() is None:
-        async with engine.transaction(transaction_type=TransactionType.deferred):
-            yield
-    else:
-        yield
+class SqliteReader:
+    """One long-lived read connection for the hot path (SQLite only).
+
+    Piccolo's SQLite engine opens a connection (and a thread) for every query; that is most
+    of a verification's cost. This connection lives from app start to app stop (opened by
+    ``backend.dsure.background``); in WAL mode it reads alongside writers, and each
+    autocommit SELECT sees the latest commit. Outside the app it is closed and queries go
+    through the engine as usual; PostgreSQL always uses the engine's pool.
+    """
+
+    def __init__(self) -> None:
+        self.connection = None
+
+    async def open(self) -> None:
+        engine = db.get_engine()
+        if self.connection is not None or not isinstance(engine, SQLiteEngine):
+            return
+        import aiosqlite
+        from piccolo.engine.sqlite import dict_factory
+
+        connection = aiosqlite.connect(**engine.connection_kwargs)
+        thread = getattr(connection, "_thread", None)
+        if thread is not None:
+            thread.daemon = True  # never keeps the process alive, even if close() is missed
+        await connection
+        connection.row_factory = dict_factory
+        self.connection = connection
+
+    async def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            await connection.close()
+
+
+reader = SqliteReader()
 
 
 async def _query(sql: str, *args) -> list[dict]:
-    return await db.get_engine().run_querystring(QueryString(sql, *args))
+    querystring = QueryString(sql, *args)
+    connection = reader.connection
+    if connection is not None:
+        compiled, values = querystring.compile_string(engine_type="sqlite")
+        async with connection.execute(compiled, values) as cursor:
+            return await cursor.fetchall()
+    return await db.get_engine().run_querystring(querystring)
 
 
 async def versions_of(certificate_id: int) -> list[dict]:
     return await _query(_VERSIONS, certificate_id)
+
+
+async def _lookup(bucket: str, number: str | None) -> dict:
+    """The certificate + key row (``id`` None when unknown); NumberLocked if the number is locked."""
+    lock_key = f"dsure:num:{bucket}"
+    counters = throttle.get_counters()
+    if isinstance(counters, throttle.DatabaseCounters):
+        # The lock check folded into the lookup: one round trip instead of two.
+        row = (await _query(_LOOKUP_WITH_LOCK, lock_key, number or _DUMMY_NUMBER))[0]
+        until = _as_datetime(row["locked_until"])
+        if until is not None and until > clock.now():
+            raise NumberLocked(until)
+        return row
+    until = await counters.locked_until(lock_key)
+    if until is not None:
+        raise NumberLocked(until)
+    return (await _query(_LOOKUP, number or _DUMMY_NUMBER))[0]
 
 
 # --- the check ------------------------------------------------------------------------------
@@ -238,20 +297,16 @@ async def authenticate(raw_number: str, raw_key: str, address: str, *, with_vers
     number = numbering.normalize_contract_number(raw_number)
     key = keys.normalize_key(raw_key)
     bucket = _number_bucket(raw_number, number)
-    async with _read_scope():
-        until = await throttle.get_counters().locked_until(f"dsure:num:{bucket}")
-        if until is not None:
-            raise NumberLocked(until)
-        rows = await _query(_LOOKUP, number or _DUMMY_NUMBER)
-        row = rows[0] if rows else None
-        # The same HMAC and comparison whether or not the number exists or the input is well formed.
-        presented = keys.key_mac(keyring.auth_key_mac_secret(), number or bucket, key or _fold(raw_key))
-        expected = row["key_mac"] if row is not None else _dummy_mac()
-        same = hmac.compare_digest(presented.encode(), expected.encode())
-        ok = same and row is not None and number is not None and key is not None
-        versions = await versions_of(row["id"]) if ok and with_versions else []
+    row = await _lookup(bucket, number)
+    found = row["id"] is not None and row["key_mac"] is not None
+    # The same HMAC and comparison whether or not the number exists or the input is well formed.
+    presented = keys.key_mac(keyring.auth_key_mac_secret(), number or bucket, key or _fold(raw_key))
+    expected = row["key_mac"] if found else _dummy_mac()
+    same = hmac.compare_digest(presented.encode(), expected.encode())
+    ok = same and found and number is not None and key is not None
+    versions = await versions_of(row["id"]) if ok and with_versions else []
     if not ok:
-        reason = "malformed" if number is None or key is None else ("wrong_key" if row is not None else "unknown_number")
+        reason = "malformed" if number is None or key is None else ("wrong_key" if found else "unknown_number")
         await _record_failure(bucket, number, reason, address)
         raise Refused()
     return Match(certificate_id=row["id"], contract_number=number, row=row), versions
