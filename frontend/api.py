@@ -32,7 +32,7 @@ FORWARD_SECRET_FILE = "ui-forward.secret"
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
 GuaranteeType = Literal["advance", "interim_advance", "contract"]
-DocumentKind = Literal["certificate", "auth-key-notice", "fee-statement", "fee-receipt"]
+DocumentKind = Literal["certificate", "auth-key-notice", "fee-statement", "fee-receipt", "fee-adjustment"]
 
 T = TypeVar("T")
 
@@ -159,10 +159,19 @@ class Orderer(_Out):
     active: bool = True
 
 
+class TimelineStep(_Out):
+    step: str
+    label: str = ""
+    on: date | None = None
+    done: bool = False
+
+
 class Application(_Out):
     id: int | str
     guarantee_type: str
     status: str = "submitted"
+    status_label: str = ""
+    guarantee_type_label: str = ""
     orderer_code: str = ""
     orderer_name: str = ""
     orderer_project_number: str | None = None
@@ -186,14 +195,20 @@ class Application(_Out):
     contract_number: str | None = None
     rejected_reason: str | None = None
     withdrawn_at: datetime | None = None
+    timeline: list[TimelineStep] = []
     # admin views add who applied
-    customer_id: str = ""
-    company_name: str = ""
+    customer_id: str | None = None
+    company_name: str | None = None
 
 
 class CertificateItem(_Out):
     contract_number: str
     guarantee_type: str = ""
+    guarantee_type_label: str = ""
+    status_label: str = ""
+    period_end: date | None = None
+    delivery: str = ""
+    customer_id: str | None = None
     project_name: str = ""
     orderer_name: str = ""
     guarantee_amount: int = 0
@@ -203,7 +218,7 @@ class CertificateItem(_Out):
     last_viewed_at: datetime | None = None
     acknowledged_at: datetime | None = None
     sent_to_orderer_at: datetime | None = None
-    company_name: str = ""
+    company_name: str | None = None
 
 
 class CertificatePage(_Out):
@@ -226,31 +241,36 @@ class VersionInfo(_Out):
     digest: str = ""
 
 
-class CertificateDetail(_Out):
+class View(_Out):
+    """One D-Sure view of a certificate, as its contractor sees it (origin coarsened)."""
+
+    at: datetime
+    version: int = 1
+    kind: str = "verify"  # verify | receipt
+    origin: str = ""
+    browser: str = ""
+
+
+class FeeAdjustment(_Out):
+    version: int
+    kind: str
+    kind_label: str = ""
+    amount: int = 0
+    created_at: datetime | None = None
+
+
+class CertificateDetail(CertificateItem):
     """GET /api/certificates/{number}: the current content, its versions, who viewed it."""
 
-    contract_number: str
-    status: str = "valid"
-    version: int = 1
-    guarantee_type: str = ""
-    project_name: str = ""
-    orderer_name: str = ""
-    guarantee_amount: int = 0
-    issued_on: date | None = None
-    delivery: str = ""
-    certificate: dict[str, Any] | None = None
-    content: dict[str, Any] | None = None
+    certificate: dict[str, Any] = {}
     versions: list[VersionInfo] = []
     digest: str = ""
-    last_viewed_at: datetime | None = None
-    view_count: int | None = None
-    acknowledged_at: datetime | None = None
-    sent_to_orderer_at: datetime | None = None
+    signature: str = ""
+    cancelled_at: datetime | None = None
     sent_to_orderer_address: str | None = None
-
-    @property
-    def snapshot(self) -> dict[str, Any]:
-        return self.certificate or self.content or {}
+    fee_adjustments: list[FeeAdjustment] = []
+    has_auth_key: bool = True
+    views: list[View] = []
 
 
 class AuthKey(_Out):
@@ -259,10 +279,11 @@ class AuthKey(_Out):
 
 
 class SendResult(_Out):
+    contract_number: str = ""
     to: str = ""
     subject: str = ""
-    status: str = ""
-    sent_to_orderer_at: datetime | None = None
+    mail_id: int | None = None
+    sent_at: datetime | None = None
 
 
 class Verification(_Out):
@@ -271,6 +292,7 @@ class Verification(_Out):
     contract_number: str
     status: str
     version: int
+    status_label: str = ""
     certificate: dict[str, Any] = {}
     versions: list[VersionInfo] = []
     digest: str = ""
@@ -282,10 +304,41 @@ class Verification(_Out):
 
 class Acknowledgement(_Out):
     acknowledged_at: datetime | None = None
+    first_time: bool = True
+
+
+class Subscription(_Out):
+    email: str = ""
+    already_subscribed: bool = False
 
 
 class FeeNotice(_Out):
+    """The 保証料計算書 data returned by the fee notice."""
+
     fee: int | None = None
+    days: int | None = None
+    rate_per_year: str = ""
+    sample_data: bool = False
+
+
+class Adjustment(_Out):
+    contract_number: str = ""
+    version: int = 1
+    status: str = ""
+    adjustment_kind: str = "none"  # additional | refund | none
+    adjustment_amount: int = 0
+
+
+class Lockout(_Out):
+    contract_number: str | None = None
+    until: datetime | None = None
+
+
+class DsureStats(_Out):
+    views_today: int = 0
+    views_this_month: int = 0
+    failures_last_24h: int = 0
+    lockouts: list[Lockout] = []
 
 
 class Conclusion(_Out):
@@ -293,7 +346,7 @@ class Conclusion(_Out):
 
 
 class MailItem(_Out):
-    id: int | str | None = None
+    id: int | None = None
     to: str = ""
     subject: str = ""
     status: str = ""
@@ -301,12 +354,9 @@ class MailItem(_Out):
     attempts: int = 0
     created_at: datetime | None = None
     sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
     last_error: str = ""
-
-
-class MailPage(_Out):
-    items: list[MailItem] = []
-    next_cursor: str | None = None
+    related: str = ""
 
 
 class AuditEntry(_Out):
@@ -502,9 +552,10 @@ class Api:
     async def dsure_receipt(self, contract_number: str, auth_key: str) -> tuple[bytes, str]:
         return await self._pdf("POST", "/dsure/receipt", json={"contract_number": contract_number, "auth_key": auth_key})
 
-    async def dsure_subscribe(self, contract_number: str, auth_key: str, email: str) -> None:
+    async def dsure_subscribe(self, contract_number: str, auth_key: str, email: str) -> Subscription:
         body = {"contract_number": contract_number, "auth_key": auth_key, "email": email}
-        await self._send("POST", "/dsure/subscribe", json=body)
+        response = await self._send("POST", "/dsure/subscribe", json=body)
+        return msgspec.convert(response.json() if response.content else {}, type=Subscription, strict=False)
 
     async def dsure_acknowledge(self, contract_number: str, auth_key: str) -> Acknowledgement:
         body = {"contract_number": contract_number, "auth_key": auth_key}
@@ -549,14 +600,17 @@ class Api:
             payload = {"items": payload}
         return msgspec.convert(payload, type=CertificatePage, strict=False)
 
-    async def admin_amend(self, number: str, body: dict[str, Any]) -> None:
-        await self._send("POST", f"/admin/certificates/{number}/amend", json=_drop_none(body))
+    async def admin_amend(self, number: str, body: dict[str, Any]) -> Adjustment:
+        return await self._json("POST", f"/admin/certificates/{number}/amend", Adjustment, json=_drop_none(body))
 
-    async def admin_cancel(self, number: str, reason: str) -> None:
-        await self._send("POST", f"/admin/certificates/{number}/cancel", json={"reason": reason})
+    async def admin_cancel(self, number: str, reason: str) -> Adjustment:
+        return await self._json("POST", f"/admin/certificates/{number}/cancel", Adjustment, json={"reason": reason})
 
-    async def admin_reissue_key(self, number: str) -> None:
-        await self._send("POST", f"/admin/certificates/{number}/reissue-key")
+    async def admin_reissue_key(self, number: str) -> AuthKey:
+        return await self._json("POST", f"/admin/certificates/{number}/reissue-key", AuthKey)
+
+    async def admin_dsure_stats(self) -> DsureStats:
+        return await self._json("GET", "/admin/dsure/stats", DsureStats)
 
     async def admin_orderers(self) -> list[Orderer]:
         return await self._list("/admin/orderers", Orderer)
@@ -567,8 +621,11 @@ class Api:
     async def admin_update_orderer(self, code: str, body: dict[str, Any]) -> Orderer:
         return await self._json("PATCH", f"/admin/orderers/{code}", Orderer, json=body)
 
-    async def admin_mail(self) -> list[MailItem]:
-        return await self._list("/admin/mail", MailItem)
+    async def admin_mail(self, status: str | None = None, limit: int = 100) -> list[MailItem]:
+        return await self._list("/admin/mail", MailItem, params={"status": status, "limit": limit})
+
+    async def admin_mail_retry(self, mail_id: int) -> MailItem:
+        return await self._json("POST", f"/admin/mail/{mail_id}/retry", MailItem)
 
     async def admin_audit(self, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
         return await self._list("/admin/audit", AuditEntry, params={"limit": limit, "action": action})

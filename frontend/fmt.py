@@ -119,6 +119,12 @@ def wareki_month(value: Any) -> str:
     return f"{_era_year(day)}{day.month}月"
 
 
+def month_day(value: Any) -> str:
+    """11月28日 (for compact timelines where the year is clear from context)."""
+    day = to_date(value)
+    return f"{day.month}月{day.day}日" if day else ""
+
+
 def wareki_time(value: Any) -> str:
     """令和7年10月1日 14:05 (Japan time); "" for no time."""
     moment = to_datetime(value)

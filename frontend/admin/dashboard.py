@@ -33,6 +33,7 @@ def admin_login() -> rx.Component:
                     ),
                     on_submit=AdminLoginState.submit,
                     reset_on_submit=False,
+                    no_validate=True,
                     width="100%",
                 ),
             ),
@@ -100,12 +101,20 @@ def admin_dashboard() -> rx.Component:
                 rx.text("今月の電子証書発行（保証種別）", weight="bold"),
                 kpi_grid(DashboardState.issued_kpis, "120px"),
             ),
+            card(
+                rx.text("電子証書の状態", weight="bold"),
+                kpi_grid(DashboardState.certificate_kpis, "120px"),
+            ),
+            card(
+                rx.text("メール送信", weight="bold"),
+                kpi_grid(DashboardState.mail_kpis, "120px"),
+            ),
             columns=rx.breakpoints(initial="1", md="2"),
             gap="16px",
             width="100%",
         ),
         card(
-            rx.text("月別の電子証書発行件数", weight="bold"),
+            rx.text("月別の電子証書発行件数（直近12か月）", weight="bold"),
             rx.cond(
                 DashboardState.chart.length() > 0,
                 issuance_chart(),

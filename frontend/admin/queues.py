@@ -151,6 +151,7 @@ def application_dialog() -> rx.Component:
         ),
         on_submit=state.payment,
         reset_on_submit=False,
+        no_validate=True,
     )
     reject = rx.form(
         rx.vstack(
@@ -166,6 +167,7 @@ def application_dialog() -> rx.Component:
         ),
         on_submit=state.reject,
         reset_on_submit=False,
+        no_validate=True,
     )
     return rx.dialog.root(
         rx.dialog.content(
@@ -272,6 +274,7 @@ def certificate_dialog() -> rx.Component:
         ),
         on_submit=state.amend,
         reset_on_submit=False,
+        no_validate=True,
     )
     cancel = rx.form(
         rx.vstack(
@@ -282,6 +285,7 @@ def certificate_dialog() -> rx.Component:
         ),
         on_submit=state.cancel,
         reset_on_submit=False,
+        no_validate=True,
     )
     reissue = rx.vstack(
         rx.text("認証キーを再発行すると、現在の認証キーは直ちに使えなくなります。お客様には新しい「認証キー等のお知らせ」を"
@@ -330,6 +334,7 @@ def admin_certificates() -> rx.Component:
         ),
         on_submit=state.search,
         reset_on_submit=False,
+        no_validate=True,
         role="search",
     )
     return rx.vstack(

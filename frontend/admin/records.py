@@ -94,6 +94,7 @@ def orderer_form() -> rx.Component:
         ),
         on_submit=state.save,
         reset_on_submit=False,
+        no_validate=True,
         key=state.dialog + row.code,
     )
 
@@ -135,6 +136,8 @@ def mail_row_view(row: MailRow) -> rx.Component:
                                                                                              color_scheme="red"))),
         rx.el.td(row.sent),
         rx.el.td(row.attempts, class_name="hs-num"),
+        rx.el.td(rx.cond(row.status == "failed",
+                         rx.button("再送", on_click=MailState.retry(row.id), size="1", variant="soft"))),
     )
 
 
@@ -145,8 +148,8 @@ def admin_mail() -> rx.Component:
                    rx.button(rx.icon("refresh-cw", size=16), "更新", on_click=MailState.load, variant="soft", size="2")),
         messages(MailState),
         card(
-            table(["作成日時", "宛先", "件名", "状態", "送信日時", "試行"],
-                  rx.cond(MailState.items.length() == 0, empty_row(6, "メールはありません。"),
+            table(["作成日時", "宛先", "件名", "状態", "送信日時", "試行", ""],
+                  rx.cond(MailState.items.length() == 0, empty_row(7, "メールはありません。"),
                           rx.foreach(MailState.items, mail_row_view)),
                   numeric=(5,)),
         ),
@@ -200,6 +203,7 @@ def admin_audit() -> rx.Component:
                 ),
                 on_submit=state.filter,
                 reset_on_submit=False,
+                no_validate=True,
             ),
             table(["seq", "日時", "操作", "実行者", "対象", "アドレス", "詳細", "ハッシュ"],
                   rx.cond(state.items.length() == 0, empty_row(8, "記録はありません。"),

@@ -101,6 +101,7 @@ class OrdererRow:
 
 @dataclasses.dataclass
 class MailRow:
+    id: str = ""
     recipient: str = ""
     subject: str = ""
     status: str = ""
@@ -127,7 +128,7 @@ class AuditRow:
 APPLICATION_TABS = [
     ("submitted", "審査待ち"),
     ("fee_notified", "入金待ち"),
-    ("paid", "締結待ち"),
+    ("paid", "締結待ち（入金確認済）"),
     ("concluded", "締結済"),
     ("rejected", "謝絶"),
 ]
@@ -349,6 +350,8 @@ class DashboardState(AdminState):
     kpis: list[Kpi] = []
     application_kpis: list[Kpi] = []
     issued_kpis: list[Kpi] = []
+    certificate_kpis: list[Kpi] = []
+    mail_kpis: list[Kpi] = []
     chart: list[dict[str, Any]] = []
     stats_available: bool = True
     audit_ok: str = ""
@@ -379,44 +382,55 @@ class DashboardState(AdminState):
         self.loaded = True
 
     async def _fill(self, api, stats: dict[str, Any]) -> None:
-        pending = _first(stats, "pending_registrations", "pending_companies", "registrations_pending")
+        pending = _first(stats, "pending_registrations")
         if pending is None:
             pending = len(await api.admin_companies("pending"))
-        by_status = _first(stats, "applications_by_status", "applications")
+        by_status = _first(stats, "applications_by_status")
         if not isinstance(by_status, dict):
-            try:
-                by_status = dict(Counter(a.status for a in await api.admin_applications()))
-            except ApiError as exc:
-                if exc.unauthorized:
-                    raise
-                by_status = {}
-        issued = _by_type(_first(stats, "certificates_this_month", "issued_this_month", "certificates_issued_this_month"))
-        views = _first(stats, "dsure_views", "dsure_views_this_month", "views")
-        lockouts = _first(stats, "lockouts", "dsure_lockouts", "active_lockouts")
-        views_sub = ""
-        if isinstance(views, dict):
-            views_sub = "　".join(f"{fmt.label({'today': '本日', 'month': '今月', 'this_month': '今月', 'total': '累計'}, k)} {_int(v)}件"
-                                 for k, v in views.items())
-            views = _first(views, "this_month", "month", "today", "total")
+            by_status = dict(Counter(a.status for a in await api.admin_applications()))
+        issued = _by_type(_first(stats, "issued_this_month_by_type", "certificates_this_month"))
+        by_certificate_status = _first(stats, "certificates_by_status") or {}
+        mail = _first(stats, "mail_by_status") or {}
+        try:
+            dsure = await api.admin_dsure_stats()
+        except ApiError as exc:
+            if exc.unauthorized:
+                raise
+            dsure = None
+        awaiting_conclusion = 0
+        try:
+            awaiting_conclusion = sum(1 for a in await api.admin_applications("fee_notified") if a.paid_on)
+        except ApiError as exc:
+            if exc.unauthorized:
+                raise
         self.kpis = [
             Kpi("承認待ちの登録", f"{_int(pending)}件", "e-Net保証のID登録", "user-check", "/admin/registrations"),
-            Kpi("審査待ちの申込", f"{_int(by_status.get('submitted', 0))}件", "保証料のお知らせ前",
-                "clipboard-list", "/admin/applications"),
-            Kpi("D-Sure閲覧", "―" if views is None else f"{_int(views)}件", views_sub or "今月の閲覧（発注者）",
+            Kpi("審査待ちの申込", f"{_int(by_status.get('submitted', 0))}件",
+                f"入金確認済・締結待ち {awaiting_conclusion}件", "clipboard-list", "/admin/applications"),
+            Kpi("D-Sure閲覧（今月）", "―" if dsure is None else f"{dsure.views_this_month:,}件",
+                "" if dsure is None else f"本日 {dsure.views_today:,}件・失敗(24時間) {dsure.failures_last_24h:,}件",
                 "eye", ""),
-            Kpi("ロック中の番号", "―" if lockouts is None else f"{_int(lockouts)}件", "認証キー誤り5回で15分停止",
+            Kpi("ロック中の保証契約番号", "―" if dsure is None else f"{len(dsure.lockouts)}件",
+                "認証キーの誤り5回で15分停止" if dsure is None or not dsure.lockouts else
+                "、".join(lock.contract_number or "（不正な入力）" for lock in dsure.lockouts[:3]),
                 "lock", "/admin/audit"),
         ]
         self.application_kpis = [
             Kpi(fmt.label(fmt.APPLICATION_STATUS, code), f"{_int(by_status.get(code, 0))}件", "", "", "")
-            for code in ("submitted", "fee_notified", "paid", "concluded", "rejected", "withdrawn")
-            if code in by_status or code in ("submitted", "fee_notified", "concluded")
+            for code in ("submitted", "fee_notified", "concluded", "rejected", "withdrawn")
         ]
         self.issued_kpis = [
-            Kpi(text, f"{issued.get(code, 0)}件", "今月の発行", "", "") for code, text in fmt.GUARANTEE_TYPES.items()
+            Kpi(text, f"{issued.get(code, 0)}件", "", "", "") for code, text in fmt.GUARANTEE_TYPES.items()
         ]
-        self.chart = monthly_chart(_first(stats, "issued_by_month", "issuance_by_month", "certificates_by_month",
-                                          "monthly_issuance"))
+        self.certificate_kpis = [
+            Kpi(fmt.label(fmt.CERTIFICATE_STATUS, code), f"{_int(by_certificate_status.get(code, 0))}件", "", "", "")
+            for code in ("valid", "cancelled", "expired")
+        ]
+        self.mail_kpis = [
+            Kpi(fmt.label(fmt.MAIL_STATUS, code), f"{_int(mail.get(code, 0))}件", "", "", "/admin/mail")
+            for code in ("pending", "sent", "failed")
+        ]
+        self.chart = monthly_chart(_first(stats, "issuance_by_month", "issued_by_month"))
 
 
 # --- queues -------------------------------------------------------------------------------
@@ -777,20 +791,36 @@ class MailState(AdminState):
         self.busy = True
         yield
         try:
-            items = await self._admin_api().admin_mail()
+            await self._refresh()
         except ApiError as exc:
             yield self._fail(exc)
             return
-        self.items = [
-            MailRow(
-                recipient=m.to, subject=m.subject, status=m.status, status_label=fmt.label(fmt.MAIL_STATUS, m.status),
-                status_tone=MAIL_TONES.get(m.status, "gray"), created=fmt.wareki_time(m.created_at),
-                sent=fmt.wareki_time(m.sent_at), attempts=str(m.attempts), error=m.last_error,
-            )
-            for m in items
-        ]
         self.busy = False
         self.loaded = True
+
+    async def _refresh(self) -> None:
+        self.items = [
+            MailRow(
+                id=str(m.id or ""), recipient=m.to, subject=m.subject, status=m.status,
+                status_label=fmt.label(fmt.MAIL_STATUS, m.status), status_tone=MAIL_TONES.get(m.status, "gray"),
+                created=fmt.wareki_time(m.created_at), sent=fmt.wareki_time(m.sent_at), attempts=str(m.attempts),
+                error=m.last_error,
+            )
+            for m in await self._admin_api().admin_mail()
+        ]
+
+    @rx.event
+    async def retry(self, mail_id: str):
+        self._start()
+        yield
+        try:
+            await self._admin_api().admin_mail_retry(int(mail_id))
+            await self._refresh()
+        except ApiError as exc:
+            yield self._fail(exc)
+            return
+        self.busy = False
+        self.message = "再送を予約しました。"
 
 
 AUDIT_ACTIONS = {

@@ -18,11 +18,12 @@ def _required_mark(required: bool) -> rx.Component | None:
 
 
 def field_label(text: str, html_for: str, required: bool = False) -> rx.Component:
-    children = [text]
+    """The label holds only the field's name (so it is the input's exact accessible name); 必須 sits beside it."""
+    label = rx.el.label(text, html_for=html_for, class_name="hs-label")
     mark = _required_mark(required)
-    if mark is not None:
-        children.append(mark)
-    return rx.el.label(*children, html_for=html_for, class_name="hs-label")
+    if mark is None:
+        return label
+    return rx.el.div(label, mark, class_name="hs-label-row")
 
 
 def field_error(errors: Var, name: str, element_id: str) -> rx.Component:
@@ -32,8 +33,10 @@ def field_error(errors: Var, name: str, element_id: str) -> rx.Component:
     )
 
 
-def _aria(errors: Var | None, name: str, element_id: str, hint: str | None) -> dict[str, Any]:
-    attrs: dict[str, Any] = {}
+def _aria(errors: Var | None, name: str, element_id: str, hint: str | None, required: bool = False) -> dict[str, Any]:
+    # Required is announced (aria-required) but not enforced by the browser: the API checks
+    # every field and its Japanese messages appear next to the fields.
+    attrs: dict[str, Any] = {"aria-required": "true"} if required else {}
     described = [f"{element_id}-hint"] if hint else []
     if errors is not None:
         attrs["aria-invalid"] = rx.cond(errors.contains(name), "true", "false")
@@ -59,16 +62,11 @@ def field(
 ) -> rx.Component:
     """A labelled text input (or textarea) named ``name``, with hint and inline error."""
     element_id = f"{form}-{name}"
-    attrs = _aria(errors, name, element_id, hint)
+    attrs = _aria(errors, name, element_id, hint, required)
     if textarea:
-        control = rx.el.textarea(
-            id=element_id, name=name, class_name="hs-textarea", required=required, custom_attrs=attrs, **props
-        )
+        control = rx.el.textarea(id=element_id, name=name, class_name="hs-textarea", custom_attrs=attrs, **props)
     else:
-        control = rx.el.input(
-            id=element_id, name=name, type=type_, class_name="hs-input", required=required,
-            custom_attrs=attrs, **props,
-        )
+        control = rx.el.input(id=element_id, name=name, type=type_, class_name="hs-input", custom_attrs=attrs, **props)
     return rx.el.div(
         field_label(label, element_id, required),
         control,
@@ -103,8 +101,8 @@ def select_field(
     return rx.el.div(
         field_label(label, element_id, required),
         rx.el.select(
-            *items, id=element_id, name=name, class_name="hs-select", required=required,
-            custom_attrs=_aria(errors, name, element_id, hint), **props,
+            *items, id=element_id, name=name, class_name="hs-select",
+            custom_attrs=_aria(errors, name, element_id, hint, required), **props,
         ),
         rx.el.p(hint, id=f"{element_id}-hint", class_name="hs-hint") if hint else rx.fragment(),
         below if below is not None else rx.fragment(),

@@ -45,6 +45,7 @@ def verify_form() -> rx.Component:
             ),
             on_submit=DsureState.verify,
             reset_on_submit=False,
+            no_validate=True,
             width="100%",
         ),
         class_name="no-print",
@@ -80,6 +81,7 @@ def result() -> rx.Component:
         ),
         on_submit=DsureState.subscribe,
         reset_on_submit=False,
+        no_validate=True,
         width="100%",
     )
     return rx.el.div(
@@ -104,6 +106,7 @@ def result() -> rx.Component:
             rx.el.h2("変更履歴", style={"fontSize": "16px", "margin": "0"}),
             rx.vstack(rx.foreach(DsureState.versions, _version), spacing="2", width="100%"),
         ),
+        alert_if(DsureState.action_error),
         card(
             rx.el.h2("受領確認", style={"fontSize": "16px", "margin": "0"}),
             rx.cond(

@@ -19,10 +19,13 @@ WRONG_PAIR = ("保証契約番号または認証キーが正しくありませ�
               "もう一度入力してください。")
 
 
-def lockout_message(retry_after: int | None) -> str:
-    minutes = fmt.minutes_from_seconds(retry_after)
-    return (f"入力の誤りが続いたため、この保証契約番号の確認を一時的に停止しています。"
-            f"約{minutes}分後に、もう一度お試しください。")
+def lockout_message(retry_after: int | None, detail: str = "") -> str:
+    """429: the number is locked (5 wrong keys) or this address asked too often."""
+    minutes = fmt.minutes_from_seconds(retry_after, default=15)
+    if "保証契約番号" in detail or (retry_after or 0) > 60:
+        return (f"認証キーの誤りが続いたため、この保証契約番号の照会を一時的に停止しています。"
+                f"約{minutes}分後に、もう一度お試しください。お手元の「認証キー等のお知らせ」の記載もご確認ください。")
+    return f"短時間に多くの照会があったため、受付を一時的に停止しています。約{minutes}分後に、もう一度お試しください。"
 
 
 class DsureState(Session):
@@ -45,6 +48,7 @@ class DsureState(Session):
     checked_at: str = ""
     acknowledged: str = ""
 
+    action_error: str = ""
     ack_busy: bool = False
     receipt_busy: bool = False
     subscribe_busy: bool = False
@@ -89,7 +93,7 @@ class DsureState(Session):
             self.verified = False
             if exc.status_code == 429:
                 self.locked_minutes = fmt.minutes_from_seconds(exc.retry_after)
-                self.error = lockout_message(exc.retry_after)
+                self.error = lockout_message(exc.retry_after, exc.detail)
             elif exc.status_code == 400 and exc.errors:
                 self.field_errors = exc.errors
                 self.error = exc.detail
@@ -119,12 +123,13 @@ class DsureState(Session):
         self.acknowledged = fmt.wareki_time(result.acknowledged_at)
         self.subscribe_message = ""
         self.subscribe_error = ""
+        self.action_error = ""
 
-    def _expired_pair(self, exc: ApiError) -> None:
+    def _action_failed(self, exc: ApiError) -> None:
         if exc.status_code == 429:
-            self.error = lockout_message(exc.retry_after)
+            self.action_error = lockout_message(exc.retry_after, exc.detail)
         else:
-            self.error = exc.detail
+            self.action_error = exc.detail
 
     @rx.event
     def reset_form(self):
@@ -137,13 +142,14 @@ class DsureState(Session):
 
     @rx.event
     async def receipt(self):
+        self.action_error = ""
         self.receipt_busy = True
         yield
         try:
             data, filename = await self._api().dsure_receipt(self.contract_number, self._auth_key)
         except ApiError as exc:
             self.receipt_busy = False
-            self._expired_pair(exc)
+            self._action_failed(exc)
             return
         self.receipt_busy = False
         yield rx.download(data=data, filename=filename or f"閲覧証明_{self.contract_number}.pdf",
@@ -151,13 +157,14 @@ class DsureState(Session):
 
     @rx.event
     async def acknowledge(self):
+        self.action_error = ""
         self.ack_busy = True
         yield
         try:
             ack = await self._api().dsure_acknowledge(self.contract_number, self._auth_key)
         except ApiError as exc:
             self.ack_busy = False
-            self._expired_pair(exc)
+            self._action_failed(exc)
             return
         self.ack_busy = False
         self.acknowledged = fmt.wareki_time(ack.acknowledged_at) or "確認済み"
@@ -173,10 +180,13 @@ class DsureState(Session):
         self.subscribe_busy = True
         yield
         try:
-            await self._api().dsure_subscribe(self.contract_number, self._auth_key, email)
+            result = await self._api().dsure_subscribe(self.contract_number, self._auth_key, email)
         except ApiError as exc:
             self.subscribe_busy = False
             self.subscribe_error = exc.errors.get("email") or exc.detail
             return
         self.subscribe_busy = False
-        self.subscribe_message = f"{email} を登録しました。この電子証書が変更・解約されたときにお知らせします。"
+        if result.already_subscribed:
+            self.subscribe_message = f"{email} はすでに登録されています。変更・解約があればお知らせします。"
+        else:
+            self.subscribe_message = f"{email} を登録しました。この電子証書が変更・解約されたときにお知らせします。"

@@ -208,6 +208,7 @@ def new_application() -> rx.Component:
         ),
         on_submit=ApplyState.submit,
         reset_on_submit=False,
+        no_validate=True,
         width="100%",
     )
     return rx.vstack(

@@ -16,7 +16,7 @@ from frontend.components.ui import (
     page_title,
     select_field,
 )
-from frontend.enet.state import GUARANTEE_OPTIONS, CertificatesState, CertificateState, CertificateView
+from frontend.enet.state import GUARANTEE_OPTIONS, CertificatesState, CertificateState, CertificateView, ViewView
 from frontend.views import ChangeView, VersionView
 
 STATUS_OPTIONS = [("valid", "有効"), ("cancelled", "解約"), ("expired", "期限満了")]
@@ -37,9 +37,13 @@ def certificate_item(item: CertificateView) -> rx.Component:
             rx.flex(
                 rx.text("発行日 ", item.issued, size="1", color_scheme="gray"),
                 rx.cond(
-                    item.viewed != "",
-                    badge(rx.fragment(rx.icon("eye", size=12), "発注者閲覧済 ", item.viewed), "green"),
-                    badge("発注者未閲覧", "gray"),
+                    item.paper,
+                    badge("書面交付", "gray"),
+                    rx.cond(
+                        item.viewed != "",
+                        badge(rx.fragment(rx.icon("eye", size=12), "発注者閲覧済 ", item.viewed), "green"),
+                        badge("発注者未閲覧", "gray"),
+                    ),
                 ),
                 rx.cond(item.acknowledged != "", badge("受領確認済", "green")),
                 gap="8px",
@@ -77,6 +81,7 @@ def certificates() -> rx.Component:
         ),
         on_submit=CertificatesState.search,
         reset_on_submit=False,
+        no_validate=True,
         width="100%",
         role="search",
     )
@@ -130,12 +135,25 @@ def version_item(version: VersionView) -> rx.Component:
     )
 
 
+def view_item(view: ViewView) -> rx.Component:
+    return rx.el.li(rx.text(view.at, "　", view.what, "（", view.version, "）", rx.el.br(),
+                            rx.el.span(view.origin, style={"color": "var(--gray-11)", "fontSize": "12px"}), size="2"))
+
+
 def _doc_button(kind: str, text: str) -> rx.Component:
     return rx.button(
         rx.icon("file-down", size=16), text,
         on_click=CertificateState.download(kind),
         loading=CertificateState.doc_busy == kind,
         variant="soft", color_scheme="gray", size="3",
+    )
+
+
+def paper_panel() -> rx.Component:
+    return card(
+        rx.el.h2("保証証書の受取方法：書面", class_name="hs-label", style={"fontSize": "16px"}),
+        rx.text("この保証は書面交付でお申込みいただいたため、認証キーはありません。保証証書（書面）をお届けしますので、"
+                "従来どおり発注者へご提出ください。", size="2"),
     )
 
 
@@ -166,9 +184,13 @@ def key_panel() -> rx.Component:
                 width="100%",
                 spacing="2",
             ),
-            rx.button(rx.icon("key-round", size=18), "認証キー", on_click=CertificateState.reveal_key,
-                      loading=CertificateState.key_busy, size="4", width="100%",
-                      aria_label="認証キーを表示して「認証キー等のお知らせ」をダウンロード"),
+            rx.cond(
+                CertificateState.has_key,
+                rx.button(rx.icon("key-round", size=18), "認証キー", on_click=CertificateState.reveal_key,
+                          loading=CertificateState.key_busy, size="4", width="100%",
+                          aria_label="認証キー（表示して「認証キー等のお知らせ」をダウンロード）"),
+                rx.text("この電子証書には表示できる認証キーがありません（解約済みなど）。", size="2"),
+            ),
         ),
         rx.text("認証キーは、発注者がD-Sure（発注者用保証確認サービス）で電子証書を閲覧するための暗証番号です。",
                 size="1", color_scheme="gray"),
@@ -236,6 +258,7 @@ def certificate_detail() -> rx.Component:
             _doc_button("certificate", "保証証書（閲覧用）"),
             _doc_button("fee-statement", "保証料計算書"),
             _doc_button("fee-receipt", "保証料領収証"),
+            rx.cond(state.has_adjustment, _doc_button("fee-adjustment", "追加保証料・返還計算書")),
             class_name="hs-actions",
         ),
         rx.text("保証証書（閲覧用）には「閲覧用 — 提出書類ではありません」と表示されます。", size="1", color_scheme="gray"),
@@ -244,6 +267,15 @@ def certificate_detail() -> rx.Component:
         rx.el.h2("変更履歴", class_name="hs-label", style={"fontSize": "16px"}),
         rx.vstack(rx.foreach(state.versions, version_item), spacing="3", width="100%"),
     )
+    views = card(
+        rx.el.h2("発注者の閲覧履歴（D-Sure）", class_name="hs-label", style={"fontSize": "16px"}),
+        rx.cond(
+            state.views.length() == 0,
+            rx.text("まだ閲覧されていません。発注者へ「認証キー等のお知らせ」をご提出ください。", size="2",
+                    color_scheme="gray"),
+            rx.el.ul(rx.foreach(state.views, view_item), style={"margin": "0", "paddingLeft": "20px"}),
+        ),
+    )
     return rx.vstack(
         rx.link(rx.hstack(rx.icon("chevron-left", size=16), "電子証書一覧へ戻る", align="center", spacing="1"),
                 href="/certificates", size="2", class_name="no-print"),
@@ -251,7 +283,8 @@ def certificate_detail() -> rx.Component:
         rx.cond(
             state.title == "",
             rx.cond(state.busy, loading_block()),
-            rx.vstack(status_card, key_panel(), content, history, documents, spacing="4", width="100%"),
+            rx.vstack(status_card, rx.cond(state.electronic, key_panel(), paper_panel()),
+                      rx.cond(state.electronic, views), content, history, documents, spacing="4", width="100%"),
         ),
         spacing="4",
         width="100%",

@@ -30,6 +30,7 @@ def login() -> rx.Component:
                 ),
                 on_submit=LoginState.submit,
                 reset_on_submit=False,
+                no_validate=True,
                 width="100%",
             ),
         ),
@@ -77,6 +78,7 @@ def register() -> rx.Component:
         ),
         on_submit=RegisterState.submit,
         reset_on_submit=False,
+        no_validate=True,
         width="100%",
     )
     done = card(

@@ -57,6 +57,17 @@ class CertificateView:
     issued: str = ""
     viewed: str = ""
     acknowledged: str = ""
+    paper: bool = False
+
+
+@dataclasses.dataclass
+class ViewView:
+    """One D-Sure view as the contractor sees it."""
+
+    at: str = ""
+    what: str = ""
+    version: str = ""
+    origin: str = ""
 
 
 @dataclasses.dataclass
@@ -76,22 +87,26 @@ APPLICATION_TONES = {
     "withdrawn": "gray",
 }
 STEP_LABELS = ["申込受付", "保証料のお知らせ", "入金確認", "契約締結"]
+STEP_CODES = ["submitted", "fee_notified", "paid", "concluded"]
 
 
 def application_steps(item: Application) -> list[Step]:
-    """申込受付 → 保証料のお知らせ → 入金確認 → 契約締結 (or stopped at 謝絶 / 取下げ)."""
-    reached = [
-        True,
-        item.fee_notified_at is not None or item.status in ("fee_notified", "paid", "concluded"),
-        item.paid_on is not None or item.status in ("paid", "concluded"),
-        item.status == "concluded" or item.contract_number is not None,
-    ]
-    dates = [
-        fmt.wareki(item.created_at),
-        fmt.wareki(item.fee_notified_at),
-        fmt.wareki(item.paid_on),
-        fmt.wareki(item.concluded_at),
-    ]
+    """申込受付 → 保証料のお知らせ → 入金確認 → 契約締結, or stopped at 謝絶 / 取下げ.
+
+    From the API's ``timeline`` when it sends one, else from the dates on the application.
+    """
+    if item.timeline:
+        labels = {step.step: step for step in item.timeline}
+        reached = [labels[code].done if code in labels else False for code in STEP_CODES]
+        dates = [fmt.month_day(labels[code].on) if code in labels else "" for code in STEP_CODES]
+    else:
+        reached = [
+            True,
+            item.fee_notified_at is not None or item.status in ("fee_notified", "concluded"),
+            item.paid_on is not None or item.status == "concluded",
+            item.status == "concluded" or item.contract_number is not None,
+        ]
+        dates = [fmt.month_day(item.created_at), fmt.month_day(item.fee_notified_at), fmt.month_day(item.paid_on), ""]
     stopped = item.status in ("rejected", "withdrawn")
     steps: list[Step] = []
     current_set = False
@@ -101,7 +116,7 @@ def application_steps(item: Application) -> list[Step]:
         elif stopped and not current_set:
             steps.append(Step(fmt.label(fmt.APPLICATION_STATUS, item.status), "stopped", ""))
             current_set = True
-        elif not current_set:
+        elif not current_set and not stopped:
             steps.append(Step(label, "current", "手続き中"))
             current_set = True
         else:
@@ -113,13 +128,14 @@ def application_view(item: Application) -> ApplicationView:
     advance = item.guarantee_type in ("advance", "interim_advance")
     amount = item.advance_amount if advance and item.advance_amount is not None else item.guarantee_amount
     message = ""
+    paid = item.paid_on is not None
     if item.status == "submitted":
         message = "お申込みを受け付けました。審査のうえ、保証料のお知らせをお送りします。"
+    elif item.status == "fee_notified" and paid:
+        message = "ご入金を確認しました。保証契約の締結までお待ちください。"
     elif item.status == "fee_notified":
         message = f"保証料は{fmt.yen(item.fee)}です（非課税）。お振込みをお願いいたします。" if item.fee else \
             "保証料のお知らせをお送りしました。お振込みをお願いいたします。"
-    elif item.status == "paid":
-        message = "ご入金を確認しました。保証契約の締結までお待ちください。"
     elif item.status == "concluded":
         message = "保証契約を締結しました。電子証書と認証キーをご確認ください。"
     elif item.status == "rejected":
@@ -134,8 +150,9 @@ def application_view(item: Application) -> ApplicationView:
         amount_label="前払金額" if advance else "保証金額",
         amount=fmt.yen(amount),
         created=fmt.wareki(item.created_at),
-        status_label=fmt.label(fmt.APPLICATION_STATUS, item.status),
-        status_tone=APPLICATION_TONES.get(item.status, "gray"),
+        status_label="入金確認済" if item.status == "fee_notified" and paid else
+        (item.status_label or fmt.label(fmt.APPLICATION_STATUS, item.status)),
+        status_tone="cyan" if item.status == "fee_notified" and paid else APPLICATION_TONES.get(item.status, "gray"),
         delivery=fmt.label(fmt.DELIVERY, item.delivery),
         fee=fmt.yen(item.fee),
         contract_number=item.contract_number or "",
@@ -157,6 +174,7 @@ def certificate_view(item: CertificateItem) -> CertificateView:
         issued=fmt.wareki(item.issued_on),
         viewed=fmt.wareki_time(item.last_viewed_at),
         acknowledged=fmt.wareki_time(item.acknowledged_at),
+        paper=item.delivery == "paper",
     )
 
 
@@ -457,6 +475,9 @@ class CertificateState(EnetState):
     sent: str = ""
     digest: str = ""
     electronic: bool = True
+    views: list[ViewView] = []
+    has_key: bool = True
+    has_adjustment: bool = False
     auth_key: str = ""
     key_busy: bool = False
     doc_busy: str = ""
@@ -493,7 +514,7 @@ class CertificateState(EnetState):
         self.loaded = True
 
     def _show(self, detail: CertificateDetail) -> None:
-        snapshot = detail.snapshot
+        snapshot = detail.certificate
         self.title = snapshot.get("certificate_title") or fmt.label(fmt.GUARANTEE_TYPES, detail.guarantee_type)
         self.type_label = fmt.label(fmt.GUARANTEE_TYPES, detail.guarantee_type or snapshot.get("guarantee_type"))
         self.project_name = detail.project_name or (snapshot.get("project") or {}).get("name", "")
@@ -509,6 +530,17 @@ class CertificateState(EnetState):
         self.sent = f"{sent}（{detail.sent_to_orderer_address}）" if sent and detail.sent_to_orderer_address else sent
         self.digest = detail.digest
         self.electronic = detail.delivery != "paper"
+        self.has_key = detail.has_auth_key and detail.status != "cancelled"
+        self.views = [
+            ViewView(
+                at=fmt.wareki_time(view.at),
+                what="閲覧証明（PDF）の発行" if view.kind == "receipt" else "電子証書の閲覧",
+                version=f"第{view.version}版",
+                origin=" ".join(filter(None, [view.browser, f"（{view.origin}）" if view.origin else ""])),
+            )
+            for view in detail.views
+        ]
+        self.has_adjustment = bool(detail.fee_adjustments)
 
     @rx.event
     async def reveal_key(self):
@@ -564,7 +596,7 @@ class CertificateState(EnetState):
         target = f"{result.to} 宛に" if result.to else "発注者の登録アドレス宛に"
         subject = f"（件名「{result.subject}」）" if result.subject else ""
         self.message = f"{target}「認証キー等のお知らせ」を送信しました{subject}。"
-        sent = fmt.wareki_time(result.sent_to_orderer_at) or "送信手続き済み"
+        sent = fmt.wareki_time(result.sent_at) or "送信手続き済み"
         self.sent = f"{sent}（{result.to}）" if result.to else sent
 
 

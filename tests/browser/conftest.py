@@ -1,0 +1,198 @@
+"""Browser tests: the real product (``hosho run``) in a subprocess, driven by Chromium.
+
+One server for the whole session, on a free port in 3100–3199 with its own temp data
+dir; data is seeded through the API and the CLI (``hosho demo``, ``hosho create-admin``),
+never by importing the backend into this process. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.browser.helpers import ADMIN_LOGIN, ADMIN_PASSWORD, ARTIFACTS, ROOT
+
+CHROMIUM = os.environ.get("HOSHO_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--lang=ja-JP",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+START_TIMEOUT = 240  # the first `reflex run --env prod` builds the frontend (about a minute)
+
+
+@pytest.fixture(autouse=True)
+def _clean_state():
+    """Override the API suite's autouse DB cleaner: this suite's database lives in the server's data dir."""
+    yield
+
+
+def _free_port() -> int:
+    for port in range(3100, 3200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:  # nobody listening on any interface either
+                return port
+    raise RuntimeError("no free port in 3100-3199")
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+    demo: dict[str, str] = field(default_factory=dict)
+
+    def api(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def login(self, login_id: str, password: str) -> str:
+        with self.api() as client:
+            response = client.post("/api/auth/login", json={"login_id": login_id, "password": password})
+            assert response.status_code == 200, response.text
+            return response.json()["token"]
+
+    def hosho(self, *args: str, stdin: str | None = None) -> str:
+        done = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "hosho"), *args], cwd=ROOT, env=self.env, input=stdin, text=True,
+            capture_output=True, timeout=120,
+        )
+        assert done.returncode == 0, done.stderr + done.stdout
+        return done.stdout
+
+
+def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"hosho run exited early:\n{log.read_text(errors='replace')[-4000:]}")
+        try:
+            health = httpx.get(f"{url}/api/health", timeout=2)
+            page = httpx.get(f"{url}/login", timeout=5, follow_redirects=True)
+            if health.status_code == 200 and page.status_code == 200 and "<html" in page.text.lower():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"hosho run did not become ready in {START_TIMEOUT}s:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    port = _free_port()
+    data_dir = Path(tempfile.mkdtemp(prefix="hosho-browser-"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {
+        key: value for key, value in os.environ.items()
+        if not key.startswith("HOSHO_") and not key.startswith("PYTEST")
+    }
+    env.update(
+        PATH=f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        REFLEX_USE_SYSTEM_BUN="1",
+        HOSHO_DATA_DIR=str(data_dir),
+        HOSHO_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        HOSHO_DSURE_ATTEMPTS_PER_MINUTE="200",  # the suite's own pace; the per-number lockout stays
+    )
+    log = ARTIFACTS / "browser-server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "hosho"), "run", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process, log)
+        running = Server(url=url, data_dir=data_dir, env=env)
+        running.hosho("create-admin", "--login", ADMIN_LOGIN, "--display-name", "テスト 審査担当", stdin=ADMIN_PASSWORD + "\n")
+        demo = running.hosho("demo")
+        found = re.search(r"承認済）: お客様ID (\d+) / (\S+)", demo)
+        if found:
+            running.demo = {"customer_id": found.group(1), "password": found.group(2)}
+        yield running
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _context(browser, server: Server, viewport: dict):
+    context = browser.new_context(viewport=viewport, locale="ja-JP", timezone_id="Asia/Tokyo", accept_downloads=True,
+                                  base_url=server.url)
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def phone(browser, server):
+    context = _context(browser, server, PHONE)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, server):
+    context = _context(browser, server, DESKTOP)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def new_page(browser, server):
+    """A factory for extra pages (e.g. the admin beside the contractor), each in its own context."""
+    contexts = []
+
+    def make(viewport: dict = DESKTOP):
+        context = _context(browser, server, viewport)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def admin_token(server) -> str:
+    return server.login(ADMIN_LOGIN, ADMIN_PASSWORD)

@@ -1,0 +1,104 @@
+"""D-Sure in the browser, at a phone viewport: the orderer's clerk reads a certificate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE
+from tests.browser.helpers import requires_api, screenshot
+
+pytestmark = [
+    pytest.mark.browser,
+    requires_api("/api/dsure/verify", "/api/dsure/receipt", "/api/dsure/acknowledge", "/api/dsure/subscribe",
+                 "/api/certificates", "/api/certificates/{number}/auth-key"),
+]
+
+
+def _demo_certificates(server) -> list[dict]:
+    token = server.login(server.demo["customer_id"], server.demo["password"])
+    with server.api(token) as api:
+        items = api.get("/api/certificates", params={"limit": 50}).json()["items"]
+        for item in items:
+            if item["delivery"] == "electronic" and item["status"] == "valid":
+                item["auth_key"] = api.get(f"/api/certificates/{item['contract_number']}/auth-key").json()["auth_key"]
+    return [item for item in items if item.get("auth_key")]
+
+
+@pytest.fixture(scope="module")
+def certificates(server) -> list[dict]:
+    found = _demo_certificates(server)
+    if len(found) < 2:
+        pytest.skip("hosho demo did not seed two valid electronic certificates")
+    return found
+
+
+def test_orderer_reads_the_certificate_on_a_phone(server, phone, certificates, tmp_path: Path):
+    page = phone
+    certificate = certificates[0]
+    number, key = certificate["contract_number"], certificate["auth_key"]
+    page.goto(f"/dsure?no={number}")  # the QR code on the key notice fills the number in
+    number_box = page.get_by_label("保証契約番号")
+    expect(number_box).to_have_value(number)
+    page.get_by_label("認証キー").fill(f"{key[:5]}-{key[5:]}")
+    screenshot(page, "dsure-01-form")
+    page.get_by_role("button", name="閲覧する").click()
+
+    result = page.locator("#result")
+    expect(result.get_by_text("有効", exact=True)).to_be_visible()
+    expect(result.get_by_text("電子署名を検証しました", exact=False)).to_be_visible()
+    expect(result.get_by_text(certificate["project_name"]).first).to_be_visible()
+    expect(result.get_by_text("第1版").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "dsure-02-certificate")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="閲覧証明（PDF）をダウンロード").click()
+    saved = tmp_path / "receipt.pdf"
+    download_info.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+
+    page.get_by_role("button", name="受領確認をする").click()
+    expect(page.get_by_text("受領確認済み", exact=False)).to_be_visible()
+
+    page.get_by_label("変更通知の送信先メールアドレス").fill("keiyaku@tottori-kgc.example.jp")
+    page.get_by_role("button", name="変更通知を受け取る").click()
+    expect(page.get_by_text("keiyaku@tottori-kgc.example.jp", exact=False).last).to_be_visible()
+    screenshot(page, "dsure-03-acknowledged")
+
+
+def test_a_wrong_key_gets_a_friendly_message(server, phone, certificates):
+    page = phone
+    number = certificates[0]["contract_number"]
+    page.goto("/dsure")
+    page.get_by_label("保証契約番号").fill(number)
+    page.get_by_label("認証キー").fill("ZZZZZ-ZZZZZ")
+    page.get_by_role("button", name="閲覧する").click()
+    alert = page.get_by_role("alert").filter(has_text="正しくありません")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("認証キー等のお知らせ")
+    expect(page.locator("#result")).to_have_count(0)
+    screenshot(page, "dsure-04-wrong-key")
+
+
+def test_a_locked_number_says_how_many_minutes_to_wait(server, phone, certificates):
+    page = phone
+    number = certificates[1]["contract_number"]
+    page.goto("/dsure")
+    page.get_by_label("保証契約番号").fill(number)
+    key_box = page.get_by_label("認証キー")
+    button = page.get_by_role("button", name="閲覧する")
+    for attempt in range(6):
+        key_box.fill(f"WRONG{attempt:05d}")
+        button.click()
+        expect(page.get_by_role("alert").first).to_be_visible()
+        expect(button).to_be_enabled()
+    alert = page.get_by_role("alert").filter(has_text="分後")
+    expect(alert).to_contain_text("約15分後")
+    # Even the right key waits now.
+    key_box.fill(certificates[1]["auth_key"])
+    button.click()
+    expect(page.get_by_role("alert").filter(has_text="分後")).to_be_visible()
+    screenshot(page, "dsure-05-locked")

@@ -1,0 +1,219 @@
+"""e-Net保証 in the browser: the contractor's whole journey, with the clerk's steps in between."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE
+from tests.browser.helpers import login_admin, login_contractor, requires_api, screenshot
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "Kouji-Passw0rd-2025"
+TOTTORI = "tottori-kgc"  # 鳥取県建設技術センター: electronic certificates from 令和7年10月1日
+
+
+def _iso(days: int) -> str:
+    return (date.today() + timedelta(days=days)).isoformat()
+
+
+def _labelled_controls_missing(page) -> list[str]:
+    """Visible inputs, selects and textareas without a label (or aria-label)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+            .map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
+    )
+
+
+def _no_sideways_scroll(page, width: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+@requires_api(
+    "/api/auth/register", "/api/admin/companies/{customer_id}/approve", "/api/applications",
+    "/api/admin/applications/{application_id}/fee-notice", "/api/admin/applications/{application_id}/payment",
+    "/api/admin/applications/{application_id}/conclude", "/api/certificates/{number}/auth-key",
+    "/api/certificates/{number}/documents/{kind}", "/api/dsure/verify",
+)
+def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phone, new_page, tmp_path: Path):
+    page = phone
+    # 1. Registration (phone): the pending message shows the お客様ID issued.
+    page.goto("/register")
+    page.get_by_label("商号（会社名）").fill("株式会社テスト土木")
+    page.get_by_label("代表者").fill("代表取締役 試験 太郎")
+    page.get_by_label("所在地").fill("鳥取県鳥取市尚徳町101番地")
+    page.get_by_label("電話番号").fill("0857-26-0000")
+    page.get_by_label("建設業許可番号").fill("鳥取県知事許可（般-7）第9999号")
+    page.get_by_label("メールアドレス").fill("genba@test-doboku.example.jp")
+    page.get_by_label("パスワード", exact=True).fill(PASSWORD)
+    page.get_by_label("パスワード（確認）").fill(PASSWORD)
+    assert _labelled_controls_missing(page) == []
+    page.get_by_role("button", name="登録を申し込む").click()
+    expect(page.get_by_text("ご登録を受け付けました")).to_be_visible()
+    expect(page.get_by_text("承認待ち", exact=False)).to_be_visible()
+    customer_id = page.locator("#issued-customer-id").inner_text().strip()
+    assert re.fullmatch(r"\d{8}", customer_id)
+    screenshot(page, "enet-01-registered")
+
+    # 2. The clerk approves the registration in the dashboard.
+    admin = new_page()
+    login_admin(admin)
+    admin.goto("/admin/registrations")
+    admin.get_by_role("button", name=f"お客様ID {customer_id} 株式会社テスト土木 を承認").click()
+    expect(admin.get_by_text(f"（お客様ID {customer_id}）の登録を承認しました")).to_be_visible()
+
+    # 3. Login and apply (phone).
+    login_contractor(page, customer_id, PASSWORD)
+    page.goto("/applications/new")
+    page.get_by_label("契約保証", exact=True).click()
+    expect(page.get_by_label("保証金額（円）")).to_be_visible()  # the amount box follows the type
+    page.get_by_label("前払金保証", exact=True).click()
+    expect(page.get_by_label("前払金保証", exact=True)).to_be_checked()
+    page.get_by_label("発注者", exact=True).select_option(TOTTORI)
+    expect(page.locator("#orderer-electronic-note")).to_contain_text("令和7年10月1日以降に入札公告")
+    page.get_by_label("工事番号").fill("R8-UI-001")
+    page.get_by_label("工事名").fill("県道テスト線道路改良工事")
+    page.get_by_label("工事場所").fill("鳥取県鳥取市テスト町地内")
+    page.get_by_label("請負代金額（円）").fill("30,000,000")
+    page.get_by_label("前払金額（円）").fill("12000000")
+    page.get_by_label("契約日").fill(_iso(-5))
+    page.get_by_label("入札公告日").fill(_iso(-20))
+    page.get_by_label("工期（始期）").fill(_iso(-4))
+    page.get_by_label("工期（終期）").fill(_iso(150))
+    expect(page.get_by_label("電子交付を希望する")).to_be_checked()
+    page.get_by_label("連絡事項").fill("ブラウザテストからの申込みです。")
+    assert _labelled_controls_missing(page) == []
+    _no_sideways_scroll(page, PHONE["width"])
+    screenshot(page, "enet-02-application-form")
+    page.get_by_role("button", name="この内容で申し込む").click()
+    page.wait_for_url("**/applications")
+    expect(page.get_by_text("お申込みを受け付けました")).to_be_visible()
+    card = page.locator(".application-card", has_text="県道テスト線道路改良工事")
+    expect(card.locator('.hs-step[data-state="done"]', has_text="申込受付")).to_be_visible()
+    expect(card.locator('.hs-step[data-state="current"]', has_text="保証料のお知らせ")).to_be_visible()
+    screenshot(page, "enet-03-applications")
+
+    # 4. The clerk: fee notice, payment, conclusion.
+    admin.goto("/admin/applications")
+    row = admin.locator("tr", has_text="県道テスト線道路改良工事")
+    row.get_by_role("button", name="保証料を通知").click()
+    expect(admin.get_by_text("保証料のお知らせを送りました")).to_be_visible()
+    admin.get_by_role("button", name=re.compile("^入金待ち")).click()
+    row.get_by_role("button", name="入金確認").click()
+    dialog = admin.get_by_role("dialog")
+    expect(dialog.get_by_label("入金額（円）")).not_to_have_value("")
+    dialog.get_by_role("button", name="入金を確認する").click()
+    expect(admin.get_by_text("の入金を確認しました")).to_be_visible()
+    admin.get_by_role("button", name=re.compile("^締結待ち")).click()
+    row.get_by_role("button", name="締結する").click()
+    concluded = admin.get_by_text(re.compile(r"保証契約番号 \d{10}"))
+    expect(concluded).to_be_visible()
+    number = re.search(r"\d{10}", concluded.inner_text()).group(0)
+    screenshot(admin, "admin-01-applications-concluded")
+
+    # 5. The contractor sees the certificate, reveals the key and gets the notice PDF.
+    page.goto("/applications")
+    expect(card.locator('.hs-step[data-state="done"]', has_text="契約締結")).to_be_visible()
+    page.goto("/certificates")
+    item = page.locator(".certificate-item", has_text="県道テスト線道路改良工事")
+    expect(item).to_contain_text(number)
+    expect(item).to_contain_text("発注者未閲覧")
+    screenshot(page, "enet-04-certificates")
+    item.click()
+    page.wait_for_url(f"**/certificates/{number}")
+    expect(page.get_by_text("保証証書（閲覧用）の印刷やPDFは提出書類ではありません", exact=False)).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="認証キー").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    assert saved.read_bytes().startswith(b"%PDF")
+    key = page.locator("#auth-key").inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", key)
+    _no_sideways_scroll(page, PHONE["width"])
+    screenshot(page, "enet-05-certificate-key")
+
+    # 6. The orderer opens D-Sure with the notice; the contractor then sees 発注者閲覧済.
+    orderer = new_page(PHONE)
+    orderer.goto(f"/dsure?no={number}")
+    expect(orderer.get_by_label("保証契約番号")).to_have_value(number)
+    orderer.get_by_label("認証キー").fill(key.lower())  # as typed from the PDF, in lower case
+    orderer.get_by_role("button", name="閲覧する").click()
+    expect(orderer.get_by_text("県道テスト線道路改良工事").first).to_be_visible()
+    page.reload()
+    expect(page.get_by_text("発注者閲覧済", exact=False).first).to_be_visible()
+
+
+@requires_api("/api/applications", "/api/orderers")
+def test_application_form_shows_the_apis_messages_next_to_the_fields(server, phone):
+    page = phone
+    login_contractor(page, server.demo["customer_id"], server.demo["password"])
+    page.goto("/applications/new")
+    page.get_by_label("発注者", exact=True).select_option(TOTTORI)
+    page.get_by_label("工事名").fill("検証用工事")
+    page.get_by_label("工事場所").fill("鳥取市")
+    page.get_by_label("請負代金額（円）").fill("10000000")
+    page.get_by_label("前払金額（円）").fill("5000000")  # 50%: over the 40% limit
+    page.get_by_label("契約日").fill(_iso(-5))
+    page.get_by_label("入札公告日").fill(_iso(-20))
+    page.get_by_label("工期（始期）").fill(_iso(-4))
+    page.get_by_label("工期（終期）").fill(_iso(100))
+    page.get_by_role("button", name="この内容で申し込む").click()
+    advance = page.get_by_label("前払金額（円）")
+    expect(advance).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#apply-amount-error")
+    expect(message).to_contain_text("40%")
+    expect(message).to_contain_text("金4,000,000円")
+    screenshot(page, "enet-06-form-errors")
+
+    # A paper-only orderer: choosing 電子交付 is refused on the 受取方法 field, naming the reason.
+    page.get_by_label("前払金額（円）").fill("4000000")
+    page.get_by_label("発注者", exact=True).select_option("tottori-east")
+    expect(page.locator("#orderer-electronic-note")).to_contain_text("書面のみ")
+    expect(page.get_by_label("書面", exact=True)).to_be_checked()  # switched for a paper-only orderer
+    page.get_by_label("電子交付を希望する").click()
+    expect(page.get_by_label("電子交付を希望する")).to_be_checked()
+    page.get_by_role("button", name="この内容で申し込む").click()
+    expect(page.locator("#apply-delivery-error")).to_contain_text("書面")
+
+
+def test_login_refuses_a_wrong_password_politely(server, phone):
+    page = phone
+    page.goto("/login")
+    page.get_by_label("お客様ID").fill(server.demo.get("customer_id", "00000000"))
+    page.get_by_label("パスワード").fill("wrong-password")
+    page.get_by_role("button", name="ログインする").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    assert "/login" in page.url
+    _no_sideways_scroll(page, PHONE["width"])
+    screenshot(page, "enet-00-login-error")
+
+
+def test_pages_need_login_and_fit_a_small_phone(server, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP", base_url=server.url)
+    page = context.new_page()
+    try:
+        page.goto("/certificates")
+        page.wait_for_url("**/login")
+        expect(page.get_by_text("ログインしてください")).to_be_visible()
+        login_contractor(page, server.demo["customer_id"], server.demo["password"])
+        for path in ("/applications", "/applications/new", "/certificates", "/account"):
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            _no_sideways_scroll(page, 360)
+            assert _labelled_controls_missing(page) == []
+        expect(page.locator("main").get_by_text("因幡建設株式会社").first).to_be_visible()
+        screenshot(page, "enet-07-account-360px")
+        page.get_by_role("button", name="ログアウトする").click()
+        page.wait_for_url("**/login")
+        expect(page.get_by_text("ログアウトしました")).to_be_visible()
+    finally:
+        context.close()
