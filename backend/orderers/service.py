@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from litestar.exceptions import NotFoundException
 from msgspec import UNSET
@@ -55,6 +56,19 @@ def _check_templates(templates: dict[str, str]) -> None:
             raise FieldError("subject_templates", problem)
 
 
+# 和暦 has no era before 明治, and no orderer accepted electronic certificates before 2000.
+E_GUARANTEE_FROM_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
+
+
+def _check_e_guarantee_from(value: date | None) -> None:
+    first, last = E_GUARANTEE_FROM_RANGE
+    if value is not None and not first <= value <= last:
+        raise FieldError(
+            "e_guarantee_from",
+            f"電子証書の対象となる入札公告日は{wareki(first)}から{wareki(last)}までの日付で入力してください。",
+        )
+
+
 def _check_channels(channels: list[str], submission_email: str | None) -> None:
     if "email" in channels and not submission_email:
         raise FieldError("submission_email", "提出方法に電子メールを含める場合は、提出先メールアドレスを入力してください。")
@@ -76,6 +90,7 @@ async def get_row(code: str) -> dict:
 
 async def create(data: OrdererCreate, actor: str, address: str) -> OrdererOut:
     _check_templates(data.subject_templates)
+    _check_e_guarantee_from(data.e_guarantee_from)
     _check_channels(data.channels, data.submission_email)
     async with db.transaction():
         if await Orderer.exists().where(Orderer.code == data.code):
@@ -100,6 +115,8 @@ async def update(code: str, data: OrdererUpdate, actor: str, address: str) -> Or
     changes = {name: value for name in data.__struct_fields__ if (value := getattr(data, name)) is not UNSET}
     if "subject_templates" in changes:
         _check_templates(changes["subject_templates"])
+    if "e_guarantee_from" in changes:
+        _check_e_guarantee_from(changes["e_guarantee_from"])
     async with db.transaction():
         row = await get_row(code)
         merged = {**row, "channels": _json(row["channels"], []), **changes}
