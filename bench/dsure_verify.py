@@ -1,0 +1,120 @@
+"""D-Sure verify throughput and latency against /api/health on the same server (DESIGN §8).
+
+    .venv/bin/python bench/dsure_verify.py [--data-dir DIR] [--connections 50] [--duration 15]
+    .venv/bin/python bench/dsure_verify.py --database-url postgres://… --redis-url redis://… --workers 2
+
+Seeds (once) 100,000 certificates (bench/seed.py, 100 contractors), starts `hosho api`
+(1 worker unless --workers; HOSHO_DSURE_ATTEMPTS_PER_MINUTE=0: no per-address limit, the
+per-number lockout stays), then with wrk (one thread, the server gets the other core):
+
+1. GET /api/health at --connections for --duration → requests/s, p50, p99;
+2. POST /api/dsure/verify with valid (number, key) pairs (bench/wrk/dsure_verify.lua, a
+   different pair each request, 5,000 pairs sampled over the 100,000) the same way;
+
+and prints the ratio verify/health. Targets: ratio ≥ 20 %, verify p99 ≤ 25 ms at 50
+connections. Every verify must answer 200 (a 404 would mean a bad pair, a 429 a lock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+TARGET_RATIO = 0.20
+TARGET_P99_MS = 25.0
+LUA = common.BENCH / "wrk" / "dsure_verify.lua"
+
+
+def measure(server: common.Server, pairs_path: Path, *, connections: int, duration: float, rounds: int = 1) -> dict:
+    """health then verify, ``rounds`` times (alternating); the medians of the rounds' figures."""
+    health_url = f"{server.base}/api/health"
+    verify_url = f"{server.base}/api/dsure/verify"
+    env = {"PAIRS": str(pairs_path)}
+    # Warm-up: imports, caches, SQLite pages of the 100,000 rows, the view writer.
+    common.wrk(health_url, label="warm-up", connections=10, duration=3)
+    common.wrk(verify_url, label="warm-up", connections=10, duration=5, script=LUA, env=env)
+    healths, verifies = [], []
+    for _ in range(rounds):
+        health = common.wrk(health_url, label=f"GET /api/health", connections=connections, duration=duration)
+        print(health.row())
+        verify = common.wrk(verify_url, label=f"POST /api/dsure/verify", connections=connections, duration=duration,
+                            script=LUA, env=env)
+        print(verify.row())
+        healths.append(health)
+        verifies.append(verify)
+
+    def median_of(results: list[common.WrkResult]) -> common.WrkResult:
+        return sorted(results, key=lambda r: r.rps)[len(results) // 2]
+
+    health, verify = median_of(healths), median_of(verifies)
+    ratio = verify.rps / health.rps if health.rps else 0.0
+    return {"health": health, "verify": verify, "ratio": ratio, "rounds": rounds}
+
+
+def check_one(server: common.Server, pairs_path: Path) -> None:
+    """One verify by hand: 200 with a valid signature, so the load test measures the real path."""
+    number, key = common.read_pairs(pairs_path)[0]
+    response = common.httpx.post(f"{server.base}/api/dsure/verify",
+                                 json={"contract_number": number, "auth_key": key}, timeout=30)
+    if response.status_code != 200 or not response.json().get("signature_valid"):
+        raise SystemExit(f"verify of a seeded pair failed: {response.status_code} {response.text[:300]}")
+
+
+def report(figures: dict, connections: int) -> tuple[bool, bool]:
+    health, verify, ratio = figures["health"], figures["verify"], figures["ratio"]
+    ratio_ok = ratio >= TARGET_RATIO and verify.non_2xx == 0 and verify.errors == 0
+    p99_ok = verify.p99_ms <= TARGET_P99_MS
+    print(f"\nverify/health = {verify.rps:.0f}/{health.rps:.0f} = {ratio * 100:.1f} % "
+          f"(target ≥ {TARGET_RATIO * 100:.0f} %): {common.verdict(ratio_ok)}")
+    print(f"verify p99 {verify.p99_ms:.2f} ms at {connections} connections (target ≤ {TARGET_P99_MS:g} ms): "
+          f"{common.verdict(p99_ok)}")
+    if verify.non_2xx or verify.errors:
+        print(f"WARNING: {verify.non_2xx} non-2xx responses, {verify.errors} socket errors during verify")
+    return ratio_ok, p99_ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default="/tmp/hosho-bench-dsure")
+    parser.add_argument("--database-url", default=None, help="HOSHO_DATABASE_URL (default SQLite in the data dir)")
+    parser.add_argument("--redis-url", default=None, help="HOSHO_REDIS_URL (shared counters for several workers)")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--certificates", type=int, default=100_000)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--rounds", type=int, default=1, help="alternate health/verify this many times; medians")
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--name", default="dsure_verify", help="results file bench/results/NAME.json")
+    args = parser.parse_args(argv)
+
+    manifest = common.ensure_seeded(args.data_dir, args.certificates, 100, database_url=args.database_url,
+                                    sample_size=5000, fresh=args.fresh)
+    pairs_path = Path(args.data_dir) / "pairs.csv"
+    common.header(f"D-Sure verify: {manifest['certificates_total']:,} certificates, {manifest['database']}, "
+                  f"{args.workers} worker(s){', Redis counters' if args.redis_url else ''}")
+    with common.running_server(args.data_dir, workers=args.workers, HOSHO_DSURE_ATTEMPTS_PER_MINUTE="0",
+                               HOSHO_DATABASE_URL=args.database_url, HOSHO_REDIS_URL=args.redis_url) as server:
+        check_one(server, pairs_path)
+        figures = measure(server, pairs_path, connections=args.connections, duration=args.duration,
+                          rounds=args.rounds)
+        rss = server.rss_kib()
+    ratio_ok, p99_ok = report(figures, args.connections)
+    path = common.write_result(args.name, {
+        "certificates": manifest["certificates_total"], "database": manifest["database"], "workers": args.workers,
+        "redis": bool(args.redis_url), "connections": args.connections, "duration_s": args.duration,
+        "health": figures["health"].as_dict(), "verify": figures["verify"].as_dict(),
+        "ratio": round(figures["ratio"], 4), "server_rss_mib": round(rss / 1024, 1),
+        "met": {"ratio": ratio_ok, "p99": p99_ok},
+    })
+    print(f"figures: {path.relative_to(common.ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

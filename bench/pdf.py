@@ -1,0 +1,165 @@
+"""Key-notice PDF through HTTP: cold and cached medians, and /api/health while PDFs render.
+
+    .venv/bin/python bench/pdf.py [--data-dir DIR] [--cold 15] [--burst-seconds 15]
+
+Seeds (once) one contractor with 400 certificates, starts `hosho api` (1 worker), empties
+the PDF cache, logs in, then:
+
+1. cold: GET /api/certificates/{n}/documents/auth-key-notice for N certificates never
+   rendered before, one after another (after one warm-up render) → median;
+2. cached: the same documents again (from the disk cache): median over 20 rounds, and
+   wrk p50 from one client on one cached document;
+3. /api/health with wrk (--health-connections, default 5) for --burst-seconds, first alone,
+   then while 20 clients keep requesting key notices of fresh certificates (so 20 renders
+   are always waiting or running: the render pool runs 4 wkhtmltopdf at once) → p99 of both.
+
+Targets: cold ≤ 0.5 s median, cached ≤ 5 ms median, health p99 ≤ 50 ms during the renders.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+import httpx  # noqa: E402
+
+TARGET_COLD_S = 0.5
+TARGET_CACHED_MS = 5.0
+TARGET_HEALTH_P99_MS = 50.0
+CONCURRENT_RENDERS = 20
+
+
+def notice_url(base: str, number: str) -> str:
+    return f"{base}/api/certificates/{number}/documents/auth-key-notice"
+
+
+def timed_get(client: httpx.Client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200 or not response.content.startswith(b"%PDF"):
+        raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+    return elapsed
+
+
+class RenderBurst:
+    """20 concurrent clients requesting never-rendered key notices until stopped."""
+
+    def __init__(self, base: str, headers: dict, numbers: list[str]) -> None:
+        self.base, self.headers, self.numbers = base, headers, list(numbers)
+        self.times: list[float] = []
+        self.failures: list[str] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        limits = httpx.Limits(max_connections=CONCURRENT_RENDERS)
+        async with httpx.AsyncClient(headers=self.headers, timeout=120, limits=limits) as client:
+            async def one_client() -> None:
+                while not self.stop.is_set() and self.numbers:
+                    number = self.numbers.pop()
+                    started = time.perf_counter()
+                    response = await client.get(notice_url(self.base, number))
+                    if response.status_code == 200:
+                        self.times.append(time.perf_counter() - started)
+                    else:
+                        self.failures.append(f"{number}: {response.status_code}")
+
+            await asyncio.gather(*[one_client() for _ in range(CONCURRENT_RENDERS)])
+
+    def __enter__(self) -> "RenderBurst":
+        self.thread.start()
+        time.sleep(1.0)  # let the 20 requests reach the server
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(timeout=180)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", default="/tmp/hosho-bench-pdf")
+    parser.add_argument("--certificates", type=int, default=400)
+    parser.add_argument("--cold", type=int, default=15, help="cold renders measured")
+    parser.add_argument("--burst-seconds", type=float, default=15.0)
+    parser.add_argument("--health-connections", type=int, default=5)
+    parser.add_argument("--fresh", action="store_true")
+    args = parser.parse_args(argv)
+
+    manifest = common.ensure_seeded(args.data_dir, args.certificates, 1, fresh=args.fresh)
+    pairs = common.read_pairs(Path(args.data_dir) / "pairs.csv")
+    numbers = [number for number, _ in pairs]
+    needed = 1 + args.cold + 200
+    if len(numbers) < needed:
+        raise SystemExit(f"need {needed} certificates in the sample, have {len(numbers)}")
+    shutil.rmtree(Path(args.data_dir) / "pdf-cache", ignore_errors=True)  # every document cold again
+    common.header(f"key-notice PDF: {manifest['certificates_total']:,} certificates")
+    with common.running_server(args.data_dir, workers=1) as server:
+        token = common.login(server.base, manifest["companies"][0], manifest["contractor_password"])
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(headers=headers, timeout=120) as client:
+            warm = timed_get(client, notice_url(server.base, numbers[0]))
+            cold_numbers = numbers[1:1 + args.cold]
+            cold = [timed_get(client, notice_url(server.base, number)) for number in cold_numbers]
+            cached = [timed_get(client, notice_url(server.base, number)) for _ in range(20) for number in cold_numbers]
+        cold_median = statistics.median(cold)
+        cached_median_ms = statistics.median(cached) * 1000
+        print(f"first render after start (warm-up, not counted): {warm * 1000:.0f} ms")
+        print(f"cold   median {cold_median * 1000:7.1f} ms  (min {min(cold) * 1000:.0f}, max {max(cold) * 1000:.0f}; "
+              f"{len(cold)} documents, one at a time)")
+        print(f"cached median {cached_median_ms:7.2f} ms  (p99 {common.percentile(cached, 99) * 1000:.2f} ms; "
+              f"{len(cached)} requests, Python client)")
+        cached_wrk = common.wrk(notice_url(server.base, cold_numbers[0]), label="cached PDF (wrk, c=1)",
+                                connections=1, duration=5, headers=headers)
+        print(cached_wrk.row())
+
+        health_url = f"{server.base}/api/health"
+        alone = common.wrk(health_url, label="health alone", connections=args.health_connections,
+                           duration=args.burst_seconds)
+        print(alone.row())
+        burst_numbers = numbers[1 + args.cold:]
+        with RenderBurst(server.base, headers, burst_numbers) as burst:
+            during = common.wrk(health_url, label=f"health, {CONCURRENT_RENDERS} PDFs rendering",
+                                connections=args.health_connections, duration=args.burst_seconds)
+            rendered_during = len(burst.times)
+        print(during.row())
+        renders = burst.times
+        print(f"   renders finished during the burst: {rendered_during} "
+              f"({rendered_during / args.burst_seconds:.1f}/s; each waited+rendered median "
+              f"{statistics.median(renders) * 1000:.0f} ms)" if renders else "   no render finished!")
+        if burst.failures:
+            print(f"   render failures: {burst.failures[:5]}")
+        if len(burst.numbers) == 0:
+            print("   WARNING: ran out of fresh certificates before the end of the burst (seed more)")
+
+    cold_ok = cold_median <= TARGET_COLD_S
+    cached_ok = cached_median_ms <= TARGET_CACHED_MS
+    health_ok = during.p99_ms <= TARGET_HEALTH_P99_MS and during.non_2xx == 0 and during.errors == 0
+    print(f"\ncold median {cold_median:.3f} s (target ≤ {TARGET_COLD_S} s): {common.verdict(cold_ok)}")
+    print(f"cached median {cached_median_ms:.2f} ms (target ≤ {TARGET_CACHED_MS:g} ms): {common.verdict(cached_ok)}")
+    print(f"health p99 during {CONCURRENT_RENDERS} renders {during.p99_ms:.1f} ms (alone {alone.p99_ms:.1f} ms; "
+          f"target ≤ {TARGET_HEALTH_P99_MS:g} ms): {common.verdict(health_ok)}")
+    path = common.write_result("pdf", {
+        "warm_up_ms": round(warm * 1000, 1),
+        "cold_median_s": round(cold_median, 3), "cold_all_ms": [round(t * 1000, 1) for t in cold],
+        "cached_median_ms": round(cached_median_ms, 2), "cached_wrk": cached_wrk.as_dict(),
+        "health_alone": alone.as_dict(), "health_during_renders": during.as_dict(),
+        "renders_during_burst": len(renders),
+        "met": {"cold": cold_ok, "cached": cached_ok, "health_p99": health_ok},
+    })
+    print(f"figures: {path.relative_to(common.ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
