@@ -40,6 +40,7 @@ FLUSH_SECONDS = 0.1
 BATCH_MAX = 500  # views per transaction
 INSERT_CHUNK = 100  # rows per INSERT: the event loop serves requests between chunks
 PENDING_MAX = 50_000  # memory bound while the database is unreachable
+MAX_FLUSH_FAILURES = 30  # ~30 s of retries, then the pending views are dropped (and logged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ class ViewRecorder:
         """The background loop: flush every FLUSH_SECONDS (sooner when a batch is full)."""
         self._wakeup = asyncio.Event()
         self.running = True
+        failures = 0
         try:
             while not stop.is_set():
                 try:
@@ -105,8 +107,14 @@ class ViewRecorder:
                 self._wakeup.clear()
                 try:
                     await self.flush()
+                    failures = 0
                 except Exception:
-                    log.exception("dsure: could not write %d pending views; retrying", self.pending)
+                    failures += 1
+                    log.exception("dsure: could not write %d pending views (attempt %d)", self.pending, failures)
+                    if failures >= MAX_FLUSH_FAILURES:
+                        log.error("dsure: dropping %d views after %d failed attempts", self.pending, failures)
+                        self._pending.clear()
+                        failures = 0
                     await asyncio.sleep(1.0)
         finally:
             self.running = False
@@ -124,7 +132,19 @@ async def write_views(views: list[PendingView]) -> None:
     """One transaction: the rows (one INSERT), each certificate's last_viewed_at (one UPDATE),
     the ``dsure.viewed`` audit entries (appended to the chain in one INSERT)."""
     certificate_ids = sorted({view.certificate_id for view in views})
+    placeholders = ", ".join("{}" for _ in certificate_ids)
     async with db.transaction():
+        # Only views of certificates that still exist under the same number (a test database
+        # emptied in between, never in production: certificates are not deleted).
+        existing = await db.get_engine().run_querystring(
+            QueryString(f"SELECT id, contract_number FROM certificate WHERE id IN ({placeholders})", *certificate_ids)
+        )
+        known = {(row["id"], row["contract_number"]) for row in existing}
+        views = [view for view in views if (view.certificate_id, view.contract_number) in known]
+        if not views:
+            return
+        certificate_ids = sorted({view.certificate_id for view in views})
+        placeholders = ", ".join("{}" for _ in certificate_ids)
         # Raw multi-row INSERTs: building hundreds of Piccolo row objects costs more event-loop
         # time than the database work.
         await _insert_rows(
@@ -132,7 +152,6 @@ async def write_views(views: list[PendingView]) -> None:
             ("certificate", "at", "version", "address", "user_agent", "kind"),
             [(v.certificate_id, v.at, v.version, v.address[:64], v.user_agent[:300], v.kind) for v in views],
         )
-        placeholders = ", ".join("{}" for _ in certificate_ids)
         await db.get_engine().run_querystring(
             QueryString(
                 "UPDATE certificate SET last_viewed_at = "
