@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -69,8 +70,8 @@ async def audit_rows(action: str) -> list[dict]:
     return rows
 
 
-@pytest.fixture
-async def redis_counters(monkeypatch):
+@asynccontextmanager
+async def redis_counters_patched(monkeypatch):
     """Throttle counters in the real Redis on 127.0.0.1:6379, under a prefix of this test only."""
     from backend.throttle import service as throttle
 
@@ -78,11 +79,19 @@ async def redis_counters(monkeypatch):
     counters = throttle.RedisCounters(REDIS_URL, prefix=prefix)
     await counters.redis.ping()
     monkeypatch.setattr(throttle, "get_counters", lambda: counters)
-    yield counters
-    keys = [key async for key in counters.redis.scan_iter(match=prefix + "*")]
-    if keys:
-        await counters.redis.delete(*keys)
-    await counters.redis.aclose()
+    try:
+        yield counters
+    finally:
+        keys = [key async for key in counters.redis.scan_iter(match=prefix + "*")]
+        if keys:
+            await counters.redis.delete(*keys)
+        await counters.redis.aclose()
+
+
+@pytest.fixture
+async def redis_counters(monkeypatch):
+    async with redis_counters_patched(monkeypatch) as counters:
+        yield counters
 
 
 @pytest.fixture(autouse=True)
