@@ -5,17 +5,22 @@ Page modules hold only their content::
     @enet_page("/certificates", "電子証書一覧", nav="certificates", on_load=CertificatesState.load)
     def certificates() -> rx.Component: ...
 
-The decorator registers the page with Reflex (``rx.page``) and wraps the content.
+The decorator wraps the content and records the page in :data:`PAGES`; ``frontend.py``
+adds them to the app.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
 
 from frontend.state import Session
+
+# (render function, add_page keyword arguments) of every page, in import order.
+PAGES: list[tuple[Callable[[], rx.Component], dict[str, Any]]] = []
 
 SERVICE_NAME = "電子保証"
 SURETY_NAME = "西日本建設業保証株式会社"
@@ -57,6 +62,13 @@ def footer() -> rx.Component:
         rx.text("保証料の料率・金額の一部は見本データです。", size="1", color_scheme="gray"),
         class_name="hs-footer",
     )
+
+
+def _register(page: Callable[[], rx.Component], route: str, title: str, on_load: Any) -> None:
+    kwargs: dict[str, Any] = {"route": route, "title": title}
+    if on_load is not None:
+        kwargs["on_load"] = on_load
+    PAGES.append((page, kwargs))
 
 
 def _shell(header: rx.Component, main: rx.Component, *, wide: bool = False) -> rx.Component:
@@ -130,8 +142,10 @@ def enet_page(
                 has_background=False,
             )
 
-        page.__name__ = content.__name__
-        rx.page(route=route, title=f"{title}｜e-Net保証", on_load=on_load)(page)
+        # Reflex groups a page's memoized components by the render function's module: keep
+        # the page module's name, so each face gets its own bundle (D-Sure stays light).
+        functools.update_wrapper(page, content)
+        _register(page, route, f"{title}｜e-Net保証", on_load)
         return page
 
     return decorator
@@ -153,8 +167,10 @@ def _public_page(route: str, title: str, face: str, href: str, icon: str, accent
                 has_background=False,
             )
 
-        page.__name__ = content.__name__
-        rx.page(route=route, title=title, on_load=on_load)(page)
+        # Reflex groups a page's memoized components by the render function's module: keep
+        # the page module's name, so each face gets its own bundle (D-Sure stays light).
+        functools.update_wrapper(page, content)
+        _register(page, route, title, on_load)
         return page
 
     return decorator
@@ -221,8 +237,10 @@ def admin_page(route: str, title: str, *, nav: str | None = None, on_load: Any =
                 has_background=False,
             )
 
-        page.__name__ = content.__name__
-        rx.page(route=route, title=f"{title}｜電子保証 管理画面", on_load=on_load)(page)
+        # Reflex groups a page's memoized components by the render function's module: keep
+        # the page module's name, so each face gets its own bundle (D-Sure stays light).
+        functools.update_wrapper(page, content)
+        _register(page, route, f"{title}｜電子保証 管理画面", on_load)
         return page
 
     return decorator

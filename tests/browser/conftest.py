@@ -118,6 +118,7 @@ def server() -> Iterator[Server]:
         HOSHO_DATA_DIR=str(data_dir),
         HOSHO_PUBLIC_URL=f"http://127.0.0.1:{port}",
         HOSHO_DSURE_ATTEMPTS_PER_MINUTE="200",  # the suite's own pace; the per-number lockout stays
+        HOSHO_UI_BLANK_PAGE="1",  # /bench-blank: the yardstick of the D-Sure page's bytes budget
     )
     log = ARTIFACTS / "browser-server.log"
     with log.open("wb") as log_file:

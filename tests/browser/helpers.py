@@ -34,6 +34,7 @@ def requires_api(*paths: str) -> pytest.MarkDecorator:
 
 def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
+    page.evaluate("window.scrollTo(0, 0)")  # a sticky header would otherwise be drawn mid-page
     page.screenshot(path=str(path), full_page=True)
     return path
 

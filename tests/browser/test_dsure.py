@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import requires_api, screenshot
+from tests.browser.helpers import ARTIFACTS, requires_api, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -102,3 +104,40 @@ def test_a_locked_number_says_how_many_minutes_to_wait(server, phone, certificat
     button.click()
     expect(page.get_by_role("alert").filter(has_text="分後")).to_be_visible()
     screenshot(page, "dsure-05-locked")
+
+
+def _bytes_transferred(browser, server, path: str) -> int:
+    """Bytes over the wire (encoded, as the network saw them) to load ``path`` in a fresh phone context."""
+    context = browser.new_context(viewport=PHONE, base_url=server.url)
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    received: list[int] = []
+    cdp.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+    page.goto(path)
+    page.wait_for_load_state("networkidle")
+    context.close()
+    return sum(received)
+
+
+def test_the_dsure_page_stays_light(server, browser, certificates):
+    """DESIGN §8: the D-Sure page costs at most 1.3 × the bytes of a blank Reflex page."""
+    blank = _bytes_transferred(browser, server, "/bench-blank")
+    dsure = _bytes_transferred(browser, server, f"/dsure?no={certificates[0]['contract_number']}")
+
+    # Submit-to-result is a benchmark figure (not asserted): recorded beside the bytes.
+    context = browser.new_context(viewport=PHONE, base_url=server.url)
+    page = context.new_page()
+    page.goto(f"/dsure?no={certificates[0]['contract_number']}")
+    page.get_by_label("認証キー").fill(certificates[0]["auth_key"])
+    started = time.perf_counter()
+    page.get_by_role("button", name="閲覧する").click()
+    page.locator("#result").wait_for()
+    submit_to_result_ms = round((time.perf_counter() - started) * 1000)
+    context.close()
+
+    figures = {"blank_bytes": blank, "dsure_bytes": dsure, "ratio": round(dsure / blank, 3),
+               "submit_to_result_ms": submit_to_result_ms}
+    (ARTIFACTS / "dsure-page-bytes.json").write_text(json.dumps(figures, indent=2))
+    print(figures)
+    assert dsure <= 1.3 * blank, figures

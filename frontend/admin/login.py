@@ -1,0 +1,43 @@
+"""Admin: ログイン (its own module, so the login page does not load the dashboard's chart)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from frontend.admin.state import AdminLoginState
+from frontend.components.layout import admin_page
+from frontend.components.ui import alert, alert_if, card, field, page_title, submit_button
+from frontend.state import Session
+
+
+@admin_page("/admin/login", "ログイン", on_load=AdminLoginState.load, bare=True)
+def admin_login() -> rx.Component:
+    errors = AdminLoginState.field_errors
+    return rx.box(
+        rx.vstack(
+            page_title("管理画面にログイン", "保証会社の職員用です。"),
+            rx.cond(Session.notice != "", alert(Session.notice, tone="blue", icon="info")),
+            card(
+                rx.form(
+                    rx.vstack(
+                        field("ログインID", "login_id", errors, form="admin", required=True, auto_complete="username",
+                              auto_focus=True),
+                        field("パスワード", "password", errors, form="admin", type_="password", required=True,
+                              auto_complete="current-password"),
+                        alert_if(AdminLoginState.error),
+                        submit_button("ログインする", AdminLoginState.busy, width="100%"),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    on_submit=AdminLoginState.submit,
+                    reset_on_submit=False,
+                    no_validate=True,
+                    width="100%",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        max_width="440px",
+        margin="24px auto",
+    )
