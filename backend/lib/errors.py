@@ -129,8 +129,29 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     return _error_response(HTTP_500_INTERNAL_SERVER_ERROR, DEFAULT_DETAILS[500])
 
 
+def number_out_of_range_handler(request: Request, exc: Exception) -> Response:
+    """An integer the database cannot even bind (``/api/admin/mail/355520280531426502246400``).
+
+    SQLite raises OverflowError beyond 64 bits, asyncpg a DataError "value out of int32/int64
+    range" (ids are int4 on PostgreSQL). Such an id names nothing: 404, like any unknown id;
+    an out-of-range query parameter (``before_seq``) is a 400.
+    """
+    if not isinstance(exc, OverflowError) and "out of int" not in str(exc):
+        return internal_error_handler(request, exc)
+    if any(isinstance(value, int) and not -(2**31) <= value < 2**31 for value in request.path_params.values()):
+        return _error_response(404, DEFAULT_DETAILS[404])
+    return _error_response(400, "数値が大きすぎます。正しい値を指定してください。")
+
+
 exception_handlers = {
     ValidationException: validation_exception_handler,
     HTTPException: http_exception_handler,
+    OverflowError: number_out_of_range_handler,
     Exception: internal_error_handler,
 }
+try:
+    from asyncpg.exceptions import DataError as _PostgresDataError
+except ImportError:  # pragma: no cover - asyncpg comes with piccolo[postgres]
+    pass
+else:
+    exception_handlers[_PostgresDataError] = number_out_of_range_handler
