@@ -14,3 +14,4 @@ def pytest_configure(config) -> None:
 import logging
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # a drill sends thousands of requests
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every SMTP command

@@ -49,6 +49,16 @@ def free_port() -> int:
     raise RuntimeError("no free port in 8500-8599")
 
 
+def drill_database_url() -> str | None:
+    """None (SQLite in the data dir), or a scratch PostgreSQL database when the suite runs on PostgreSQL."""
+    server = os.environ.get("HOSHO_TEST_DATABASE_URL")
+    if not server:
+        return None
+    from tests.support.database import create_scratch_postgres_database
+
+    return create_scratch_postgres_database(server)
+
+
 def server_env(data_dir: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
     """Only this drill's settings: nothing from the test session's HOSHO_* or a .env."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HOSHO_")}

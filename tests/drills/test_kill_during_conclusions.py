@@ -37,17 +37,6 @@ APPLICATIONS = 30
 pytestmark = pytest.mark.drill
 
 
-def _database_url(tmp_path: Path) -> str | None:
-    import os
-
-    server = os.environ.get("HOSHO_TEST_DATABASE_URL")
-    if not server:
-        return None  # SQLite in the data dir
-    from tests.support.database import create_scratch_postgres_database
-
-    return create_scratch_postgres_database(server)
-
-
 def _rows(data_dir: Path, database_url: str | None, sql: str) -> list[dict]:
     if database_url is None:
         connection = sqlite3.connect(data_dir / "hosho.sqlite")
@@ -110,7 +99,7 @@ def _check_certificate(data_dir: Path, number: str, certificate: dict, version: 
 def test_sigkill_mid_burst_leaves_whole_certificates_or_none(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    database_url = _database_url(tmp_path)
+    database_url = support.drill_database_url()
     env = support.server_env(data_dir, database_url)
     support.create_admin(env)
     api = support.ApiProcess(data_dir, env).start()

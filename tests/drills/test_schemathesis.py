@@ -41,7 +41,7 @@ pytestmark = pytest.mark.drill
 def live_api(tmp_path_factory) -> dict:
     data_dir = tmp_path_factory.mktemp("schemathesis") / "data"
     data_dir.mkdir()
-    env = support.server_env(data_dir, HOSHO_DSURE_ATTEMPTS_PER_MINUTE="0")
+    env = support.server_env(data_dir, support.drill_database_url(), HOSHO_DSURE_ATTEMPTS_PER_MINUTE="0")
     support.create_admin(env)
     api = support.ApiProcess(data_dir, env).start()
     try:
@@ -126,3 +126,14 @@ def test_regressions_found_by_schemathesis(live_api) -> None:
         response = client.patch("/api/admin/orderers/tottori-kgc", json={"e_guarantee_from": "1077-07-25"}, headers=admin)
         assert response.status_code == 400, response.text
         assert client.get("/api/orderers").status_code == 200
+        # Integers beyond what the database binds (SQLite: 64 bits; PostgreSQL ids: 32 bits) were 500s.
+        for path in ("/api/admin/mail/355520280531426502246400", "/api/admin/applications/21700255607200870825984",
+                     "/api/admin/applications/4294967296"):
+            assert client.get(path, headers=admin).status_code == 404, path
+        for path in ("/api/admin/mail/42473577658045740089344/retry",
+                     "/api/admin/applications/2779371161986224187506688/conclude"):
+            assert client.post(path, headers=admin).status_code == 404, path
+        assert client.post("/api/applications/2779371161986224187506688/withdraw",
+                           headers=live_api["contractor"]).status_code == 404
+        response = client.get("/api/admin/audit", params={"limit": 230, "before_seq": 17603473348874749952}, headers=admin)
+        assert response.status_code == 400, response.text
