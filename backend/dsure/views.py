@@ -74,11 +74,11 @@ class ViewRecorder:
             self._wakeup.set()
 
     async def flush(self) -> int:
-        """Write every pending view now; returns how many were written."""
-        if not self._pending:
-            return 0
+        """Write every pending view now (and wait for a flush in progress); returns how many were written."""
         if self._lock is None:
             self._lock = asyncio.Lock()
+        if not self._pending and not self._lock.locked():
+            return 0
         written = 0
         async with self._lock:
             while self._pending:
