@@ -513,6 +513,13 @@ class Api:
     async def application(self, application_id: int | str) -> Application:
         return await self._json("GET", f"/applications/{application_id}", Application)
 
+    async def withdraw_application(self, application_id: int | str) -> Application:
+        return await self._json("POST", f"/applications/{application_id}/withdraw", Application)
+
+    async def application_document(self, application_id: int | str, kind: str) -> tuple[bytes, str]:
+        """``fee-statement`` (保証料計算書) or ``fee-receipt`` (保証料領収証), before a certificate exists."""
+        return await self._pdf("GET", f"/applications/{application_id}/documents/{kind}")
+
     # -- certificates (contractor) --
 
     async def certificates(
@@ -536,6 +543,10 @@ class Api:
 
     async def auth_key(self, number: str) -> AuthKey:
         return await self._json("GET", f"/certificates/{number}/auth-key", AuthKey)
+
+    async def reissue_key(self, number: str) -> AuthKey:
+        """A new 認証キー; the old one stops working at once (the orderer needs the new notice)."""
+        return await self._json("POST", f"/certificates/{number}/reissue-key", AuthKey)
 
     async def document(self, number: str, kind: DocumentKind) -> tuple[bytes, str]:
         return await self._pdf("GET", f"/certificates/{number}/documents/{kind}")

@@ -7,7 +7,6 @@ import reflex as rx
 from frontend.admin.state import AdminLoginState
 from frontend.components.layout import admin_page
 from frontend.components.ui import alert, alert_if, card, field, page_title, submit_button
-from frontend.state import Session
 
 
 @admin_page("/admin/login", "ログイン", on_load=AdminLoginState.load, bare=True)
@@ -16,7 +15,7 @@ def admin_login() -> rx.Component:
     return rx.box(
         rx.vstack(
             page_title("管理画面にログイン", "保証会社の職員用です。"),
-            rx.cond(Session.notice != "", alert(Session.notice, tone="blue", icon="info")),
+            rx.cond(AdminLoginState.flash != "", alert(AdminLoginState.flash, tone="blue", icon="info")),
             card(
                 rx.form(
                     rx.vstack(

@@ -247,8 +247,12 @@ class AdminState(Session):
 
 
 class AdminLoginState(AdminState):
+    flash: str = ""
+
     @rx.event
     def load(self):
+        self.flash = self.notice
+        self.notice = ""
         self.error = ""
         self.busy = False
         self.field_errors = {}

@@ -73,7 +73,7 @@ def _register(page: Callable[[], rx.Component], route: str, title: str, on_load:
 
 def _shell(header: rx.Component, main: rx.Component, *, wide: bool = False) -> rx.Component:
     return rx.el.div(
-        rx.el.a("本文へ移動", href="#main", class_name="visually-hidden"),
+        rx.el.a("本文へ移動", href="#main", class_name="hs-skip"),
         header,
         main,
         footer(),

@@ -27,7 +27,6 @@ from frontend.enet.state import (
     ApplyState,
     Step,
 )
-from frontend.state import Session
 
 
 def timeline(steps) -> rx.Component:
@@ -47,6 +46,40 @@ def timeline(steps) -> rx.Component:
     return rx.el.ol(rx.foreach(steps, step), class_name="hs-steps", aria_label="手続きの進み具合")
 
 
+def _document_button(application_id, kind: str, text: str) -> rx.Component:
+    return rx.button(
+        rx.icon("file-down", size=16), text,
+        on_click=ApplicationsState.download(application_id, kind),
+        loading=ApplicationsState.doc_busy == application_id + ":" + kind,
+        variant="soft", color_scheme="gray", size="3",
+    )
+
+
+def withdraw_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("お申込みを取り下げますか"),
+            rx.alert_dialog.description(
+                "受付番号 ", ApplicationsState.withdraw_id,
+                " のお申込みを取り下げます。取り下げたお申込みは元に戻せません（改めてお申込みいただくことはできます）。",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("やめる", variant="soft", color_scheme="gray", size="3")),
+                rx.button("取り下げる", on_click=ApplicationsState.withdraw, color_scheme="red", size="3",
+                          loading=ApplicationsState.busy),
+                gap="12px",
+                justify="end",
+                margin_top="16px",
+                wrap="wrap",
+            ),
+            max_width="440px",
+        ),
+        open=ApplicationsState.withdraw_id != "",
+        on_open_change=ApplicationsState.cancel_withdraw,
+    )
+
+
 def application_card(item: ApplicationView) -> rx.Component:
     return card(
         rx.flex(
@@ -62,6 +95,18 @@ def application_card(item: ApplicationView) -> rx.Component:
         rx.text(item.orderer_name, "　", item.amount_label, " ", item.amount, size="2", color_scheme="gray"),
         timeline(item.steps),
         rx.text(item.message, size="2"),
+        rx.cond(
+            item.has_fee | item.can_withdraw,
+            rx.el.div(
+                rx.cond(item.has_fee, _document_button(item.id, "fee-statement", "保証料計算書（PDF）")),
+                rx.cond(item.paid, _document_button(item.id, "fee-receipt", "保証料領収証（PDF）")),
+                rx.cond(item.can_withdraw,
+                        rx.button("取り下げる", on_click=ApplicationsState.ask_withdraw(item.id), variant="ghost",
+                                  color_scheme="red", size="3",
+                                  aria_label="受付番号 " + item.id + " のお申込みを取り下げる")),
+                class_name="hs-actions",
+            ),
+        ),
         rx.cond(
             item.contract_number != "",
             rx.el.a(
@@ -85,7 +130,7 @@ def applications() -> rx.Component:
             "お申込みの手続きの進み具合をご確認いただけます。",
             rx.el.a(rx.button(rx.icon("plus", size=16), "新規保証申込", size="3"), href="/applications/new"),
         ),
-        rx.cond(Session.notice != "", alert(Session.notice, tone="green", icon="circle-check")),
+        rx.cond(ApplicationsState.flash != "", alert(ApplicationsState.flash, tone="green", icon="circle-check")),
         alert_if(ApplicationsState.error),
         rx.cond(
             ApplicationsState.busy & (ApplicationsState.items.length() == 0),
@@ -101,6 +146,7 @@ def applications() -> rx.Component:
                 rx.vstack(rx.foreach(ApplicationsState.items, application_card), spacing="3", width="100%"),
             ),
         ),
+        withdraw_dialog(),
         spacing="4",
         width="100%",
     )

@@ -157,6 +157,34 @@ def paper_panel() -> rx.Component:
     )
 
 
+def reissue_dialog() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("認証キーを再発行する", variant="ghost", color_scheme="gray", size="2", width="fit-content"),
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("認証キーを再発行しますか"),
+            rx.alert_dialog.description(
+                "「認証キー等のお知らせ」を誤った宛先に送った場合などにご利用ください。再発行すると、"
+                "現在の認証キーは直ちに使えなくなります。発注者へは新しいお知らせを改めてご提出ください。",
+                size="2",
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("やめる", variant="soft", color_scheme="gray", size="3")),
+                rx.button("再発行する", on_click=CertificateState.reissue_key, color_scheme="amber", size="3",
+                          loading=CertificateState.key_busy),
+                gap="12px",
+                justify="end",
+                margin_top="16px",
+                wrap="wrap",
+            ),
+            max_width="440px",
+        ),
+        open=CertificateState.reissue_open,
+        on_open_change=CertificateState.set_reissue_open,
+    )
+
+
 def key_panel() -> rx.Component:
     return card(
         rx.el.h2("認証キー等の取得と発注者への提出", class_name="hs-label", style={"fontSize": "16px"}),
@@ -170,10 +198,10 @@ def key_panel() -> rx.Component:
             rx.vstack(
                 rx.text("認証キー", size="2", color_scheme="gray"),
                 rx.text(CertificateState.auth_key, class_name="hs-key", id="auth-key", width="100%"),
-                rx.text("「認証キー等のお知らせ」（PDF）のダウンロードを開始しました。"
-                        "このPDFを電子メールに添付するか、電子契約システムに登録して発注者へご提出ください。", size="2"),
+                rx.text("この認証キーを記載した「認証キー等のお知らせ」（PDF）を、電子メールに添付するか"
+                        "電子契約システムに登録して、発注者へご提出ください。", size="2"),
                 rx.hstack(
-                    rx.button(rx.icon("file-down", size=16), "お知らせPDFをもう一度ダウンロード",
+                    rx.button(rx.icon("file-down", size=16), "認証キー等のお知らせ（PDF）",
                               on_click=CertificateState.download("auth-key-notice"),
                               loading=CertificateState.doc_busy == "auth-key-notice", size="3"),
                     rx.button("認証キーを隠す", on_click=CertificateState.hide_key, variant="soft", color_scheme="gray",
@@ -188,12 +216,14 @@ def key_panel() -> rx.Component:
                 CertificateState.has_key,
                 rx.button(rx.icon("key-round", size=18), "認証キー", on_click=CertificateState.reveal_key,
                           loading=CertificateState.key_busy, size="4", width="100%",
-                          aria_label="認証キー（表示して「認証キー等のお知らせ」をダウンロード）"),
+                          custom_attrs={"aria-describedby": "auth-key-help"}),
                 rx.text("この電子証書には表示できる認証キーがありません（解約済みなど）。", size="2"),
             ),
         ),
-        rx.text("認証キーは、発注者がD-Sure（発注者用保証確認サービス）で電子証書を閲覧するための暗証番号です。",
-                size="1", color_scheme="gray"),
+        rx.text("認証キーは、発注者がD-Sure（発注者用保証確認サービス）で電子証書を閲覧するための暗証番号です。"
+                "ボタンを押すと認証キーを表示し、「認証キー等のお知らせ」（PDF）をダウンロードします。",
+                size="1", color_scheme="gray", id="auth-key-help"),
+        rx.cond(CertificateState.has_key, reissue_dialog()),
         rx.divider(),
         rx.text("発注者へのメール送付", weight="bold", size="2"),
         rx.text("発注者の登録アドレスへ、発注者指定の件名で「認証キー等のお知らせ」をお送りします。", size="2"),

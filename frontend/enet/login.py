@@ -7,7 +7,6 @@ import reflex as rx
 from frontend.components.layout import enet_page
 from frontend.components.ui import alert, alert_if, card, field, note, page_title, submit_button
 from frontend.enet.state import LoginState, RegisterState
-from frontend.state import Session
 
 
 @enet_page("/login", "ログイン", on_load=LoginState.load, narrow=True)
@@ -15,7 +14,7 @@ def login() -> rx.Component:
     errors = LoginState.field_errors
     return rx.vstack(
         page_title("e-Net保証にログイン", "お客様ID・パスワードを入力してください。"),
-        rx.cond(Session.notice != "", alert(Session.notice, tone="blue", icon="info")),
+        rx.cond(LoginState.flash != "", alert(LoginState.flash, tone="blue", icon="info")),
         card(
             rx.form(
                 rx.vstack(

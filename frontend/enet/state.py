@@ -41,6 +41,9 @@ class ApplicationView:
     fee: str = ""
     contract_number: str = ""
     message: str = ""
+    has_fee: bool = False
+    paid: bool = False
+    can_withdraw: bool = False
     steps: list[Step] = dataclasses.field(default_factory=list)
 
 
@@ -157,6 +160,9 @@ def application_view(item: Application) -> ApplicationView:
         fee=fmt.yen(item.fee),
         contract_number=item.contract_number or "",
         message=message,
+        has_fee=item.fee is not None and item.status in ("fee_notified", "concluded"),
+        paid=paid,
+        can_withdraw=item.status in ("submitted", "fee_notified") and not paid,
         steps=application_steps(item),
     )
 
@@ -185,6 +191,11 @@ class EnetState(Session):
     field_errors: dict[str, str] = {}
     busy: bool = False
     loaded: bool = False
+    flash: str = ""  # the notice carried here from the previous page, shown once
+
+    def _take_notice(self) -> None:
+        self.flash = self.notice
+        self.notice = ""
 
     def _fail(self, exc: ApiError):
         if exc.unauthorized:
@@ -203,6 +214,7 @@ class EnetState(Session):
 class LoginState(EnetState):
     @rx.event
     def load(self):
+        self._take_notice()
         self.error = ""
         self.field_errors = {}
         self.busy = False
@@ -282,24 +294,74 @@ class RegisterState(EnetState):
 
 class ApplicationsState(EnetState):
     items: list[ApplicationView] = []
+    doc_busy: str = ""
+    withdraw_id: str = ""
 
     @rx.event
     async def load(self):
         if (redirect := self._needs_login()) is not None:
             yield redirect
             return
+        self._take_notice()
         self.error = ""
         self.busy = True
+        self.withdraw_id = ""
         yield
         try:
-            items = await self._enet_api().applications()
+            await self._refresh()
         except ApiError as exc:
             self.busy = False
             yield self._fail(exc)
             return
-        self.items = [application_view(item) for item in sorted(items, key=_newest_first)]
         self.busy = False
         self.loaded = True
+
+    async def _refresh(self) -> None:
+        items = await self._enet_api().applications()
+        self.items = [application_view(item) for item in sorted(items, key=_newest_first)]
+
+    @rx.event
+    async def download(self, application_id: str, kind: str):
+        """保証料計算書 / 保証料領収証 of an application (before the certificate exists)."""
+        self.doc_busy = f"{application_id}:{kind}"
+        self.error = ""
+        yield
+        try:
+            data, filename = await self._enet_api().application_document(application_id, kind)
+        except ApiError as exc:
+            self.doc_busy = ""
+            yield self._fail(exc)
+            return
+        self.doc_busy = ""
+        name = filename or f"{fmt.label(fmt.DOCUMENT_NAMES, kind)}_{application_id}.pdf"
+        yield rx.download(data=data, filename=name, mime_type="application/pdf")
+
+    @rx.event
+    def ask_withdraw(self, application_id: str):
+        self.withdraw_id = application_id
+
+    @rx.event
+    def cancel_withdraw(self, open_: bool = False):
+        if not open_:
+            self.withdraw_id = ""
+
+    @rx.event
+    async def withdraw(self):
+        application_id = self.withdraw_id
+        self.busy = True
+        self.error = ""
+        yield
+        try:
+            await self._enet_api().withdraw_application(application_id)
+            await self._refresh()
+        except ApiError as exc:
+            self.busy = False
+            self.withdraw_id = ""
+            yield self._fail(exc)
+            return
+        self.busy = False
+        self.withdraw_id = ""
+        self.flash = f"受付番号 {application_id} のお申込みを取り下げました。"
 
 
 def _newest_first(item: Application) -> tuple:
@@ -480,6 +542,7 @@ class CertificateState(EnetState):
     has_adjustment: bool = False
     auth_key: str = ""
     key_busy: bool = False
+    reissue_open: bool = False
     doc_busy: str = ""
     sending: bool = False
     message: str = ""
@@ -564,6 +627,30 @@ class CertificateState(EnetState):
     @rx.event
     def hide_key(self):
         self.auth_key = ""
+
+    @rx.event
+    def set_reissue_open(self, value: bool):
+        self.reissue_open = value
+
+    @rx.event
+    async def reissue_key(self):
+        """A new 認証キー (e.g. the notice went to the wrong address); the old key dies at once."""
+        self.key_busy = True
+        self.error = ""
+        self.message = ""
+        yield
+        try:
+            key = await self._enet_api().reissue_key(self.contract_number)
+        except ApiError as exc:
+            self.key_busy = False
+            self.reissue_open = False
+            yield self._fail(exc)
+            return
+        self.key_busy = False
+        self.reissue_open = False
+        self.auth_key = fmt.format_key(key.auth_key)
+        self.message = ("認証キーを再発行しました。以前の認証キーは使用できません。新しい「認証キー等のお知らせ」を"
+                        "ダウンロードして、発注者へ改めてご提出ください。")
 
     @rx.event
     async def download(self, kind: str):

@@ -1,6 +1,6 @@
 """Browser tests: the real product (``hosho run``) in a subprocess, driven by Chromium.
 
-One server for the whole session, on a free port in 3100–3199 with its own temp data
+One server for the browser tests, on a free port in 3100–3199 with its own temp data
 dir; data is seeded through the API and the CLI (``hosho demo``, ``hosho create-admin``),
 never by importing the backend into this process. Screenshots go to ``test-artifacts/``.
 """
@@ -101,7 +101,10 @@ def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"hosho run did not become ready in {START_TIMEOUT}s:\n{log.read_text(errors='replace')[-4000:]}")
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server and Playwright live only while tests/browser runs. Playwright's
+# sync API keeps an event loop running in this thread, which the async API tests that
+# come after must not find.
+@pytest.fixture(scope="package")
 def server() -> Iterator[Server]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
@@ -148,7 +151,7 @@ def server() -> Iterator[Server]:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(server):
     from playwright.sync_api import sync_playwright
 
@@ -193,7 +196,3 @@ def new_page(browser, server):
     for context in contexts:
         context.close()
 
-
-@pytest.fixture(scope="session")
-def admin_token(server) -> str:
-    return server.login(ADMIN_LOGIN, ADMIN_PASSWORD)

@@ -94,7 +94,7 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     screenshot(page, "enet-02-application-form")
     page.get_by_role("button", name="この内容で申し込む").click()
     page.wait_for_url("**/applications")
-    expect(page.get_by_text("お申込みを受け付けました")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"お申込みを受け付けました（受付番号 \d+）"))).to_be_visible()
     card = page.locator(".application-card", has_text="県道テスト線道路改良工事")
     expect(card.locator('.hs-step[data-state="done"]', has_text="申込受付")).to_be_visible()
     expect(card.locator('.hs-step[data-state="current"]', has_text="保証料のお知らせ")).to_be_visible()
@@ -130,7 +130,7 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     page.wait_for_url(f"**/certificates/{number}")
     expect(page.get_by_text("保証証書（閲覧用）の印刷やPDFは提出書類ではありません", exact=False)).to_be_visible()
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="認証キー").click()
+        page.get_by_role("button", name="認証キー", exact=True).click()
     download = download_info.value
     assert download.suggested_filename.endswith(".pdf")
     saved = tmp_path / download.suggested_filename
@@ -217,3 +217,45 @@ def test_pages_need_login_and_fit_a_small_phone(server, browser):
         expect(page.get_by_text("ログアウトしました")).to_be_visible()
     finally:
         context.close()
+
+
+@requires_api("/api/applications", "/api/applications/{application_id}/withdraw")
+def test_withdraw_an_application_after_confirming(server, phone):
+    token = server.login(server.demo["customer_id"], server.demo["password"])
+    body = {
+        "guarantee_type": "contract", "orderer_code": TOTTORI, "project_name": "取下げ確認用工事",
+        "project_location": "鳥取市", "contract_amount": 20_000_000, "guarantee_amount": 2_000_000,
+        "contract_date": _iso(-3), "period_start": _iso(-2), "period_end": _iso(60), "bid_announced_on": _iso(-15),
+        "delivery": "paper",
+    }
+    with server.api(token) as api:
+        created = api.post("/api/applications", json=body)
+        assert created.status_code == 201, created.text
+        application_id = str(created.json()["id"])
+    page = phone
+    login_contractor(page, server.demo["customer_id"], server.demo["password"])
+    page.get_by_role("button", name=f"受付番号 {application_id} のお申込みを取り下げる").click()
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("元に戻せません")
+    dialog.get_by_role("button", name="取り下げる").click()
+    expect(page.get_by_text(f"受付番号 {application_id} のお申込みを取り下げました。")).to_be_visible()
+    card = page.locator(".application-card", has_text="取下げ確認用工事")
+    expect(card.locator('.hs-step[data-state="stopped"]', has_text="取下げ")).to_be_visible()
+
+
+@requires_api("/api/certificates/{number}/reissue-key", "/api/certificates/{number}/auth-key")
+def test_reissue_the_key_from_the_certificate_page(server, desktop):
+    token = server.login(server.demo["customer_id"], server.demo["password"])
+    with server.api(token) as api:
+        items = api.get("/api/certificates", params={"status": "valid", "limit": 50}).json()["items"]
+        number = next(i["contract_number"] for i in items if i["delivery"] == "electronic")
+        old_key = api.get(f"/api/certificates/{number}/auth-key").json()["auth_key"]
+    page = desktop
+    login_contractor(page, server.demo["customer_id"], server.demo["password"])
+    page.goto(f"/certificates/{number}")
+    page.get_by_role("button", name="認証キーを再発行する").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="再発行する").click()
+    expect(page.get_by_text("認証キーを再発行しました", exact=False)).to_be_visible()
+    new_key = page.locator("#auth-key").inner_text().replace("-", "")
+    assert re.fullmatch(r"[0-9A-Z]{10}", new_key) and new_key != old_key
+    screenshot(page, "enet-08-certificate-desktop")
