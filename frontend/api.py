@@ -3,7 +3,8 @@
 The Reflex server calls the API server-to-server with ``httpx``; it never imports
 ``backend``. Every call forwards the browser's address (``x-hosho-client-ip``) with
 the shared secret from the data dir (``x-hosho-forward-secret``), so the API's
-throttles count the person at the browser, not the UI server.
+throttles count the person at the browser, not the UI server; and the browser's
+``User-Agent``, so sessions and D-Sure view logs name the real browser.
 
 The response types mirror the API's schemas (DESIGN §5.1) as msgspec Structs. They
 ignore fields they do not know, so the API can grow without breaking the UI.
@@ -432,9 +433,18 @@ def _items(payload: Any) -> Any:
 class Api:
     """The API as the person at the browser sees it: their token, their address."""
 
-    def __init__(self, token: str | None = None, client_ip: str | None = None) -> None:
+    def __init__(
+        self,
+        token: str | None = None,
+        client_ip: str | None = None,
+        user_agent: str | None = None,
+        *,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.http = http  # tests pass their own client; the UI uses the shared pool
         self.token = token or None
         self.client_ip = client_ip or None
+        self.user_agent = (user_agent or "")[:300] or None
 
     # -- plumbing --
 
@@ -442,6 +452,8 @@ class Api:
         headers: dict[str, str] = {}
         if self.token:
             headers["authorization"] = f"Bearer {self.token}"
+        if self.user_agent:  # the browser's, so sessions and D-Sure view logs name the real browser
+            headers["user-agent"] = self.user_agent
         if self.client_ip:
             headers[FORWARDED_FOR_HEADER] = self.client_ip
             try:
@@ -452,7 +464,7 @@ class Api:
 
     async def _send(self, method: str, path: str, *, json: Any = None, params: dict | None = None) -> httpx.Response:
         try:
-            response = await _http().request(
+            response = await (self.http or _http()).request(
                 method, "/api" + path, json=json, params=_drop_none(params or {}) or None, headers=self._headers()
             )
         except httpx.HTTPError as exc:

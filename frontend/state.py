@@ -31,8 +31,14 @@ class Session(rx.State):
         except AttributeError:
             return ""
 
+    def _user_agent(self) -> str:
+        try:
+            return self.router.headers.user_agent or ""
+        except AttributeError:
+            return ""
+
     def _api(self, token: str | None = None) -> Api:
-        return Api(token=token, client_ip=self._client_ip())
+        return Api(token=token, client_ip=self._client_ip(), user_agent=self._user_agent())
 
     def _enet_api(self) -> Api:
         return self._api(self.enet_token)

@@ -1,0 +1,63 @@
+"""The display rows the pages render: the application timeline and the certificate's content."""
+
+from __future__ import annotations
+
+import msgspec
+
+from frontend.api import Application
+from frontend.enet.state import application_steps, application_view
+from frontend.views import snapshot_rows
+
+
+def _application(**fields) -> Application:
+    base = {"id": 7, "guarantee_type": "advance", "status": "submitted", "created_at": "2025-10-01T01:00:00Z"}
+    return msgspec.convert({**base, **fields}, Application, strict=False)
+
+
+def _states(steps) -> list[tuple[str, str]]:
+    return [(step.label, step.state) for step in steps]
+
+
+def test_the_timeline_follows_the_apis_steps():
+    paid = _application(status="fee_notified", fee=15_439, paid_on="2025-10-05", timeline=[
+        {"step": "submitted", "label": "申込受付", "on": "2025-10-01", "done": True},
+        {"step": "fee_notified", "label": "保証料のお知らせ", "on": "2025-10-02", "done": True},
+        {"step": "paid", "label": "入金確認", "on": "2025-10-05", "done": True},
+        {"step": "concluded", "label": "契約締結", "on": None, "done": False},
+    ])
+    assert _states(application_steps(paid)) == [
+        ("申込受付", "done"), ("保証料のお知らせ", "done"), ("入金確認", "done"), ("契約締結", "current"),
+    ]
+    view = application_view(paid)
+    assert view.status_label == "入金確認済" and view.paid and not view.can_withdraw
+    assert view.steps[2].date == "10月5日"
+
+
+def test_a_rejected_application_stops_where_it_was():
+    rejected = _application(status="rejected", rejected_reason="保証金額の確認が取れないため。")
+    assert _states(application_steps(rejected)) == [
+        ("申込受付", "done"), ("謝絶", "stopped"), ("入金確認", "todo"), ("契約締結", "todo"),
+    ]
+    assert "保証金額の確認が取れないため。" in application_view(rejected).message
+
+
+def test_snapshot_rows_in_the_order_of_the_paper_certificate():
+    snapshot = {
+        "contract_number": "2070004426", "guarantee_type": "advance", "guarantee_type_label": "前払金保証",
+        "issued_on": "2025-10-20",
+        "orderer": {"code": "x", "name": "鳥取県", "title": "鳥取県知事"},
+        "contractor": {"customer_id": "12345678", "company_name": "因幡建設株式会社", "representative": "因幡 一郎",
+                       "address": "鳥取市"},
+        "surety": {"name": "西日本建設業保証株式会社", "office_code": "207"},
+        "project": {"name": "○○道路改良工事", "location": "鳥取市", "orderer_project_number": None,
+                    "contract_amount": 55_000_000, "contract_date": "2025-10-10", "period_start": "2025-10-11",
+                    "period_end": "2026-03-19"},
+        "guarantee": {"amount": 22_000_000, "period_start": "2025-10-11", "period_end": "2026-03-19"},
+        "terms": {"name": "前払金保証約款", "version": "令和6年4月版"},
+    }
+    rows = {row.label: row.value for row in snapshot_rows(snapshot)}
+    assert rows["保証金額"] == "金22,000,000円"
+    assert rows["工期"] == "令和7年10月11日 ～ 令和8年3月19日"
+    assert rows["発注者（被保証者）"] == "鳥取県知事　鳥取県"
+    assert rows["工事番号"] == "―"
+    assert list(rows)[:2] == ["保証契約番号", "保証の種類"]
