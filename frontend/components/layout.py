@@ -77,6 +77,8 @@ def _shell(header: rx.Component, main: rx.Component, *, wide: bool = False) -> r
         header,
         main,
         footer(),
+        # Present once the page's state is live (connected, on_load done): tests and scripts wait for it.
+        rx.cond(rx.State.is_hydrated, rx.el.span(id="hs-ready", hidden=True)),
         class_name="hs-shell hs-wide" if wide else "hs-shell",
     )
 

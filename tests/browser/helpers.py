@@ -39,22 +39,30 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def wait_hydrated(page) -> None:
-    """Wait until Reflex has connected and run the page's on_load (its state is live)."""
-    page.wait_for_load_state("networkidle")
+def wait_ready(page) -> None:
+    """Wait until the page's Reflex state is live (websocket up, on_load run): typing before
+    that can be lost when React hydrates the prerendered page."""
+    page.locator("#hs-ready").wait_for(state="attached")
+
+
+def open_page(page, path: str) -> None:
+    page.goto(path)
+    wait_ready(page)
 
 
 def login_admin(page) -> None:
-    page.goto("/admin/login")
+    open_page(page, "/admin/login")
     page.get_by_label("ログインID").fill(ADMIN_LOGIN)
     page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="ログインする").click()
     page.wait_for_url("**/admin")
+    wait_ready(page)
 
 
 def login_contractor(page, customer_id: str, password: str) -> None:
-    page.goto("/login")
+    open_page(page, "/login")
     page.get_by_label("お客様ID").fill(customer_id)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログインする").click()
     page.wait_for_url("**/applications")
+    wait_ready(page)

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ADMIN_LOGIN, login_admin, requires_api, screenshot
+from tests.browser.helpers import ADMIN_LOGIN, login_admin, open_page, requires_api, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -27,8 +27,9 @@ def test_dashboard_loads_with_data(server, desktop):
 
 def test_admin_pages_refuse_a_contractor_and_need_login(server, desktop):
     page = desktop
-    page.goto("/admin")
+    open_page(page, "/admin")
     page.wait_for_url("**/admin/login")
+    wait_ready(page)
     page.get_by_label("ログインID").fill(server.demo["customer_id"])
     page.get_by_label("パスワード").fill(server.demo["password"])
     page.get_by_role("button", name="ログインする").click()
@@ -39,7 +40,7 @@ def test_admin_pages_refuse_a_contractor_and_need_login(server, desktop):
 def test_orderer_master_editor(server, desktop):
     page = desktop
     login_admin(page)
-    page.goto("/admin/orderers")
+    open_page(page, "/admin/orderers")
     row = page.locator("tr", has_text="鳥取県建設技術センター")
     expect(row).to_contain_text("令和7年10月1日")
     page.get_by_role("button", name="発注者を追加").click()
@@ -73,17 +74,17 @@ def test_orderer_master_editor(server, desktop):
 def test_mail_audit_and_certificate_search(server, desktop):
     page = desktop
     login_admin(page)
-    page.goto("/admin/mail")
+    open_page(page, "/admin/mail")
     expect(page.locator("tbody tr").first).to_be_visible()
     expect(page.get_by_text("送信待ち").first).to_be_visible()  # no SMTP in tests: mail stays in the outbox
     screenshot(page, "admin-03-mail")
 
-    page.goto("/admin/audit")
+    open_page(page, "/admin/audit")
     expect(page.locator("#audit-chain")).to_contain_text("ハッシュチェーンは正常です")
     expect(page.get_by_text(ADMIN_LOGIN).first).to_be_visible()
     screenshot(page, "admin-04-audit")
 
-    page.goto("/admin/certificates")
+    open_page(page, "/admin/certificates")
     expect(page.locator("tbody tr").first).to_be_visible()
     page.get_by_label("状態").select_option("cancelled")
     page.get_by_role("button", name="検索").click()

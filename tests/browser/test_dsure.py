@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import ARTIFACTS, requires_api, screenshot
+from tests.browser.helpers import ARTIFACTS, open_page, requires_api, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,7 +41,7 @@ def test_orderer_reads_the_certificate_on_a_phone(server, phone, certificates, t
     page = phone
     certificate = certificates[0]
     number, key = certificate["contract_number"], certificate["auth_key"]
-    page.goto(f"/dsure?no={number}")  # the QR code on the key notice fills the number in
+    open_page(page, f"/dsure?no={number}")  # the QR code on the key notice fills the number in
     number_box = page.get_by_label("保証契約番号")
     expect(number_box).to_have_value(number)
     page.get_by_label("認証キー").fill(f"{key[:5]}-{key[5:]}")
@@ -74,7 +74,7 @@ def test_orderer_reads_the_certificate_on_a_phone(server, phone, certificates, t
 def test_a_wrong_key_gets_a_friendly_message(server, phone, certificates):
     page = phone
     number = certificates[0]["contract_number"]
-    page.goto("/dsure")
+    open_page(page, "/dsure")
     page.get_by_label("保証契約番号").fill(number)
     page.get_by_label("認証キー").fill("ZZZZZ-ZZZZZ")
     page.get_by_role("button", name="閲覧する").click()
@@ -88,7 +88,7 @@ def test_a_wrong_key_gets_a_friendly_message(server, phone, certificates):
 def test_a_locked_number_says_how_many_minutes_to_wait(server, phone, certificates):
     page = phone
     number = certificates[1]["contract_number"]
-    page.goto("/dsure")
+    open_page(page, "/dsure")
     page.get_by_label("保証契約番号").fill(number)
     key_box = page.get_by_label("認証キー")
     button = page.get_by_role("button", name="閲覧する")
@@ -128,7 +128,7 @@ def test_the_dsure_page_stays_light(server, browser, certificates):
     # Submit-to-result is a benchmark figure (not asserted): recorded beside the bytes.
     context = browser.new_context(viewport=PHONE, base_url=server.url)
     page = context.new_page()
-    page.goto(f"/dsure?no={certificates[0]['contract_number']}")
+    open_page(page, f"/dsure?no={certificates[0]['contract_number']}")
     page.get_by_label("認証キー").fill(certificates[0]["auth_key"])
     started = time.perf_counter()
     page.get_by_role("button", name="閲覧する").click()

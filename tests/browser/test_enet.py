@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import login_admin, login_contractor, requires_api, screenshot
+from tests.browser.helpers import login_admin, login_contractor, open_page, requires_api, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ def _no_sideways_scroll(page, width: int) -> None:
 def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phone, new_page, tmp_path: Path):
     page = phone
     # 1. Registration (phone): the pending message shows the お客様ID issued.
-    page.goto("/register")
+    open_page(page, "/register")
     page.get_by_label("商号（会社名）").fill("株式会社テスト土木")
     page.get_by_label("代表者").fill("代表取締役 試験 太郎")
     page.get_by_label("所在地").fill("鳥取県鳥取市尚徳町101番地")
@@ -65,13 +65,13 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     # 2. The clerk approves the registration in the dashboard.
     admin = new_page()
     login_admin(admin)
-    admin.goto("/admin/registrations")
+    open_page(admin, "/admin/registrations")
     admin.get_by_role("button", name=f"お客様ID {customer_id} 株式会社テスト土木 を承認").click()
     expect(admin.get_by_text(f"（お客様ID {customer_id}）の登録を承認しました")).to_be_visible()
 
     # 3. Login and apply (phone).
     login_contractor(page, customer_id, PASSWORD)
-    page.goto("/applications/new")
+    open_page(page, "/applications/new")
     page.get_by_label("契約保証", exact=True).click()
     expect(page.get_by_label("保証金額（円）")).to_be_visible()  # the amount box follows the type
     page.get_by_label("前払金保証", exact=True).click()
@@ -101,7 +101,7 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     screenshot(page, "enet-03-applications")
 
     # 4. The clerk: fee notice, payment, conclusion.
-    admin.goto("/admin/applications")
+    open_page(admin, "/admin/applications")
     row = admin.locator("tr", has_text="県道テスト線道路改良工事")
     row.get_by_role("button", name="保証料を通知").click()
     expect(admin.get_by_text("保証料のお知らせを送りました")).to_be_visible()
@@ -119,9 +119,9 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     screenshot(admin, "admin-01-applications-concluded")
 
     # 5. The contractor sees the certificate, reveals the key and gets the notice PDF.
-    page.goto("/applications")
+    open_page(page, "/applications")
     expect(card.locator('.hs-step[data-state="done"]', has_text="契約締結")).to_be_visible()
-    page.goto("/certificates")
+    open_page(page, "/certificates")
     item = page.locator(".certificate-item", has_text="県道テスト線道路改良工事")
     expect(item).to_contain_text(number)
     expect(item).to_contain_text("発注者未閲覧")
@@ -143,20 +143,26 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
 
     # 6. The orderer opens D-Sure with the notice; the contractor then sees 発注者閲覧済.
     orderer = new_page(PHONE)
-    orderer.goto(f"/dsure?no={number}")
+    open_page(orderer, f"/dsure?no={number}")
     expect(orderer.get_by_label("保証契約番号")).to_have_value(number)
     orderer.get_by_label("認証キー").fill(key.lower())  # as typed from the PDF, in lower case
     orderer.get_by_role("button", name="閲覧する").click()
     expect(orderer.get_by_text("県道テスト線道路改良工事").first).to_be_visible()
-    page.reload()
-    expect(page.get_by_text("発注者閲覧済", exact=False).first).to_be_visible()
+    viewed = page.get_by_text("発注者閲覧済", exact=False).first
+    for _ in range(10):  # D-Sure writes its view log in small batches
+        page.reload()
+        wait_ready(page)
+        if viewed.is_visible():
+            break
+        page.wait_for_timeout(500)
+    expect(viewed).to_be_visible()
 
 
 @requires_api("/api/applications", "/api/orderers")
 def test_application_form_shows_the_apis_messages_next_to_the_fields(server, phone):
     page = phone
     login_contractor(page, server.demo["customer_id"], server.demo["password"])
-    page.goto("/applications/new")
+    open_page(page, "/applications/new")
     page.get_by_label("発注者", exact=True).select_option(TOTTORI)
     page.get_by_label("工事名").fill("検証用工事")
     page.get_by_label("工事場所").fill("鳥取市")
@@ -187,7 +193,7 @@ def test_application_form_shows_the_apis_messages_next_to_the_fields(server, pho
 
 def test_login_refuses_a_wrong_password_politely(server, phone):
     page = phone
-    page.goto("/login")
+    open_page(page, "/login")
     page.get_by_label("お客様ID").fill(server.demo.get("customer_id", "00000000"))
     page.get_by_label("パスワード").fill("wrong-password")
     page.get_by_role("button", name="ログインする").click()
@@ -201,12 +207,12 @@ def test_pages_need_login_and_fit_a_small_phone(server, browser):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP", base_url=server.url)
     page = context.new_page()
     try:
-        page.goto("/certificates")
+        open_page(page, "/certificates")
         page.wait_for_url("**/login")
         expect(page.get_by_text("ログインしてください")).to_be_visible()
         login_contractor(page, server.demo["customer_id"], server.demo["password"])
         for path in ("/applications", "/applications/new", "/certificates", "/account"):
-            page.goto(path)
+            open_page(page, path)
             page.wait_for_load_state("networkidle")
             _no_sideways_scroll(page, 360)
             assert _labelled_controls_missing(page) == []
@@ -252,7 +258,7 @@ def test_reissue_the_key_from_the_certificate_page(server, desktop):
         old_key = api.get(f"/api/certificates/{number}/auth-key").json()["auth_key"]
     page = desktop
     login_contractor(page, server.demo["customer_id"], server.demo["password"])
-    page.goto(f"/certificates/{number}")
+    open_page(page, f"/certificates/{number}")
     page.get_by_role("button", name="認証キーを再発行する").click()
     page.get_by_role("alertdialog").get_by_role("button", name="再発行する").click()
     expect(page.get_by_text("認証キーを再発行しました", exact=False)).to_be_visible()
