@@ -21,3 +21,36 @@ api:
 demo:
 	scripts/setup.sh run
 	.venv/bin/hosho demo
+
+# Benchmarks (bench/, figures in bench/RESULTS.md) and reliability drills (tests/drills/).
+.PHONY: bench bench-dsure bench-list bench-pdf bench-page bench-scale drills soak
+
+bench: bench-dsure bench-list bench-pdf bench-scale bench-page
+
+bench-dsure:
+	scripts/setup.sh test
+	.venv/bin/python bench/dsure_verify.py
+
+bench-list:
+	scripts/setup.sh test
+	.venv/bin/python bench/certificate_list.py
+
+bench-pdf:
+	scripts/setup.sh test
+	.venv/bin/python bench/pdf.py
+
+bench-page:
+	scripts/setup.sh test
+	PATH="$(CURDIR)/.tools/node_modules/.bin:$$PATH" REFLEX_USE_SYSTEM_BUN=1 .venv/bin/python bench/dsure_page.py
+
+bench-scale:
+	scripts/setup.sh test
+	.venv/bin/python bench/scale_out.py
+
+drills:
+	scripts/setup.sh test
+	.venv/bin/python -m pytest -q tests/drills
+
+soak:
+	scripts/setup.sh test
+	HOSHO_DRILL_LONG=1 .venv/bin/python -m pytest -q -s tests/drills/test_soak.py

@@ -328,8 +328,8 @@ def verdict(ok: bool) -> str:
 
 
 def write_result(name: str, data: dict) -> Path:
-    """Keep the latest figures of a benchmark as JSON beside the scripts (bench/results/NAME.json)."""
-    out = BENCH / "results" / f"{name}.json"
+    """Keep the latest figures of a benchmark as JSON (bench/out/NAME.json, not committed; RESULTS.md is)."""
+    out = BENCH / "out" / f"{name}.json"
     out.parent.mkdir(exist_ok=True)
     data = {"machine": machine(), "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "load_average": Path("/proc/loadavg").read_text().split()[:3], **data}

@@ -191,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "certificates": manifest["certificates_total"], "database": "postgres", "redis": True,
         "workers": args.workers, "connections": args.connections, "duration_s": args.duration,
         "health": figures["health"].as_dict(), "verify": figures["verify"].as_dict(),
+        "no_db_ceiling": figures["no_db_ceiling"].as_dict(), "verify_c10": figures["verify_c10"].as_dict(),
         "ratio": round(figures["ratio"], 4), "lockout": lockout,
         "met": {"ratio": ratio_ok, "p99": p99_ok, "lockout": lockout["held"]},
     })

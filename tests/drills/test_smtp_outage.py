@@ -33,7 +33,8 @@ def test_mail_queued_during_an_outage_is_delivered_once_after_recovery(tmp_path:
     smtp = SmtpServer(free_port())  # not started: the outage
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    env = support.server_env(data_dir, HOSHO_SMTP_HOST="127.0.0.1", HOSHO_SMTP_PORT=str(smtp.port),
+    env = support.server_env(data_dir, support.drill_database_url(), HOSHO_SMTP_HOST="127.0.0.1",
+                             HOSHO_SMTP_PORT=str(smtp.port),
                              HOSHO_MAIL_FROM="e-net@hosho.example.jp")
     support.create_admin(env)
     api = support.ApiProcess(data_dir, env).start()

@@ -1,6 +1,7 @@
 """Drill: a mixed-load soak against one `hosho api` worker (DESIGN §8 reliability).
 
-Seeds 400 real certificates (bench/seed.py) and runs, all at once for HOSHO_SOAK_SECONDS
+Seeds 400 real certificates (bench/seed.py; SQLite, or PostgreSQL when the suite runs on
+it) and runs, all at once for HOSHO_SOAK_SECONDS
 (default 30; HOSHO_DRILL_LONG=1 makes it the 5-minute run):
 
 - D-Sure verifications with valid pairs (4 clients) and with wrong keys (1 client:
@@ -21,6 +22,7 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -49,10 +51,12 @@ ALLOWED = {
 pytestmark = pytest.mark.drill
 
 
-def _seed(data_dir: Path) -> dict:
+def _seed(data_dir: Path, database_url: str | None) -> dict:
     command = [sys.executable, str(support.ROOT / "bench" / "seed.py"), "--data-dir", str(data_dir),
                "--certificates", str(CERTIFICATES), "--companies", "2", "--sample-out", str(data_dir / "pairs.csv"),
                "--sample-size", str(CERTIFICATES)]
+    if database_url:
+        command += ["--database-url", database_url]
     result = subprocess.run(command, cwd=str(support.ROOT), env=support.server_env(data_dir), capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -68,6 +72,7 @@ class Soak:
         self.pairs = [pair for pair in pairs if pair not in self.locked]
         self.own = own
         self.statuses: dict[str, Counter] = defaultdict(Counter)
+        self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: list[str] = []
         self.unexpected: list[str] = []
         self.deadline = 0.0
@@ -75,6 +80,7 @@ class Soak:
 
     def note(self, kind: str, response: httpx.Response) -> None:
         self.statuses[kind][response.status_code] += 1
+        self.latencies[kind].append(response.elapsed.total_seconds())
         if response.status_code not in ALLOWED[kind] and len(self.unexpected) < 20:
             self.unexpected.append(f"{kind} {response.request.method} {response.request.url.path}: "
                                    f"{response.status_code} {response.text[:200]}")
@@ -162,9 +168,10 @@ class Soak:
 def test_mixed_load_soak(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    manifest = _seed(data_dir)
+    database_url = support.drill_database_url()
+    manifest = _seed(data_dir, database_url)
     pairs = [tuple(line.split(",")) for line in (data_dir / "pairs.csv").read_text().split()]
-    env = support.server_env(data_dir, HOSHO_DSURE_ATTEMPTS_PER_MINUTE="0")
+    env = support.server_env(data_dir, database_url, HOSHO_DSURE_ATTEMPTS_PER_MINUTE="0")
     api = support.ApiProcess(data_dir, env).start()
     try:
         with httpx.Client(base_url=api.base, timeout=60) as client:
@@ -190,7 +197,9 @@ def test_mixed_load_soak(tmp_path: Path) -> None:
     quarter = [rss for at, rss in samples if at >= SECONDS / 4]
     baseline = quarter[0] if quarter else samples[0][1]
     final = max(rss for at, rss in samples if at >= SECONDS * 3 / 4)
-    print(f"\nsoak {SECONDS:.0f} s: {requests} requests ({requests / SECONDS:.0f}/s) {totals}; "
+    latency = {kind: f"p50 {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
+               for kind, values in sorted(soak.latencies.items())}
+    print(f"\nsoak {SECONDS:.0f} s: {requests} requests ({requests / SECONDS:.0f}/s) {totals}; latency {latency}; "
           f"RSS {samples[0][1] / 1024:.0f} MiB at start, {baseline / 1024:.0f} MiB after a quarter, "
           f"{final / 1024:.0f} MiB max in the last quarter")
     assert not server_errors, f"5xx during the soak: {server_errors}\n{api.log()}"
