@@ -153,7 +153,8 @@ async def test_twenty_concurrent_renders_leave_the_event_loop_free(monkeypatch) 
     # A blocked loop would stall for whole renders (~0.3 s each, seconds for 20). Timing limits
     # here are loose on purpose (CI machines are shared); bench/ measures /api/health p99.
     assert len(lags) >= elapsed / 0.01 / 3, (len(lags), elapsed)
-    assert statistics.median(lags) < 0.01 and max(lags) < 0.2, (statistics.median(lags), max(lags), elapsed)
+    p95 = statistics.quantiles(lags, n=20)[-1]
+    assert statistics.median(lags) < 0.01 and p95 < 0.1 and max(lags) < 1.0, (statistics.median(lags), p95, max(lags), elapsed)
 
 
 async def test_concurrent_requests_for_one_document_share_a_render(monkeypatch) -> None:
