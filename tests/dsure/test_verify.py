@@ -11,7 +11,7 @@ from backend.certificates.tables import Certificate
 from backend.domain import signing
 from backend.dsure.tables import DsureView
 from backend.lib import keyring
-from tests.dsure.conftest import audit_rows, browser, flush_views, issue, verify, wrong_key
+from tests.dsure.conftest import audit_rows, browser, flush_views, verify, wrong_key
 
 CHROME_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
