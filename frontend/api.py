@@ -650,8 +650,11 @@ class Api:
     async def admin_mail_retry(self, mail_id: int) -> MailItem:
         return await self._json("POST", f"/admin/mail/{mail_id}/retry", MailItem)
 
-    async def admin_audit(self, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
-        return await self._list("/admin/audit", AuditEntry, params={"limit": limit, "action": action})
+    async def admin_audit(
+        self, limit: int = 100, action: str | None = None, before_seq: int | None = None
+    ) -> list[AuditEntry]:
+        params = {"limit": limit, "action": action, "before_seq": before_seq}
+        return await self._list("/admin/audit", AuditEntry, params=params)
 
     async def admin_audit_verify(self) -> ChainReport:
         return await self._json("GET", "/admin/audit/verify", ChainReport)

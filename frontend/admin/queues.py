@@ -53,7 +53,7 @@ def pending_row(row: CompanyRow) -> rx.Component:
         rx.el.td(row.address, rx.el.br(), row.phone),
         rx.el.td(row.license_number),
         rx.el.td(row.email),
-        rx.el.td(row.created),
+        rx.el.td(row.created, class_name="hs-nowrap"),
         rx.el.td(rx.button("承認する", on_click=RegistrationsState.approve(row.customer_id), size="2",
                            loading=RegistrationsState.busy,
                            aria_label="お客様ID " + row.customer_id + " " + row.company_name + " を承認")),
@@ -228,8 +228,8 @@ def certificate_row_view(row: CertificateRow) -> rx.Component:
                  rx.text(row.company, size="1", color_scheme="gray")),
         rx.el.td(row.amount, class_name="hs-num"),
         rx.el.td(badge(row.status_label, row.status_tone)),
-        rx.el.td(row.issued),
-        rx.el.td(rx.cond(row.viewed != "", row.viewed, "未閲覧")),
+        rx.el.td(row.issued, class_name="hs-nowrap"),
+        rx.el.td(rx.cond(row.viewed != "", row.viewed, "未閲覧"), class_name="hs-nowrap"),
         rx.el.td(
             rx.cond(
                 row.status == "valid",

@@ -129,12 +129,12 @@ def admin_orderers() -> rx.Component:
 
 def mail_row_view(row: MailRow) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(row.created),
+        rx.el.td(row.created, class_name="hs-nowrap"),
         rx.el.td(row.recipient),
         rx.el.td(row.subject),
         rx.el.td(badge(row.status_label, row.status_tone), rx.cond(row.error != "", rx.text(row.error, size="1",
                                                                                              color_scheme="red"))),
-        rx.el.td(row.sent),
+        rx.el.td(row.sent, class_name="hs-nowrap"),
         rx.el.td(row.attempts, class_name="hs-num"),
         rx.el.td(rx.cond(row.status == "failed",
                          rx.button("再送", on_click=MailState.retry(row.id), size="1", variant="soft"))),
@@ -161,8 +161,8 @@ def admin_mail() -> rx.Component:
 def audit_row_view(row: AuditRow) -> rx.Component:
     return rx.el.tr(
         rx.el.td(row.seq, class_name="hs-num"),
-        rx.el.td(row.at),
-        rx.el.td(rx.el.code(row.action)),
+        rx.el.td(row.at, class_name="hs-nowrap"),
+        rx.el.td(rx.text(row.action_label, size="2"), rx.el.code(row.action, style={"fontSize": "11px"})),
         rx.el.td(row.actor),
         rx.el.td(row.target),
         rx.el.td(row.address),
@@ -191,7 +191,7 @@ def admin_audit() -> rx.Component:
                     rx.box(
                         rx.el.label("操作の種類で絞り込み", html_for="audit-action", class_name="hs-label"),
                         rx.el.input(id="audit-action", name="action", class_name="hs-input",
-                                    placeholder="例：dsure.verify_failed"),
+                                    placeholder="例：dsure.failed"),
                         class_name="hs-field",
                         flex="1 1 260px",
                     ),
@@ -209,6 +209,9 @@ def admin_audit() -> rx.Component:
                   rx.cond(state.items.length() == 0, empty_row(8, "記録はありません。"),
                           rx.foreach(state.items, audit_row_view)),
                   numeric=(0,)),
+            rx.cond(state.has_more,
+                    rx.button("さらに古い記録を表示", on_click=state.more, variant="soft", size="2",
+                              loading=state.busy)),
         ),
         spacing="4",
         width="100%",

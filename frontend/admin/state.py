@@ -118,6 +118,7 @@ class AuditRow:
     seq: str = ""
     at: str = ""
     action: str = ""
+    action_label: str = ""
     actor: str = ""
     target: str = ""
     address: str = ""
@@ -827,13 +828,17 @@ class MailState(AdminState):
         self.message = "再送を予約しました。"
 
 
-AUDIT_ACTIONS = {
-    "login": "ログイン",
-    "login_failed": "ログイン失敗",
-    "logout": "ログアウト",
-    "register": "新規登録",
-    "approve_company": "登録承認",
-}
+AUDIT_PAGE = 100
+
+
+def audit_row(entry) -> AuditRow:
+    return AuditRow(
+        seq=str(entry.seq), at=fmt.wareki_time(entry.at), action=entry.action,
+        action_label=fmt.AUDIT_ACTIONS.get(entry.action, ""), actor=entry.actor,
+        target=entry.target, address=entry.address,
+        details="、".join(f"{k}={v}" for k, v in entry.details.items())[:200],
+        hash=entry.hash[:12],
+    )
 
 
 class AuditState(AdminState):
@@ -841,6 +846,7 @@ class AuditState(AdminState):
     chain_ok: bool = True
     chain_text: str = ""
     action_filter: str = ""
+    has_more: bool = False
 
     @rx.event
     async def load(self):
@@ -852,10 +858,10 @@ class AuditState(AdminState):
         async for update in self._fetch():
             yield update
 
-    async def _fetch(self):
+    async def _fetch(self, before_seq: int | None = None):
         api = self._admin_api()
         try:
-            entries = await api.admin_audit(limit=200, action=self.action_filter or None)
+            entries = await api.admin_audit(limit=AUDIT_PAGE, action=self.action_filter or None, before_seq=before_seq)
             report = await api.admin_audit_verify()
         except ApiError as exc:
             yield self._fail(exc)
@@ -863,15 +869,9 @@ class AuditState(AdminState):
         self.chain_ok = report.ok
         self.chain_text = (f"ハッシュチェーンは正常です（{report.entries:,}件を検証）。" if report.ok else
                            f"ハッシュチェーンが seq={report.first_broken_seq} で途切れています。改ざんの可能性があります。")
-        self.items = [
-            AuditRow(
-                seq=str(e.seq), at=fmt.wareki_time(e.at), action=e.action, actor=e.actor, target=e.target,
-                address=e.address,
-                details="、".join(f"{k}={v}" for k, v in e.details.items())[:200],
-                hash=e.hash[:12],
-            )
-            for e in entries
-        ]
+        rows = [audit_row(entry) for entry in entries]
+        self.items = [*self.items, *rows] if before_seq else rows
+        self.has_more = len(entries) == AUDIT_PAGE
         self.busy = False
         self.loaded = True
 
@@ -881,4 +881,13 @@ class AuditState(AdminState):
         self.busy = True
         yield
         async for update in self._fetch():
+            yield update
+
+    @rx.event
+    async def more(self):
+        if not self.items:
+            return
+        self.busy = True
+        yield
+        async for update in self._fetch(before_seq=int(self.items[-1].seq)):
             yield update

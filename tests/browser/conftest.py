@@ -8,6 +8,7 @@ never by importing the backend into this process. Screenshots go to ``test-artif
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -46,7 +47,10 @@ def _clean_state():
 
 
 def _free_port() -> int:
-    for port in range(3100, 3200):
+    """A free port in 3100-3199, tried in random order (two suites starting at once rarely collide)."""
+    ports = list(range(3100, 3200))
+    random.shuffle(ports)
+    for port in ports:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -57,6 +61,22 @@ def _free_port() -> int:
             if probe.connect_ex(("127.0.0.1", port)) != 0:  # nobody listening on any interface either
                 return port
     raise RuntimeError("no free port in 3100-3199")
+
+
+def _private_web_dir(data_dir: Path) -> Path | None:
+    """A copy of the project's ``.web`` for this server, sharing its installed node_modules.
+
+    ``reflex run`` rebuilds the frontend in its web dir; two servers building in the same
+    ``.web`` at once (this suite beside ``make run`` or a second suite) break each other.
+    None when there is no built ``.web`` yet (a first run builds the project's own).
+    """
+    source = ROOT / ".web"
+    if not (source / "node_modules").is_dir():
+        return None
+    target = data_dir / "web"
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns("node_modules", "build"))
+    (target / "node_modules").symlink_to(source / "node_modules", target_is_directory=True)
+    return target
 
 
 @dataclass
@@ -123,6 +143,9 @@ def server() -> Iterator[Server]:
         HOSHO_DSURE_ATTEMPTS_PER_MINUTE="200",  # the suite's own pace; the per-number lockout stays
         HOSHO_UI_BLANK_PAGE="1",  # /bench-blank: the yardstick of the D-Sure page's bytes budget
     )
+    web_dir = _private_web_dir(data_dir)
+    if web_dir is not None:
+        env["REFLEX_WEB_WORKDIR"] = str(web_dir)
     log = ARTIFACTS / "browser-server.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
@@ -134,6 +157,7 @@ def server() -> Iterator[Server]:
         _wait_ready(url, process, log)
         running = Server(url=url, data_dir=data_dir, env=env)
         running.hosho("create-admin", "--login", ADMIN_LOGIN, "--display-name", "テスト 審査担当", stdin=ADMIN_PASSWORD + "\n")
+        running.login(ADMIN_LOGIN, ADMIN_PASSWORD)  # the server on this port is ours (uses our data dir)
         demo = running.hosho("demo")
         found = re.search(r"承認済）: お客様ID (\d+) / (\S+)", demo)
         if found:

@@ -32,10 +32,10 @@ def requires_api(*paths: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(bool(missing), reason=f"API not there yet: {', '.join(missing)}")
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, full_page: bool = True) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.evaluate("window.scrollTo(0, 0)")  # a sticky header would otherwise be drawn mid-page
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

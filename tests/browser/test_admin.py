@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -82,7 +83,7 @@ def test_mail_audit_and_certificate_search(server, desktop):
     open_page(page, "/admin/audit")
     expect(page.locator("#audit-chain")).to_contain_text("ハッシュチェーンは正常です")
     expect(page.get_by_text(ADMIN_LOGIN).first).to_be_visible()
-    screenshot(page, "admin-04-audit")
+    screenshot(page, "admin-04-audit", full_page=False)
 
     open_page(page, "/admin/certificates")
     expect(page.locator("tbody tr").first).to_be_visible()
@@ -90,3 +91,32 @@ def test_mail_audit_and_certificate_search(server, desktop):
     page.get_by_role("button", name="検索").click()
     expect(page.locator("tbody tr", has_text="解約").first).to_be_visible()
     screenshot(page, "admin-05-certificates")
+
+
+@requires_api("/api/admin/certificates/{number}/amend", "/api/admin/certificates/{number}/cancel")
+def test_amend_and_cancel_certificates(server, desktop):
+    page = desktop
+    login_admin(page)
+    open_page(page, "/admin/certificates")
+    valid = page.locator("tbody tr", has_text="有効").filter(has_text="前払金保証").first
+    number = valid.locator(".hs-mono").first.inner_text().strip()
+    valid.get_by_role("button", name="変更").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("保証期限（工期の終期）").fill((date.today() + timedelta(days=400)).isoformat())
+    dialog.get_by_role("button", name="変更を登録する").click()
+    expect(dialog.locator("#amend-reason-error")).to_be_visible()  # the reason is required: said next to it
+    dialog.get_by_label("変更理由").fill("設計変更による工期延長")
+    dialog.get_by_role("button", name="変更を登録する").click()
+    expect(page.get_by_text(f"保証契約番号 {number} の変更を登録しました", exact=False)).to_be_visible()
+    expect(page.locator("tbody tr", has_text=number)).to_contain_text(re.compile(r"第[2-9]版"))
+
+    paper = page.locator("tbody tr", has_text="有効").filter(has_text="国道9号").first
+    paper_number = paper.locator(".hs-mono").first.inner_text().strip()
+    paper.get_by_role("button", name="解約").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("解約の理由").fill("契約解除のため")
+    dialog.get_by_role("button", name="解約する").click()
+    expect(page.get_by_text(f"保証契約番号 {paper_number} を解約しました。")).to_be_visible()
+    expect(page.locator("tbody tr", has_text=paper_number)).to_contain_text("解約")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    screenshot(page, "admin-06-certificates-amended")
