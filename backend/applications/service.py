@@ -11,7 +11,6 @@ from litestar.exceptions import NotFoundException
 
 from backend import db
 from backend.accounts.service import CurrentUser
-from backend.accounts.tables import Company
 from backend.applications.schemas import ApplicationInput, ApplicationOut, FeeStatementOut, TimelineStep
 from backend.applications.tables import Application
 from backend.audit import service as audit

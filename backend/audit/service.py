@@ -36,15 +36,18 @@ async def record(
     address: str = "",
     details: dict[str, Any] | None = None,
 ) -> None:
+    """Append one entry (inside the caller's transaction when there is one)."""
+    await record_many([{"action": action, "actor": actor, "target": target, "address": address, "details": details}])
+
+
+async def record_many(entries: list[dict[str, Any]]) -> None:
+    """Append several entries, in order, with one lock and one multi-row INSERT.
+
+    Each item has ``action`` and optionally ``actor``, ``target``, ``address``, ``details``.
+    """
+    if not entries:
+        return
     at = clock.now()
-    entry = {
-        "at": _timestamp(at),
-        "action": action,
-        "actor": actor[:64],
-        "target": target[:100],
-        "address": address[:64],
-        "details": json.dumps(details or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
-    }
     async with db.transaction():
         await db.advisory_lock("audit_chain")
         last = (
@@ -52,14 +55,26 @@ async def record(
             .order_by(AuditEntry.seq, ascending=False)
             .first()
         )
-        entry["seq"] = (last["seq"] + 1) if last else 1
+        seq = last["seq"] if last else 0
         prev_hash = last["hash"] if last else GENESIS_HASH
-        await AuditEntry.insert(
-            AuditEntry(
-                **{**entry, "at": at},
-                prev_hash=prev_hash,
-                hash=entry_hash(prev_hash, entry),
-            )
+        rows = []
+        for item in entries:
+            seq += 1
+            entry = {
+                "seq": seq,
+                "at": _timestamp(at),
+                "action": item["action"],
+                "actor": (item.get("actor") or "")[:64],
+                "target": (item.get("target") or "")[:100],
+                "address": (item.get("address") or "")[:64],
+                "details": json.dumps(item.get("details") or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            }
+            digest = entry_hash(prev_hash, entry)
+            rows.append((seq, at, entry["action"], entry["actor"], entry["target"], entry["address"],
+                         entry["details"], prev_hash, digest))
+            prev_hash = digest
+        await db.insert_rows(
+            "audit_entry", ("seq", "at", "action", "actor", "target", "address", "details", "prev_hash", "hash"), rows
         )
 
 

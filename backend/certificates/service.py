@@ -13,7 +13,6 @@ from backend import db
 from backend.accounts.service import CurrentUser
 from backend.accounts.tables import Company
 from backend.applications.schemas import ConcludeOut
-from backend.applications.service import fee_quote_for
 from backend.applications.tables import Application
 from backend.audit import service as audit
 from backend.certificates import events

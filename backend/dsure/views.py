@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -27,18 +26,14 @@ from datetime import datetime
 from piccolo.querystring import QueryString
 
 from backend import db
-from backend.audit.chain import GENESIS_HASH, entry_hash
-from backend.audit.service import _timestamp as audit_timestamp
-from backend.audit.tables import AuditEntry
+from backend.audit import service as audit
 from backend.dsure.schemas import ViewOut
 from backend.dsure.tables import DsureView
-from backend.lib import clock
 
 log = logging.getLogger("hosho.dsure")
 
 FLUSH_SECONDS = 0.1
 BATCH_MAX = 500  # views per transaction
-INSERT_CHUNK = 100  # rows per INSERT: the event loop serves requests between chunks
 PENDING_MAX = 50_000  # memory bound while the database is unreachable
 MAX_FLUSH_FAILURES = 30  # ~30 s of retries, then the pending views are dropped (and logged)
 
@@ -147,7 +142,7 @@ async def write_views(views: list[PendingView]) -> None:
         placeholders = ", ".join("{}" for _ in certificate_ids)
         # Raw multi-row INSERTs: building hundreds of Piccolo row objects costs more event-loop
         # time than the database work.
-        await _insert_rows(
+        await db.insert_rows(
             "dsure_view",
             ("certificate", "at", "version", "address", "user_agent", "kind"),
             [(v.certificate_id, v.at, v.version, v.address[:64], v.user_agent[:300], v.kind) for v in views],
@@ -160,7 +155,7 @@ async def write_views(views: list[PendingView]) -> None:
                 *certificate_ids,
             )
         )
-        await append_audit(
+        await audit.record_many(
             [
                 {
                     "action": "dsure.viewed",
@@ -171,55 +166,6 @@ async def write_views(views: list[PendingView]) -> None:
                 }
                 for view in views
             ]
-        )
-
-
-async def append_audit(entries: list[dict]) -> None:
-    """Append several entries to the audit chain in one INSERT (inside the caller's transaction).
-
-    Exactly what ``audit.record`` writes, entry by entry (same fields, same hashing, same
-    serialisation under the same lock), minus one round trip pair per entry: writing a
-    chain entry per view one by one cost ~3 ms of the event loop per view.
-    """
-    if not entries:
-        return
-    await db.advisory_lock("audit_chain")
-    last = await AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq, ascending=False).first()
-    seq = last["seq"] if last else 0
-    prev_hash = last["hash"] if last else GENESIS_HASH
-    at = clock.now()
-    rows = []
-    for item in entries:
-        seq += 1
-        entry = {
-            "seq": seq,
-            "at": audit_timestamp(at),
-            "action": item["action"],
-            "actor": item.get("actor", "")[:64],
-            "target": item.get("target", "")[:100],
-            "address": item.get("address", "")[:64],
-            "details": json.dumps(item.get("details") or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
-        }
-        digest = entry_hash(prev_hash, entry)
-        rows.append((entry["seq"], at, entry["action"], entry["actor"], entry["target"], entry["address"],
-                     entry["details"], prev_hash, digest))
-        prev_hash = digest
-    await _insert_rows(
-        "audit_entry",
-        ("seq", "at", "action", "actor", "target", "address", "details", "prev_hash", "hash"),
-        rows,
-    )
-
-
-async def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    engine = db.get_engine()
-    names = ", ".join(f'"{name}"' for name in columns)
-    one = "(" + ", ".join("{}" for _ in columns) + ")"
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        values = ", ".join(one for _ in chunk)
-        await engine.run_querystring(
-            QueryString(f'INSERT INTO "{table}" ({names}) VALUES {values}', *[value for row in chunk for value in row])
         )
 
 
