@@ -573,7 +573,8 @@ class Api:
         return await self._json("POST", "/dsure/verify", Verification, json=body)
 
     async def dsure_receipt(self, contract_number: str, auth_key: str) -> tuple[bytes, str]:
-        return await self._pdf("POST", "/dsure/receipt", json={"contract_number": contract_number, "auth_key": auth_key})
+        body = {"contract_number": contract_number, "auth_key": auth_key}
+        return await self._pdf("POST", "/dsure/receipt", json=body)
 
     async def dsure_subscribe(self, contract_number: str, auth_key: str, email: str) -> Subscription:
         body = {"contract_number": contract_number, "auth_key": auth_key, "email": email}

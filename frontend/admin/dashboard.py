@@ -42,7 +42,10 @@ def issuance_chart() -> rx.Component:
         rx.recharts.y_axis(allow_decimals=False, width=40),
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(),
-        *[rx.recharts.bar(data_key=name, stack_id="issued", fill=color, name=name) for name, color in TYPE_COLORS.items()],
+        *[
+            rx.recharts.bar(data_key=name, stack_id="issued", fill=color, name=name)
+            for name, color in TYPE_COLORS.items()
+        ],
         data=DashboardState.chart,
         width="100%",
         height=280,

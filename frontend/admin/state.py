@@ -132,6 +132,7 @@ APPLICATION_TABS = [
     ("paid", "締結待ち（入金確認済）"),
     ("concluded", "締結済"),
     ("rejected", "謝絶"),
+    ("withdrawn", "取下げ"),
 ]
 MAIL_TONES = {"pending": "amber", "sending": "blue", "sent": "green", "failed": "red"}
 
@@ -506,9 +507,27 @@ class AdminApplicationsState(AdminState):
         self.loaded = True
 
     async def _refresh(self) -> None:
-        rows = [application_row(a) for a in await self._admin_api().admin_applications()]
-        self.counts = dict(Counter(row.status for row in rows))
-        self.items = sorted((row for row in rows if row.status == self.tab), key=lambda r: r.created, reverse=True)
+        """The tab's list (GET /api/admin/applications?status=…) and the count on every tab.
+
+        入金待ち and 締結待ち are both ``fee_notified`` on the API, told apart by ``paid_on``.
+        """
+        api = self._admin_api()
+        awaiting = [application_row(a) for a in await api.admin_applications("fee_notified")]
+        if self.tab in ("fee_notified", "paid"):
+            rows = [row for row in awaiting if row.status == self.tab]
+        else:
+            rows = [application_row(a) for a in await api.admin_applications(self.tab)]
+        try:
+            counts = dict((await api.admin_stats()).get("applications_by_status") or {})
+        except ApiError as exc:
+            if exc.unauthorized:
+                raise
+            counts = {}
+        counts[self.tab] = len(rows)
+        counts["fee_notified"] = sum(1 for row in awaiting if row.status == "fee_notified")
+        counts["paid"] = sum(1 for row in awaiting if row.status == "paid")
+        self.counts = {code: int(counts.get(code, 0)) for code, _ in APPLICATION_TABS}
+        self.items = rows
 
     @rx.event
     async def set_tab(self, tab: str):

@@ -85,6 +85,8 @@ def result() -> rx.Component:
         width="100%",
     )
     return rx.el.div(
+        rx.el.p("D-Sure（発注者用保証確認サービス）で閲覧した電子証書の内容です（閲覧日時 ", DsureState.checked_at, "）。",
+                class_name="print-only", style={"fontSize": "12px", "margin": "0"}),
         card(
             rx.flex(
                 rx.hstack(badge(DsureState.status_label, DsureState.status_tone), badge(DsureState.version, "gray"),

@@ -118,7 +118,8 @@ def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(1)
-    raise RuntimeError(f"hosho run did not become ready in {START_TIMEOUT}s:\n{log.read_text(errors='replace')[-4000:]}")
+    tail = log.read_text(errors="replace")[-4000:]
+    raise RuntimeError(f"hosho run did not become ready in {START_TIMEOUT}s:\n{tail}")
 
 
 # Package scope: the server and Playwright live only while tests/browser runs. Playwright's
@@ -177,7 +178,9 @@ def server() -> Iterator[Server]:
 
 @pytest.fixture(scope="package")
 def browser(server):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=15_000)  # a busy CI machine; each wait still ends as soon as it can
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
