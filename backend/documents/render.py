@@ -300,13 +300,17 @@ def _release(key: str, future: Future[bytes]) -> None:
             del _inflight[key]
 
 
-async def render_pdf(kind: str, context: dict[str, Any]) -> bytes:
+async def render_pdf(kind: str, context: dict[str, Any], *, cached: bool = True) -> bytes:
     """The PDF bytes of document ``kind`` (one of ``KINDS``) for ``context``.
 
+    ``cached=False`` for one-off documents (a D-Sure receipt carries its own check time):
+    rendered in the same bounded pool, never written to the cache.
     Raises ``ContextError`` (a ValueError) for a malformed context and ``RenderError``
     when wkhtmltopdf fails.
     """
     parsed = parse_context(kind, context)
+    if not cached:
+        return await asyncio.wrap_future(_pool().submit(render_document, kind, parsed))
     key = _cache_key(kind, msgspec.to_builtins(parsed))
     path = _cache_path(key)
     cached = _read_cached(path)

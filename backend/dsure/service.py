@@ -483,7 +483,7 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
         "public_url": get_settings().public_url,
     }
     try:
-        pdf = await documents.render_pdf("dsure-receipt", context)
+        pdf = await documents.render_pdf("dsure-receipt", context, cached=False)
     except documents.RenderError as exc:
         raise ReceiptUnavailable(detail="閲覧証明（PDF）を作成できませんでした。時間をおいて再度お試しください。") from exc
     await views.record_view(

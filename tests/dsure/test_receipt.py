@@ -95,3 +95,13 @@ async def test_receipt_refuses_like_verify(client, issued):
     assert refused.status_code == 404
     assert refused.content == reference.content
     assert refused.headers["content-type"].startswith("application/json")
+
+
+async def test_receipts_are_not_kept_in_the_pdf_cache(client, issued):
+    from backend.documents.render import cache_dir
+
+    before = sorted(cache_dir().rglob("*.pdf")) if cache_dir().exists() else []
+    response = await call(client, "receipt", issued.number, issued.key)
+    assert response.status_code == 200
+    after = sorted(cache_dir().rglob("*.pdf")) if cache_dir().exists() else []
+    assert after == before
