@@ -682,7 +682,7 @@ class CertificateState(EnetState):
         self.sending = False
         target = f"{result.to} 宛に" if result.to else "発注者の登録アドレス宛に"
         subject = f"（件名「{result.subject}」）" if result.subject else ""
-        self.message = f"{target}「認証キー等のお知らせ」を送信しました{subject}。"
+        self.message = f"{target}「認証キー等のお知らせ」の送信を受け付けました{subject}。"
         sent = fmt.wareki_time(result.sent_at) or "送信手続き済み"
         self.sent = f"{sent}（{result.to}）" if result.to else sent
 

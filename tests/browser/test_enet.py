@@ -140,6 +140,11 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     assert re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", key)
     _no_sideways_scroll(page, PHONE["width"])
     screenshot(page, "enet-05-certificate-key")
+    page.get_by_role("button", name="発注者へ送付").click()
+    expect(page.get_by_text("keiyaku@tottori-kgc.example.jp 宛に「認証キー等のお知らせ」の送信を受け付けました",
+                            exact=False)).to_be_visible()
+    open_page(admin, "/admin/mail")
+    expect(admin.locator("tbody tr", has_text="keiyaku@tottori-kgc.example.jp").first).to_be_visible()
 
     # 6. The orderer opens D-Sure with the notice; the contractor then sees 発注者閲覧済.
     orderer = new_page(PHONE)
