@@ -60,3 +60,18 @@ def index() -> rx.Component:
         spacing="5",
         width="100%",
     )
+
+
+@home_page("404", "ページが見つかりません｜電子保証サービス")
+def not_found() -> rx.Component:
+    return card(
+        rx.text("お探しのページが見つかりませんでした", weight="bold", size="5"),
+        rx.text("URLが変更されたか、入力に誤りがある可能性があります。お手数ですが、以下からお進みください。", size="2"),
+        rx.flex(
+            rx.el.a(rx.button("e-Net保証（建設業者の方）", size="3"), href="/login"),
+            rx.el.a(rx.button("D-Sure（発注者の方）", size="3", variant="outline"), href="/dsure"),
+            gap="12px",
+            wrap="wrap",
+        ),
+        class_name="hs-narrow",
+    )

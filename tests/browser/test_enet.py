@@ -270,3 +270,9 @@ def test_reissue_the_key_from_the_certificate_page(server, desktop):
     new_key = page.locator("#auth-key").inner_text().replace("-", "")
     assert re.fullmatch(r"[0-9A-Z]{10}", new_key) and new_key != old_key
     screenshot(page, "enet-08-certificate-desktop")
+
+
+def test_an_unknown_address_gets_a_helpful_page(server, phone):
+    phone.goto("/no-such-page")
+    expect(phone.get_by_text("お探しのページが見つかりませんでした")).to_be_visible()
+    expect(phone.get_by_role("link", name="D-Sure（発注者の方）")).to_be_visible()
