@@ -282,12 +282,24 @@ async def list_certificates(
     )
 
 
+# The same columns as _LIST_COLUMNS as one fixed statement: every certificate endpoint (detail, key,
+# documents, sending) reads its row first, and Piccolo built and compiled this join select anew
+# each time, ~0.4 ms of CPU per request (bench/RESULTS.md).
+_ROW_SQL = (
+    "SELECT " + ", ".join(f'c."{column._meta.db_column_name}"' for column in Certificate._meta.columns)
+    + ', co.customer_id AS customer_id, co.name AS company_name FROM certificate c '
+    "LEFT JOIN company co ON co.id = c.company WHERE c.contract_number = {}"
+)
+_OWN_ROW_SQL = _ROW_SQL + " AND c.company = {}"
+
+
 async def certificate_row(number: str, company_id: int | None = None) -> dict:
     """One certificate; with ``company_id`` only that company's (404 otherwise, never 403)."""
-    query = Certificate.select(*_LIST_COLUMNS).where(Certificate.contract_number == number)
-    if company_id is not None:
-        query = query.where(Certificate.company == company_id)
-    row = await query.first()
+    if company_id is None:
+        rows = await Certificate.raw(_ROW_SQL, number)
+    else:
+        rows = await Certificate.raw(_OWN_ROW_SQL, number, company_id)
+    row = rows[0] if rows else None
     if row is None:
         raise NotFoundException("保証契約番号が見つかりません。")
     return row
