@@ -18,7 +18,8 @@ connections. Every verify must answer 200 (a 404 would mean a bad pair, a 429 a 
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
+import statistics
 import sys
 from pathlib import Path
 
@@ -50,9 +51,23 @@ def measure(server: common.Server, pairs_path: Path, *, connections: int, durati
         verifies.append(verify)
 
     def median_of(results: list[common.WrkResult]) -> common.WrkResult:
-        return sorted(results, key=lambda r: r.rps)[len(results) // 2]
+        """Each figure's median over the rounds (a noisy neighbour spoils one round, not the result)."""
+        if len(results) == 1:
+            return results[0]
+        middle = sorted(results, key=lambda r: r.rps)[len(results) // 2]
+        return dataclasses.replace(
+            middle,
+            p50_ms=statistics.median(r.p50_ms for r in results),
+            p90_ms=statistics.median(r.p90_ms for r in results),
+            p99_ms=statistics.median(r.p99_ms for r in results),
+            max_ms=statistics.median(r.max_ms for r in results),
+            label=f"{middle.label} (median of {len(results)})",
+        )
 
     health, verify = median_of(healths), median_of(verifies)
+    if rounds > 1:
+        print(health.row())
+        print(verify.row())
     ratio = verify.rps / health.rps if health.rps else 0.0
     # Context for the p99 target: a closed loop of N connections waits N / throughput on average,
     # so the same server's ceiling without the database, and verify at fewer connections.

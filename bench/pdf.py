@@ -7,8 +7,9 @@ the PDF cache, logs in, then:
 
 1. cold: GET /api/certificates/{n}/documents/auth-key-notice for N certificates never
    rendered before, one after another (after one warm-up render) → median;
-2. cached: the same documents again (from the disk cache): median over 20 rounds, and
-   wrk p50 from one client on one cached document;
+2. cached: the same documents again (from the disk cache): the median of 20 rounds from a
+   Python client, and the endpoint's median with wrk (one client, the cached documents in
+   turn, 10 s) — the figure held against the target (httpx adds its own time per request);
 3. /api/health with wrk (--health-connections, default 5) for --burst-seconds, first alone,
    then while 20 clients keep requesting key notices of fresh certificates (so 20 renders
    are always waiting or running: the render pool runs 4 wkhtmltopdf at once) → p99 of both.
@@ -119,8 +120,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(cold)} documents, one at a time)")
         print(f"cached median {cached_median_ms:7.2f} ms  (p99 {common.percentile(cached, 99) * 1000:.2f} ms; "
               f"{len(cached)} requests, Python client)")
-        cached_wrk = common.wrk(notice_url(server.base, cold_numbers[0]), label="cached PDF (wrk, c=1)",
-                                connections=1, duration=5, headers=headers)
+        # The endpoint's own median: wrk (C) from one client over the cached documents in turn; the
+        # Python client's median above adds httpx's own time per request.
+        paths_file = Path(args.data_dir) / "cached-paths.txt"
+        paths_file.write_text("".join(f"/api/certificates/{n}/documents/auth-key-notice\n" for n in cold_numbers))
+        cached_wrk = common.wrk(f"{server.base}/api/health", label="cached PDFs (wrk, c=1)", connections=1,
+                                duration=10, headers=headers, script=common.BENCH / "wrk" / "paths.lua",
+                                env={"PATHS": str(paths_file)})
         print(cached_wrk.row())
 
         health_url = f"{server.base}/api/health"
@@ -143,10 +149,11 @@ def main(argv: list[str] | None = None) -> int:
             print("   WARNING: ran out of fresh certificates before the end of the burst (seed more)")
 
     cold_ok = cold_median <= TARGET_COLD_S
-    cached_ok = cached_median_ms <= TARGET_CACHED_MS
+    cached_ok = cached_wrk.p50_ms <= TARGET_CACHED_MS and cached_wrk.non_2xx == 0
     health_ok = during.p99_ms <= TARGET_HEALTH_P99_MS and during.non_2xx == 0 and during.errors == 0
     print(f"\ncold median {cold_median:.3f} s (target ≤ {TARGET_COLD_S} s): {common.verdict(cold_ok)}")
-    print(f"cached median {cached_median_ms:.2f} ms (target ≤ {TARGET_CACHED_MS:g} ms): {common.verdict(cached_ok)}")
+    print(f"cached median {cached_wrk.p50_ms:.2f} ms (wrk; Python client {cached_median_ms:.2f} ms) "
+          f"(target ≤ {TARGET_CACHED_MS:g} ms): {common.verdict(cached_ok)}")
     print(f"health p99 during {CONCURRENT_RENDERS} renders {during.p99_ms:.1f} ms (alone {alone.p99_ms:.1f} ms; "
           f"target ≤ {TARGET_HEALTH_P99_MS:g} ms): {common.verdict(health_ok)}")
     path = common.write_result("pdf", {
