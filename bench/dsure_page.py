@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -59,9 +60,24 @@ def other_reflex_builds() -> list[str]:
     return found
 
 
-def start_ui(data_dir: Path, port: int) -> subprocess.Popen:
+def private_web_dir(data_dir: Path) -> Path | None:
+    """A copy of the project's .web sharing its node_modules (as tests/browser does): `reflex run`
+    rebuilds the frontend in its web dir, and two builds in one dir break each other."""
+    source = common.ROOT / ".web"
+    if not (source / "node_modules").is_dir():
+        return None
+    target = data_dir / "web"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, symlinks=True, ignore=shutil.ignore_patterns("node_modules", "build"))
+    (target / "node_modules").symlink_to(source / "node_modules", target_is_directory=True)
+    return target
+
+
+def start_ui(data_dir: Path, port: int, web_dir: Path | None) -> subprocess.Popen:
     env = common.bench_env(data_dir, HOSHO_DSURE_ATTEMPTS_PER_MINUTE="0", HOSHO_UI_BLANK_PAGE="1",
                            HOSHO_PUBLIC_URL=f"http://127.0.0.1:{port}")
+    if web_dir is not None:
+        env["REFLEX_WEB_WORKDIR"] = str(web_dir)
     env["PATH"] = f"{common.ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}"
     env["REFLEX_USE_SYSTEM_BUN"] = "1"
     log = open(data_dir / "ui.log", "ab")
@@ -126,13 +142,14 @@ def main(argv: list[str] | None = None) -> int:
 
     manifest = common.ensure_seeded(args.data_dir, 200, 2, fresh=args.fresh)
     pairs = common.read_pairs(Path(args.data_dir) / "pairs.csv")
-    while others := other_reflex_builds():
-        print(f"waiting for another `reflex run` in this checkout to finish (it shares .web/): {others[0]}")
+    web_dir = private_web_dir(Path(args.data_dir))
+    while web_dir is None and (others := other_reflex_builds()):
+        print(f"waiting for another `reflex run` in this checkout to finish (the first build makes .web/): {others[0]}")
         time.sleep(15)
     port = common.free_port(8560)
     base = f"http://127.0.0.1:{port}"
     common.header(f"D-Sure page: `hosho run` on {base}, Chromium at {PHONE['width']}×{PHONE['height']}")
-    process = start_ui(Path(args.data_dir), port)
+    process = start_ui(Path(args.data_dir), port, web_dir)
     try:
         ready = wait_ui(base, process, Path(args.data_dir) / "ui.log")
         print(f"   hosho run ready after {ready:.0f} s (includes the frontend build)")
@@ -148,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
     blank = statistics.median(b["bytes"] for b in blanks)
     dsure = statistics.median(d["bytes"] for d in dsures)
