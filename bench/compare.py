@@ -15,7 +15,6 @@ own tree. Prints the median of the rounds for each side and after/before.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -59,7 +58,6 @@ def start_from_tree(tree: Path, data_dir: Path, port: int) -> common.Server:
 def measure(server: common.Server, manifest: dict, pairs_path: Path, duration: float) -> dict[str, common.WrkResult]:
     token = common.login(server.base, manifest["companies"][0], manifest["contractor_password"])
     auth = {"Authorization": f"Bearer {token}"}
-    pairs = common.read_pairs(pairs_path)
     own = common.httpx.get(f"{server.base}/api/certificates", headers=auth, timeout=30).json()["items"][0]
     pdf_url = f"{server.base}/api/certificates/{own['contract_number']}/documents/auth-key-notice"
     first = common.httpx.get(pdf_url, headers=auth, timeout=120)  # rendered once, cached from now on
@@ -76,7 +74,6 @@ def measure(server: common.Server, manifest: dict, pairs_path: Path, duration: f
         "list search c=1": dict(url=f"{server.base}/api/certificates?q={quote('橋梁')}", connections=1, headers=auth),
         "cached PDF c=1": dict(url=pdf_url, connections=1, headers=auth),
     }
-    del pairs
     results = {}
     for label, spec in runs.items():
         url = spec.pop("url")

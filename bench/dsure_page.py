@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    manifest = common.ensure_seeded(args.data_dir, 200, 2, fresh=args.fresh)
+    common.ensure_seeded(args.data_dir, 200, 2, fresh=args.fresh)
     pairs = common.read_pairs(Path(args.data_dir) / "pairs.csv")
     web_dir = private_web_dir(Path(args.data_dir))
     while web_dir is None and (others := other_reflex_builds()):

@@ -42,9 +42,9 @@ def measure(server: common.Server, pairs_path: Path, *, connections: int, durati
     common.wrk(verify_url, label="warm-up", connections=10, duration=5, script=LUA, env=env)
     healths, verifies = [], []
     for _ in range(rounds):
-        health = common.wrk(health_url, label=f"GET /api/health", connections=connections, duration=duration)
+        health = common.wrk(health_url, label="GET /api/health", connections=connections, duration=duration)
         print(health.row())
-        verify = common.wrk(verify_url, label=f"POST /api/dsure/verify", connections=connections, duration=duration,
+        verify = common.wrk(verify_url, label="POST /api/dsure/verify", connections=connections, duration=duration,
                             script=LUA, env=env)
         print(verify.row())
         healths.append(health)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import zlib
-from pathlib import Path
 
 import httpx
 import pytest
