@@ -27,9 +27,10 @@ class PooledSQLiteEngine(SQLiteEngine):
     again before every statement inside one (a no-op there): about 1 ms per query, most of
     a small request's time (``/api/health`` served ~900 requests/s with one worker, an
     endpoint without the database ~4,900; bench/RESULTS.md). This engine keeps up to
-    ``IDLE_MAX`` idle connections (50 concurrent requests keep ~30 busy), opened with the same arguments and PRAGMA, and lends them
-    to queries and transactions. Nothing waits for a connection (more are opened when all are
-    busy); one given back inside a transaction (a failed rollback) is closed, not kept.
+    ``IDLE_MAX`` idle connections (50 concurrent requests keep ~30 busy), opened with the
+    same arguments and PRAGMA, and lends them to queries and transactions. Nothing waits
+    for a connection (more are opened when all are busy); one given back inside a
+    transaction (a failed rollback) is closed, not kept.
     In WAL mode every autocommit statement on a kept connection sees the latest commit.
     """
 
