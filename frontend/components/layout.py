@@ -43,12 +43,14 @@ ADMIN_LINKS = [
 ]
 
 
-def brand(face: str, href: str, icon: str = "shield-check") -> rx.Component:
+def brand(face: str, href: str, icon: str = "shield-check", note: str = "") -> rx.Component:
+    """The service mark and name, with the face below (its ``note`` hidden on narrow phones)."""
     return rx.el.a(
         rx.el.span(rx.icon(icon, size=20), class_name="hs-brand-mark", aria_hidden="true"),
         rx.el.span(
             rx.el.span(SERVICE_NAME + "サービス", class_name="hs-brand-name"),
-            rx.el.span(face, class_name="hs-brand-face"),
+            rx.el.span(face, rx.el.span(note, class_name="hs-hide-narrow") if note else rx.fragment(),
+                       class_name="hs-brand-face"),
             class_name="hs-brand-text",
         ),
         href=href,
@@ -117,7 +119,7 @@ def enet_header(nav: str | None) -> rx.Component:
         ),
     )
     return rx.el.header(
-        rx.el.div(brand("e-Net保証（建設業者様向け）", "/applications"), user_box, class_name="hs-header-inner"),
+        rx.el.div(brand("e-Net保証", "/applications", note="（建設業者様向け）"), user_box, class_name="hs-header-inner"),
         tabs,
         class_name="hs-header",
     )
