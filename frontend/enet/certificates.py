@@ -16,7 +16,7 @@ from frontend.components.ui import (
     page_title,
     select_field,
 )
-from frontend.enet.state import GUARANTEE_OPTIONS, CertificatesState, CertificateState, CertificateView, ViewView
+from frontend.enet.state import GUARANTEE_OPTIONS, CertificatesState, CertificateState, CertificateView, ViewLogRow
 from frontend.views import ChangeView, VersionView
 
 STATUS_OPTIONS = [("valid", "有効"), ("cancelled", "解約"), ("expired", "期限満了")]
@@ -135,7 +135,7 @@ def version_item(version: VersionView) -> rx.Component:
     )
 
 
-def view_item(view: ViewView) -> rx.Component:
+def view_item(view: ViewLogRow) -> rx.Component:
     return rx.el.li(rx.text(view.at, "　", view.what, "（", view.version, "）", rx.el.br(),
                             rx.el.span(view.origin, style={"color": "var(--gray-11)", "fontSize": "12px"}), size="2"))
 

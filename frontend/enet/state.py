@@ -64,7 +64,7 @@ class CertificateView:
 
 
 @dataclasses.dataclass
-class ViewView:
+class ViewLogRow:
     """One D-Sure view as the contractor sees it."""
 
     at: str = ""
@@ -537,7 +537,7 @@ class CertificateState(EnetState):
     sent: str = ""
     digest: str = ""
     electronic: bool = True
-    views: list[ViewView] = []
+    views: list[ViewLogRow] = []
     has_key: bool = True
     has_adjustment: bool = False
     auth_key: str = ""
@@ -595,7 +595,7 @@ class CertificateState(EnetState):
         self.electronic = detail.delivery != "paper"
         self.has_key = detail.has_auth_key and detail.status != "cancelled"
         self.views = [
-            ViewView(
+            ViewLogRow(
                 at=fmt.wareki_time(view.at),
                 what="閲覧証明（PDF）の発行" if view.kind == "receipt" else "電子証書の閲覧",
                 version=f"第{view.version}版",
