@@ -247,6 +247,24 @@ class AdminState(Session):
         self.field_errors = {}
         self.busy = True
 
+    async def _refresh(self) -> None:
+        """Fetch the page's data (each list page overrides it)."""
+
+    async def _load_page(self):
+        """The body of a list page's ``load``: check the login, then ``_refresh`` (yields updates)."""
+        if (redirect := self._needs_admin()) is not None:
+            yield redirect
+            return
+        self.busy = True
+        yield
+        try:
+            await self._refresh()
+        except ApiError as exc:
+            yield self._fail(exc)
+            return
+        self.busy = False
+        self.loaded = True
+
 
 class AdminLoginState(AdminState):
     flash: str = ""
@@ -448,18 +466,8 @@ class RegistrationsState(AdminState):
 
     @rx.event
     async def load(self):
-        if (redirect := self._needs_admin()) is not None:
-            yield redirect
-            return
-        self.busy = True
-        yield
-        try:
-            await self._refresh()
-        except ApiError as exc:
-            yield self._fail(exc)
-            return
-        self.busy = False
-        self.loaded = True
+        async for update in self._load_page():
+            yield update
 
     async def _refresh(self) -> None:
         api = self._admin_api()
@@ -492,19 +500,9 @@ class AdminApplicationsState(AdminState):
 
     @rx.event
     async def load(self):
-        if (redirect := self._needs_admin()) is not None:
-            yield redirect
-            return
-        self.busy = True
         self.dialog = ""
-        yield
-        try:
-            await self._refresh()
-        except ApiError as exc:
-            yield self._fail(exc)
-            return
-        self.busy = False
-        self.loaded = True
+        async for update in self._load_page():
+            yield update
 
     async def _refresh(self) -> None:
         """The tab's list (GET /api/admin/applications?status=…) and the count on every tab.
@@ -628,19 +626,9 @@ class AdminCertificatesState(AdminState):
 
     @rx.event
     async def load(self):
-        if (redirect := self._needs_admin()) is not None:
-            yield redirect
-            return
-        self.busy = True
         self.dialog = ""
-        yield
-        try:
-            await self._refresh()
-        except ApiError as exc:
-            yield self._fail(exc)
-            return
-        self.busy = False
-        self.loaded = True
+        async for update in self._load_page():
+            yield update
 
     async def _refresh(self) -> None:
         page = await self._admin_api().admin_certificates(self.query, self.status_filter)
@@ -748,19 +736,9 @@ class OrderersState(AdminState):
 
     @rx.event
     async def load(self):
-        if (redirect := self._needs_admin()) is not None:
-            yield redirect
-            return
-        self.busy = True
         self.dialog = ""
-        yield
-        try:
-            await self._refresh()
-        except ApiError as exc:
-            yield self._fail(exc)
-            return
-        self.busy = False
-        self.loaded = True
+        async for update in self._load_page():
+            yield update
 
     async def _refresh(self) -> None:
         self.items = [orderer_row(o) for o in await self._admin_api().admin_orderers()]
@@ -809,18 +787,8 @@ class MailState(AdminState):
 
     @rx.event
     async def load(self):
-        if (redirect := self._needs_admin()) is not None:
-            yield redirect
-            return
-        self.busy = True
-        yield
-        try:
-            await self._refresh()
-        except ApiError as exc:
-            yield self._fail(exc)
-            return
-        self.busy = False
-        self.loaded = True
+        async for update in self._load_page():
+            yield update
 
     async def _refresh(self) -> None:
         self.items = [
