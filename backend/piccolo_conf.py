@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "backend.certificates.piccolo_app",
         "backend.mail.piccolo_app",
         "backend.dsure.piccolo_app",
+        "backend.stats.piccolo_app",
     ]
 )

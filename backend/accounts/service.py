@@ -23,6 +23,7 @@ from backend.lib import clock
 from backend.lib.errors import ConflictError, FieldError
 from backend.lib.security import sha256_hex
 from backend.settings import get_settings
+from backend.stats import counters
 from backend.throttle.service import get_counters, retry_after_seconds
 
 CSRF_SECRET_FILE = "csrf.secret"
@@ -94,6 +95,7 @@ async def register(data: RegisterInput, address: str) -> Company:
             status="pending",
         )
         await company.save()
+        await counters.bump(counters.moved(counters.COMPANY_STATUS, None, "pending"))
         await Account.insert(
             Account(
                 login_id=customer_id,
@@ -117,9 +119,15 @@ async def approve_company(customer_id: str, actor: str, address: str) -> Company
             raise NotFoundException("お客様IDが見つかりません。")
         if company.status == "active":
             raise ConflictError("このお客様IDはすでに承認されています。")
-        company.status = "active"
-        company.approved_at = clock.now()
-        await company.save()
+        approved = (
+            await Company.update({Company.status: "active", Company.approved_at: clock.now()})
+            .where((Company.id == company.id) & (Company.status == company.status))
+            .returning(Company.approved_at)
+        )
+        if not approved:
+            raise ConflictError("このお客様IDは他の操作で更新されました。画面を読み込み直してください。")
+        await counters.bump(counters.moved(counters.COMPANY_STATUS, company.status, "active"))
+        company.status, company.approved_at = "active", approved[0]["approved_at"]
         await audit.record("company.approved", actor=actor, target=customer_id, address=address)
     return company
 

@@ -22,6 +22,7 @@ from backend.lib.errors import ConflictError, FieldError
 from backend.mail import service as mail
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
+from backend.stats import counters
 
 STATUS_LABELS = {
     "submitted": "申込受付",
@@ -169,6 +170,7 @@ async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> App
             updated_at=clock.now(),
         )
         await application.save()
+        await counters.bump(counters.moved(counters.APPLICATION_STATUS, None, "submitted"))
         await audit.record(
             "application.submitted", actor=user.login_id, target=f"application:{application.id}", address=address,
             details={"guarantee_type": data.guarantee_type, "orderer": data.orderer_code},
@@ -211,11 +213,29 @@ async def withdraw(user: CurrentUser, application_id: int, address: str) -> Appl
         row = await _row(application_id, user.company_id)
         if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
             raise ConflictError("このお申込みは取り下げられない状態です（入金確認後・締結後・謝絶後は取り下げできません）。")
-        await Application.update(
-            {Application.status: "withdrawn", Application.withdrawn_at: clock.now(), Application.updated_at: clock.now()}
-        ).where(Application.id == application_id)
+        await move(
+            application_id, row["status"],
+            {Application.status: "withdrawn", Application.withdrawn_at: clock.now(), Application.updated_at: clock.now()},
+        )
         await audit.record("application.withdrawn", actor=user.login_id, target=f"application:{application_id}", address=address)
     return to_out(await _row(application_id))
+
+
+async def move(application_id: int, status: str, values: dict) -> None:
+    """Change an application's status from ``status`` (as read in this transaction), with its counters.
+
+    The UPDATE is guarded by the status read: on PostgreSQL a concurrent change (say a
+    withdrawal racing a fee notice) makes the second one a 409 instead of a silent
+    overwrite, so the dashboard's counters move only with rows that really moved.
+    """
+    changed = (
+        await Application.update(values)
+        .where((Application.id == application_id) & (Application.status == status))
+        .returning(Application.id)
+    )
+    if not changed:
+        raise ConflictError("このお申込みは他の操作で更新されました。画面を読み込み直してください。")
+    await counters.bump(counters.moved(counters.APPLICATION_STATUS, status, values[Application.status]))
 
 
 # --- the surety's side -------------------------------------------------------------------------
@@ -267,15 +287,16 @@ async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatem
             raise ConflictError(f"保証料のお知らせは申込受付の状態でのみ行えます（現在: {STATUS_LABELS[row['status']]}）。")
         quote = fee_quote_for(row)
         statement = statement_of(row, quote, clock.today_jst())
-        await Application.update(
+        await move(
+            application_id, row["status"],
             {
                 Application.status: "fee_notified",
                 Application.fee: quote.fee,
                 Application.fee_statement: json.dumps(msgspec.to_builtins(statement), ensure_ascii=False),
                 Application.fee_notified_at: clock.now(),
                 Application.updated_at: clock.now(),
-            }
-        ).where(Application.id == application_id)
+            },
+        )
         await audit.record("application.fee_notified", actor=actor, target=f"application:{application_id}", address=address,
                            details={"fee": quote.fee})
         await _mail_company(
@@ -320,9 +341,10 @@ async def reject(application_id: int, reason: str, actor: str, address: str) -> 
         row = await _row(application_id)
         if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
             raise ConflictError("このお申込みは謝絶できない状態です。")
-        await Application.update(
-            {Application.status: "rejected", Application.rejected_reason: reason.strip(), Application.updated_at: clock.now()}
-        ).where(Application.id == application_id)
+        await move(
+            application_id, row["status"],
+            {Application.status: "rejected", Application.rejected_reason: reason.strip(), Application.updated_at: clock.now()},
+        )
         await audit.record("application.rejected", actor=actor, target=f"application:{application_id}", address=address)
         await _mail_company(
             row, "application.rejected", f"【e-Net保証】お申込みについてのお知らせ（{row['project_name']}）",

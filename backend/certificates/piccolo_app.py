@@ -1,4 +1,11 @@
-from backend.certificates.tables import AuthKey, Certificate, CertificateVersion, ContractSequence, FeeAdjustment
+from backend.certificates.tables import (
+    AuthKey,
+    Certificate,
+    CertificateSearch,
+    CertificateVersion,
+    ContractSequence,
+    FeeAdjustment,
+)
 from backend.db import app_config
 
-APP_CONFIG = app_config("certificates", __file__, [ContractSequence, Certificate, CertificateVersion, AuthKey, FeeAdjustment], depends_on=("backend.applications.piccolo_app",))
+APP_CONFIG = app_config("certificates", __file__, [ContractSequence, Certificate, CertificateVersion, AuthKey, FeeAdjustment, CertificateSearch], depends_on=("backend.applications.piccolo_app",))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from datetime import date
 
 from litestar.exceptions import NotFoundException
@@ -12,10 +11,11 @@ from litestar.exceptions import NotFoundException
 from backend import db
 from backend.accounts.service import CurrentUser
 from backend.accounts.tables import Company
+from backend.applications import service as applications
 from backend.applications.schemas import ConcludeOut
 from backend.applications.tables import Application
 from backend.audit import service as audit
-from backend.certificates import events
+from backend.certificates import events, search
 from backend.certificates.schemas import (
     AdjustmentResult,
     AmendInput,
@@ -38,6 +38,7 @@ from backend.lib.errors import ConflictError, FieldError
 from backend.mail import service as mail
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
+from backend.stats import counters
 
 ADJUSTMENT_LABELS = {"additional": "追加保証料", "refund": "返還保証料"}
 PAGE_SIZE_MAX = 100
@@ -136,20 +137,28 @@ async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut
         if application["delivery"] == "electronic":
             _, key_row = _new_auth_key_row(certificate.id, number)
             await key_row.save()
-        await Application.update(
+        await applications.move(
+            application_id, application["status"],
             {
                 Application.status: "concluded",
                 Application.contract_number: number,
                 Application.concluded_at: clock.now(),
                 Application.updated_at: clock.now(),
-            }
-        ).where(Application.id == application_id)
+            },
+        )
+        await counters.bump(issued_counters(issued_on, application["guarantee_type"], application["period_end"]))
+        await search.index([search.entry(certificate.id, certificate.project_name, certificate.orderer_name, company["name"])])
         await audit.record(
             "certificate.concluded", actor=actor, target=number, address=address,
             details={"application_id": application_id, "digest": version.digest},
         )
         await _mail_conclusion(company, snapshot, application["delivery"])
     return ConcludeOut(contract_number=number, application_id=application_id, version=1, digest=version.digest)
+
+
+def issued_counters(issued_on: date, guarantee_type: str, period_end: date) -> dict[str, int]:
+    """The dashboard counters one new certificate adds (the bench seed adds them per batch)."""
+    return {counters.issued_key(issued_on, guarantee_type): 1, counters.live_key(period_end): 1}
 
 
 async def _mail_contractor(company: dict, category: str, number: str, subject: str, text: str) -> None:
@@ -188,13 +197,6 @@ async def _mail_conclusion(company: dict, snapshot: dict, delivery: str) -> None
 
 # --- reading ------------------------------------------------------------------------------------
 
-_LIST_COLUMNS = (
-    Certificate.all_columns(),
-    Certificate.company.customer_id.as_alias("customer_id"),
-    Certificate.company.name.as_alias("company_name"),
-)
-
-
 def _status(row: dict) -> str:
     return status_of(cancelled=row["cancelled_at"] is not None, period_end=row["period_end"], today=clock.today_jst())
 
@@ -221,31 +223,82 @@ def _list_item(row: dict, *, for_admin: bool) -> CertificateListItem:
     )
 
 
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"c:{last_id}".encode()).decode().rstrip("=")
+def _encode_cursor(kind: str, last: int | str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{last}".encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> int:
+def _decode_cursor(cursor: str, kind: str) -> int | str:
+    """The last row of the previous page: ``c:<id>`` in id order, ``n:<number>`` in number order."""
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = text.partition(":")
-        if prefix != "c":
+        if prefix != kind:
             raise ValueError
+        if kind == "n":
+            if not (value.isascii() and value.isdigit()):
+                raise ValueError
+            return value
         return int(value)
     except ValueError:
         raise FieldError("cursor", "カーソルの値が正しくありません。一覧を最初から読み込み直してください。") from None
 
 
-def _search_clause(q: str):
-    text = re.sub(r"[%_\\]", "", q.strip())[:100]
-    number = numbering.normalize_contract_number(text)
-    digits = re.sub(r"\D", "", text)
-    clause = Certificate.project_name.ilike(f"%{text}%") | Certificate.orderer_name.ilike(f"%{text}%")
-    if number:
-        clause = clause | (Certificate.contract_number == number)
-    elif digits and len(digits) == len(text):
-        clause = clause | Certificate.contract_number.like(f"{digits}%")
-    return clause
+# Every list and row read takes these columns of ``c`` (certificate) and ``co`` (its company)
+# in one fixed statement: Piccolo built and compiled its join select anew each time, ~0.4 ms
+# of CPU per request (bench/RESULTS.md), and the search's FROM (an FTS5 table, a trigram
+# index) is the engine's own.
+_COLUMNS_SQL = (
+    ", ".join(f'c."{column._meta.db_column_name}"' for column in Certificate._meta.columns)
+    + ", co.customer_id AS customer_id, co.name AS company_name"
+)
+_ROW_SQL = (
+    f"SELECT {_COLUMNS_SQL} FROM certificate c LEFT JOIN company co ON co.id = c.company WHERE c.contract_number = {{}}"
+)
+_OWN_ROW_SQL = _ROW_SQL + " AND c.company = {}"
+
+
+class _Sql:
+    """A list statement's FROM, WHERE and ORDER BY, assembled with their values in order."""
+
+    def __init__(self) -> None:
+        self.source = "certificate c"
+        self.where: list[str] = []
+        self.values: list = []
+        self.order = "c.id"  # descending; also the cursor's column
+
+    def add(self, clause: str, *values) -> None:
+        self.where.append(clause)
+        self.values.extend(values)
+
+    def select(self, limit: int) -> tuple[str, list]:
+        where = f" WHERE {' AND '.join(self.where)}" if self.where else ""
+        sql = (
+            f"SELECT {_COLUMNS_SQL} FROM {self.source} LEFT JOIN company co ON co.id = c.company{where} "
+            f"ORDER BY {self.order} DESC LIMIT {{}}"
+        )
+        return sql, [*self.values, limit]
+
+
+def _text_search(sql: _Sql, query: search.Query, *, company_id: int | None) -> None:
+    """Terms of three characters or more through the engine's trigram index; shorter ones by LIKE."""
+    long_terms = query.long_terms if company_id is None else ()
+    if long_terms and db.is_sqlite():
+        sql.source = "certificate_search_fts f JOIN certificate c ON c.id = f.rowid"
+        sql.order = "f.rowid"
+        sql.add("f.text MATCH {}", search.fts_phrase(long_terms))
+        like_terms = query.short_terms
+        if like_terms:
+            sql.source += " JOIN certificate_search s ON s.id = c.id"
+    elif long_terms:
+        sql.source = "certificate_search s JOIN certificate c ON c.id = s.id"
+        like_terms = query.terms  # pg_trgm's GIN index answers LIKE itself
+    else:
+        # Newest first through the certificates (CROSS JOIN: SQLite keeps ``c`` the outer loop).
+        sql.source = "certificate c CROSS JOIN certificate_search s"
+        sql.add("s.id = c.id")
+        like_terms = query.terms
+    for term in like_terms:
+        sql.add("s.text LIKE {} ESCAPE '\\'", search.like_pattern(term))
 
 
 async def list_certificates(
@@ -257,40 +310,38 @@ async def list_certificates(
     cursor: str | None = None,
     limit: int = 20,
 ) -> CertificatePage:
-    """Newest first; ``company_id`` None = every company (admins)."""
-    query = Certificate.select(*_LIST_COLUMNS).order_by(Certificate.id, ascending=False).limit(limit + 1)
+    """Newest first (number order for a number prefix); ``company_id`` None = every company (admins)."""
+    query = search.parse(q)
+    sql = _Sql()
+    if query is not None and query.number is not None:
+        sql.add("c.contract_number = {}", query.number)
+    elif query is not None and query.number_prefix is not None:
+        sql.add("c.contract_number >= {} AND c.contract_number < {}", query.number_prefix, query.number_prefix + ":")
+        sql.order = "c.contract_number"
+    elif query is not None:
+        _text_search(sql, query, company_id=company_id)
     if company_id is not None:
-        query = query.where(Certificate.company == company_id)
+        sql.add("c.company = {}", company_id)
     if guarantee_type:
-        query = query.where(Certificate.guarantee_type == guarantee_type)
+        sql.add("c.guarantee_type = {}", guarantee_type)
     today = clock.today_jst()
     if status == "cancelled":
-        query = query.where(Certificate.cancelled_at.is_not_null())
+        sql.add("c.cancelled_at IS NOT NULL")
     elif status == "valid":
-        query = query.where(Certificate.cancelled_at.is_null() & (Certificate.period_end >= today))
+        sql.add("c.cancelled_at IS NULL AND c.period_end >= {}", today)
     elif status == "expired":
-        query = query.where(Certificate.cancelled_at.is_null() & (Certificate.period_end < today))
-    if q and q.strip():
-        query = query.where(_search_clause(q))
+        sql.add("c.cancelled_at IS NULL AND c.period_end < {}", today)
+    kind = "n" if sql.order == "c.contract_number" else "c"
     if cursor:
-        query = query.where(Certificate.id < _decode_cursor(cursor))
-    rows = await query
+        sql.add(f"{sql.order} < {{}}", _decode_cursor(cursor, kind))
+    statement, values = sql.select(limit + 1)
+    rows = await Certificate.raw(statement, *values)
     page, more = rows[:limit], len(rows) > limit
+    last = page[-1]["contract_number" if kind == "n" else "id"] if page else None
     return CertificatePage(
         items=[_list_item(row, for_admin=company_id is None) for row in page],
-        next_cursor=_encode_cursor(page[-1]["id"]) if more else None,
+        next_cursor=_encode_cursor(kind, last) if more else None,
     )
-
-
-# The same columns as _LIST_COLUMNS as one fixed statement: every certificate endpoint (detail, key,
-# documents, sending) reads its row first, and Piccolo built and compiled this join select anew
-# each time, ~0.4 ms of CPU per request (bench/RESULTS.md).
-_ROW_SQL = (
-    "SELECT " + ", ".join(f'c."{column._meta.db_column_name}"' for column in Certificate._meta.columns)
-    + ', co.customer_id AS customer_id, co.name AS company_name FROM certificate c '
-    "LEFT JOIN company co ON co.id = c.company WHERE c.contract_number = {}"
-)
-_OWN_ROW_SQL = _ROW_SQL + " AND c.company = {}"
 
 
 async def certificate_row(number: str, company_id: int | None = None) -> dict:
@@ -449,13 +500,25 @@ async def amend(number: str, data: AmendInput, actor: str, address: str) -> Adju
         kind, amount = fees.adjustment(old_quote, new_quote)
         version = _signed_version(row["id"], snapshot)
         await version.save()
-        await Certificate.update(
-            {
-                Certificate.current_version: snapshot["version"],
-                Certificate.guarantee_amount: snapshot["guarantee"]["amount"],
-                Certificate.period_end: date.fromisoformat(snapshot["guarantee"]["period_end"]),
-            }
-        ).where(Certificate.id == row["id"])
+        period_end = date.fromisoformat(snapshot["guarantee"]["period_end"])
+        # Guarded by the version read: a concurrent amendment or cancellation makes this one a 409.
+        changed = (
+            await Certificate.update(
+                {
+                    Certificate.current_version: snapshot["version"],
+                    Certificate.guarantee_amount: snapshot["guarantee"]["amount"],
+                    Certificate.period_end: period_end,
+                }
+            )
+            .where(
+                (Certificate.id == row["id"]) & (Certificate.current_version == row["current_version"])
+                & Certificate.cancelled_at.is_null()
+            )
+            .returning(Certificate.id)
+        )
+        if not changed:
+            raise ConflictError("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
+        await counters.bump(counters.merge({counters.live_key(row["period_end"]): -1}, {counters.live_key(period_end): 1}))
         if kind != "none":
             await FeeAdjustment.insert(
                 FeeAdjustment(
@@ -527,7 +590,14 @@ async def cancel(number: str, reason: str, actor: str, address: str) -> Adjustme
             end=date.fromisoformat(snapshot["guarantee"]["period_end"]),
             cancelled_on=today,
         )
-        await Certificate.update({Certificate.cancelled_at: clock.now()}).where(Certificate.id == row["id"])
+        cancelled = (
+            await Certificate.update({Certificate.cancelled_at: clock.now()})
+            .where((Certificate.id == row["id"]) & Certificate.cancelled_at.is_null())
+            .returning(Certificate.id)
+        )
+        if not cancelled:
+            raise ConflictError("この保証はすでに解約されています。")
+        await counters.bump({counters.live_key(row["period_end"]): -1, counters.CANCELLED: 1})
         if refund > 0:
             details = _adjustment_details(snapshot, snapshot, quote, quote)
             details.update(reason=reason.strip(), cancelled_on=today.isoformat(), refund=refund)

@@ -67,3 +67,15 @@ class FeeAdjustment(Table, tablename="fee_adjustment"):
     amount = BigInt()
     details = JSON()  # the calculation, for the 計算書
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CertificateSearch(Table, tablename="certificate_search"):
+    """A certificate's search document: 工事名, 発注者 and 請負者, NFKC-folded and lower-cased.
+
+    ``id`` is the certificate's id. Written by ``backend.certificates.search.index`` in the
+    conclusion's transaction; the n-gram index over ``text`` is the engine's own (SQLite: the
+    FTS5 trigram table ``certificate_search_fts``, kept by triggers; PostgreSQL: a pg_trgm GIN
+    index).
+    """
+
+    text = Text()

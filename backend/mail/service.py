@@ -21,6 +21,7 @@ from backend.mail import attachments as attachment_refs
 from backend.mail import config
 from backend.mail.schemas import MailDetail, MailItem
 from backend.mail.tables import MailMessage
+from backend.stats import counters
 
 NOT_FOUND = "メールが見つかりません。"
 
@@ -90,6 +91,7 @@ async def enqueue(
             )
         )
         mail_id = inserted[0]["id"]
+        await counters.bump({counters.MAIL_TOTAL: 1})
         await audit.record("mail.queued", target=related, details={"category": category, "to": to})
     if owns_transaction:
         # Committed here: the worker of this process may send it right away.
