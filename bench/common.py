@@ -198,6 +198,92 @@ def ensure_seeded(data_dir: str | Path, certificates: int, companies: int, *, da
     return json.loads(manifest_path.read_text())
 
 
+# Bump when bench/seed.py writes different rows (the migrations are counted on their own).
+SEED_REVISION = 2
+SEED_ROOT = Path(os.environ.get("HOSHO_BENCH_SEED_ROOT", "/tmp/hosho-seed"))
+
+
+def schema_version() -> str:
+    """The migrations there are (every app's files) and the seed's revision, as 10 hex digits."""
+    import hashlib
+
+    names = sorted(path.name for path in (ROOT / "backend").glob("*/piccolo_migrations/*.py")
+                   if path.name != "__init__.py")
+    return hashlib.sha256("\n".join([f"seed-{SEED_REVISION}", *names]).encode()).hexdigest()[:10]
+
+
+def cached_seed(certificates: int = 1_000_000, companies: int = 100, *, postgres_url: str | None = None,
+                sample_size: int = 5000) -> dict:
+    """A data set of ``certificates`` seeded once per schema version and reused; returns its seed.json.
+
+    SQLite: ``SEED_ROOT/sqlite-<N>-<companies>-<schema>/``. PostgreSQL (``postgres_url`` = any
+    database of the server): database ``hosho_seed_<N>_<schema>`` beside it, its keys in
+    ``SEED_ROOT/postgres-…``. Older schema versions of the same set are removed (a 1,000,000 set
+    is ~3 GB on SQLite). A lock file makes a second caller wait for the first one's seed.
+    """
+    import fcntl
+
+    engine = "postgres" if postgres_url else "sqlite"
+    version = schema_version()
+    stem = f"{engine}-{certificates}-{companies}"
+    data_dir = SEED_ROOT / f"{stem}-{version}"
+    SEED_ROOT.mkdir(parents=True, exist_ok=True)
+    with open(SEED_ROOT / f"{stem}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest_path = data_dir / "seed.json"
+        if manifest_path.exists():
+            print(f"using the cached seed {data_dir} (schema {version})", file=sys.stderr)
+            return json.loads(manifest_path.read_text())
+        for old in SEED_ROOT.glob(f"{stem}-*"):
+            if old.is_dir():
+                shutil.rmtree(old)
+        database_url = None
+        if postgres_url:
+            database_url = _fresh_postgres_database(postgres_url, f"hosho_seed_{certificates}_{version}")
+        started = time.perf_counter()
+        print(f"seeding {certificates:,} certificates into {data_dir} (schema {version}) ...", file=sys.stderr)
+        command = [
+            str(PYTHON), str(BENCH / "seed.py"), "--data-dir", str(data_dir), "--certificates", str(certificates),
+            "--companies", str(companies), "--sample-out", str(data_dir / "pairs.csv"),
+            "--sample-size", str(sample_size),
+        ]
+        if database_url:
+            command += ["--database-url", database_url]
+        try:
+            subprocess.run(command, check=True, cwd=str(ROOT), env=bench_env(data_dir))
+        except BaseException:
+            shutil.rmtree(data_dir, ignore_errors=True)  # never a half set that looks whole
+            raise
+        manifest = json.loads(manifest_path.read_text())
+        manifest.update(schema_version=version, seed_wall_seconds=round(time.perf_counter() - started, 1),
+                        data_dir=str(data_dir))
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        return manifest
+
+
+def _fresh_postgres_database(server_url: str, name: str) -> str:
+    """Drop and create ``name`` on the server of ``server_url`` (dropping older hosho_seed_* of the same size)."""
+    import asyncio
+
+    import asyncpg
+
+    prefix = name.rsplit("_", 1)[0] + "_"
+
+    async def run() -> None:
+        connection = await asyncpg.connect(server_url)
+        try:
+            old = await connection.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "%")
+            for row in old:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+    base, _, _ = server_url.rpartition("/")
+    return f"{base}/{name}"
+
+
 def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     pairs = []
     for line in Path(path).read_text().splitlines():

@@ -10,8 +10,16 @@ application (status ``concluded``, fee statement, payment), the certificate, ver
 service's ``_signed_version``), the 認証キー (HMAC + AES-GCM via ``_new_auth_key_row``),
 numbers from the office's contract sequence (``numbering.contract_number``, the sequence
 row bumped once per batch), and a hash-chained ``certificate.concluded`` audit entry per
-certificate (``hosho audit verify`` passes). The conclusion mails are not written (they
-would only sit in the outbox); ``--mail`` writes them too.
+certificate (``hosho audit verify`` passes), the search document
+(``backend.certificates.search``) and the dashboard's counters
+(``certificates.issued_counters``, ``backend.stats.counters``). The conclusion mails are not
+written (they would only sit in the outbox); ``--mail`` writes them too.
+
+    .venv/bin/python bench/seed.py --cached --certificates 1000000 [--database-url postgres://…]
+
+seeds into a directory (and a PostgreSQL database) named by the schema version and reuses
+it while the migrations and this script's revision stay the same (``common.cached_seed``):
+the 1,000,000-certificate data set is built once per schema, ~7 minutes on SQLite.
 
 Rows go in with multi-row INSERTs, one transaction per batch. Keys and the data dir's
 secrets are the ones the API will use, so pairs from ``--sample-out`` verify on D-Sure.
@@ -50,7 +58,9 @@ KINDS = ["advance", "advance", "advance", "contract", "interim_advance"]
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", required=True, help="HOSHO_DATA_DIR (created; keys and SQLite live here)")
+    parser.add_argument("--data-dir", help="HOSHO_DATA_DIR (created; keys and SQLite live here)")
+    parser.add_argument("--cached", action="store_true",
+                        help="seed once per schema version into common.SEED_ROOT (or reuse it); prints the data dir")
     parser.add_argument("--database-url", default=None, help="HOSHO_DATABASE_URL (default: SQLite in the data dir)")
     parser.add_argument("--certificates", type=int, default=100_000)
     parser.add_argument("--companies", type=int, default=100, help="certificates are spread round-robin over them")
@@ -114,8 +124,11 @@ async def ensure_companies(count: int) -> list[dict]:
     existing = await Company.select().where(Company.email.like("bench-%")).order_by(Company.id)
     if len(existing) >= count:
         return existing[:count]
+    from backend.stats import counters
+
     password_hash = hash_password(CONTRACTOR_PASSWORD)
     async with db.transaction():
+        await counters.bump({counters.COMPANY_STATUS + "active": count - len(existing)})
         for index in range(len(existing), count):
             customer_id = f"{90_000_000 + index:08d}"
             company = Company(
@@ -236,6 +249,8 @@ async def seed_batch(
     """One transaction: ``size`` applications → certificates → versions → keys → audit (→ mail)."""
     from backend import db
     from backend.applications.service import fee_quote_for, statement_of
+    from backend.certificates import search
+    from backend.stats import counters
     from backend.applications.tables import Application
     from backend.audit.chain import GENESIS_HASH, entry_hash
     from backend.audit.service import _timestamp
@@ -278,7 +293,7 @@ async def seed_batch(
         for (company, orderer, app), number, application_id in zip(facts, numbers, application_ids):
             snapshot = first_snapshot(
                 contract_number=number,
-                issued_on=app["contract_date"] if app["period_end"] < today else today,
+                issued_on=app["contract_date"],  # concluded on the contract date: issuance spread over the months
                 surety={"name": settings.surety_name, "office_code": settings.office_code},
                 contractor={"customer_id": company["customer_id"], "company_name": company["name"],
                             "representative": company["representative"], "address": company["address"]},
@@ -310,6 +325,15 @@ async def seed_batch(
             pairs.append((number, key))
         await bulk_insert(CertificateVersion, versions)
         await bulk_insert(AuthKey, key_rows)
+        # What conclude() adds beside the rows: the search documents and the dashboard's counters.
+        await search.index([
+            search.entry(certificate_id, row["project_name"], row["orderer_name"], company["name"])
+            for certificate_id, row, (company, _, _) in zip(certificate_ids, rows, facts)
+        ])
+        await counters.bump(counters.merge(
+            {counters.APPLICATION_STATUS + "concluded": size},
+            *[certificates.issued_counters(row["issued_on"], row["guarantee_type"], row["period_end"]) for row in rows],
+        ))
         # The audit chain, as audit.record would append it (one entry per conclusion).
         await db.advisory_lock("audit_chain")
         last = await AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq, ascending=False).first()
@@ -405,6 +429,16 @@ async def run(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.cached:
+        sys.path.insert(0, str(ROOT / "bench"))
+        import common
+
+        manifest = common.cached_seed(args.certificates, args.companies, postgres_url=args.database_url,
+                                      sample_size=args.sample_size)
+        print(manifest["data_dir"])
+        return 0
+    if not args.data_dir:
+        raise SystemExit("--data-dir or --cached is needed")
     configure_environment(args.data_dir, args.database_url)
     manifest = asyncio.run(run(args))
     print(
