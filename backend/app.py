@@ -35,6 +35,7 @@ from backend.mail.controller import AdminMailController
 from backend.mail.worker import mail_worker
 from backend.orderers.controller import AdminOrdererController, OrdererController
 from backend.stats.controller import admin_stats
+from backend.throttle.background import throttle_purge
 
 API_PREFIX = "/api"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -65,7 +66,7 @@ UNCOMPRESSED_PATHS = [
 ]
 
 # Background services started with the app (mail worker, …); each an async context manager factory.
-BACKGROUND_SERVICES: list = [mail_worker, dsure_background]
+BACKGROUND_SERVICES: list = [mail_worker, dsure_background, throttle_purge]
 
 
 @asynccontextmanager

@@ -37,7 +37,12 @@ def cmd_api(args: argparse.Namespace) -> int:
     import uvicorn
 
     cmd_migrate(args)
-    uvicorn.run("backend.app:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 and put
+    # a client-chosen address in the socket's place. The API applies HOSHO_TRUSTED_PROXIES itself
+    # (backend.lib.security.client_address). (`hosho run` serves with granian, which leaves the
+    # socket address alone unless told otherwise.)
+    uvicorn.run("backend.app:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
+                proxy_headers=False)
     return 0
 
 

@@ -7,7 +7,9 @@ in the data dir, generated on first use with mode 0600.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,10 +55,14 @@ class Settings:
     dsure_attempts_per_minute: int
     surety_name: str = "西日本建設業保証株式会社"
     session_days: int = 7
-    login_failures_per_account: int = 5
+    login_failures_per_pair: int = 5  # per (login id, client address): nobody locks another person out
     login_failures_per_address: int = 20
     login_window_seconds: int = 15 * 60
     mail_poll_seconds: float = 2.0
+    # Proxies whose X-Forwarded-For is believed (addresses / CIDRs); none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # Where alerts for staff go (a D-Sure number locked for everybody); unset: dashboard only.
+    staff_alert_email: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,6 +89,19 @@ def read_or_create_secret(path: Path, nbytes: int = 32) -> bytes:
     return value
 
 
+def _networks(value: str | None) -> tuple[str, ...]:
+    """``HOSHO_TRUSTED_PROXIES``: addresses or CIDRs separated by commas or spaces."""
+    networks = []
+    for item in re.split(r"[,\s]+", value or ""):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"HOSHO_TRUSTED_PROXIES: {item!r} is not an IP address or CIDR") from None
+    return tuple(networks)
+
+
 def load_settings() -> Settings:
     _load_dotenv()
     data_dir = Path(_env("DATA_DIR", "./data")).resolve()
@@ -100,6 +119,8 @@ def load_settings() -> Settings:
         redis_url=_env("REDIS_URL"),
         office_code=_env("OFFICE_CODE", "207"),
         dsure_attempts_per_minute=_env_int("DSURE_ATTEMPTS_PER_MINUTE", 20),
+        trusted_proxies=_networks(_env("TRUSTED_PROXIES")),
+        staff_alert_email=_env("STAFF_ALERT_EMAIL"),
     )
 
 

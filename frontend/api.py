@@ -28,6 +28,7 @@ import msgspec
 API_URL_ENV = "HOSHO_API_URL"
 DEFAULT_API_URL = "http://127.0.0.1:3000"
 FORWARDED_FOR_HEADER = "x-hosho-client-ip"
+FORWARDED_CHAIN_HEADER = "x-hosho-client-forwarded-for"  # the browser request's X-Forwarded-For (proxies)
 FORWARD_SECRET_HEADER = "x-hosho-forward-secret"
 FORWARD_SECRET_FILE = "ui-forward.secret"
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -439,11 +440,13 @@ class Api:
         client_ip: str | None = None,
         user_agent: str | None = None,
         *,
+        forwarded_for: str | None = None,
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self.http = http  # tests pass their own client; the UI uses the shared pool
         self.token = token or None
         self.client_ip = client_ip or None
+        self.forwarded_for = (forwarded_for or "")[:1000] or None  # the API believes it only via HOSHO_TRUSTED_PROXIES
         self.user_agent = (user_agent or "")[:300] or None
 
     # -- plumbing --
@@ -456,6 +459,8 @@ class Api:
             headers["user-agent"] = self.user_agent
         if self.client_ip:
             headers[FORWARDED_FOR_HEADER] = self.client_ip
+            if self.forwarded_for:
+                headers[FORWARDED_CHAIN_HEADER] = self.forwarded_for
             try:
                 headers[FORWARD_SECRET_HEADER] = forward_secret()
             except OSError:

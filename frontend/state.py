@@ -31,6 +31,13 @@ class Session(rx.State):
         except AttributeError:
             return ""
 
+    def _forwarded_for(self) -> str:
+        """The browser request's X-Forwarded-For: the API believes it only from its trusted proxies."""
+        try:
+            return self.router.headers.raw_headers.get("x-forwarded-for", "")
+        except AttributeError:
+            return ""
+
     def _user_agent(self) -> str:
         try:
             return self.router.headers.user_agent or ""
@@ -38,7 +45,8 @@ class Session(rx.State):
             return ""
 
     def _api(self, token: str | None = None) -> Api:
-        return Api(token=token, client_ip=self._client_ip(), user_agent=self._user_agent())
+        return Api(token=token, client_ip=self._client_ip(), user_agent=self._user_agent(),
+                   forwarded_for=self._forwarded_for())
 
     def _enet_api(self) -> Api:
         return self._api(self.enet_token)

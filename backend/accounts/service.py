@@ -24,7 +24,7 @@ from backend.lib.errors import ConflictError, FieldError
 from backend.lib.security import sha256_hex
 from backend.settings import get_settings
 from backend.stats import counters
-from backend.throttle.service import get_counters, retry_after_seconds
+from backend.throttle.service import Lockout, address_bucket, get_counters, record_failure, retry_after_seconds
 
 CSRF_SECRET_FILE = "csrf.secret"
 
@@ -155,27 +155,32 @@ async def create_admin(login_id: str, password: str, display_name: str | None = 
         await audit.record("admin.password_set", actor="system", target=login_id)
 
 
-def _throttle_keys(login_id: str, address: str) -> tuple[str, str]:
-    return f"login:id:{login_id.lower()}", f"login:addr:{address}"
+def _login_lockouts(login_id: str, address: str) -> list[tuple[str, Lockout]]:
+    """What failed logins count under, each key with its policy (429 + Retry-After once locked)."""
+    settings = get_settings()
+    window = timedelta(seconds=settings.login_window_seconds)
+    bucket = address_bucket(address)
+    return [
+        # (login id, address): wrong passwords lock this pair only, so nobody can lock another
+        # person out from elsewhere.
+        (f"login:pair:{login_id.lower()}:{bucket}", Lockout(settings.login_failures_per_pair, window, window)),
+        # One address trying many login ids.
+        (f"login:addr:{bucket}", Lockout(settings.login_failures_per_address, window, window)),
+        # A slower back-off per login id from any address belongs here, as one more entry.
+    ]
 
 
 async def _check_login_throttle(login_id: str, address: str) -> None:
-    settings = get_settings()
-    window = timedelta(seconds=settings.login_window_seconds)
     counters = get_counters()
-    id_key, addr_key = _throttle_keys(login_id, address)
-    for key, limit in ((id_key, settings.login_failures_per_account), (addr_key, settings.login_failures_per_address)):
+    for key, _ in _login_lockouts(login_id, address):
         until = await counters.locked_until(key)
-        if until is None and await counters.count(key, window) >= limit:
-            until = await counters.lock(key, window, reason="login")
         if until is not None:
             raise TooManyAttempts(retry_after_seconds(until))
 
 
 async def _record_login_failure(login_id: str, address: str, reason: str) -> None:
-    window = timedelta(seconds=get_settings().login_window_seconds)
-    for key in _throttle_keys(login_id, address):
-        await get_counters().hit(key, window)
+    for key, policy in _login_lockouts(login_id, address):
+        await record_failure(key, policy, reason="login")
     await audit.record("login.failed", actor=login_id[:64], address=address, details={"reason": reason})
 
 
@@ -214,7 +219,7 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
         account.last_login_at = now
         await account.save()
         await audit.record("login.succeeded", actor=login_id, address=address)
-    await get_counters().clear(_throttle_keys(login_id, address)[0])
+    await get_counters().clear(_login_lockouts(login_id, address)[0][0])  # a success forgives the pair's failures
     return token, account, session
 
 

@@ -6,26 +6,23 @@ audit entry commit together; appends are serialised so the chain never forks.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
 from typing import Any
 
 import msgspec
 
 from backend import db
-from backend.audit.chain import GENESIS_HASH, ChainCursor, entry_hash
+from backend.audit import chain
 from backend.audit.tables import AuditEntry
 from backend.lib import clock
+
+
+_timestamp = chain.timestamp_text  # bench/seed.py builds entries with it
 
 
 class ChainReport(msgspec.Struct):
     ok: bool
     entries: int
     first_broken_seq: int | None = None
-
-
-def _timestamp(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 async def record(
@@ -47,7 +44,6 @@ async def record_many(entries: list[dict[str, Any]]) -> None:
     """
     if not entries:
         return
-    at = clock.now()
     async with db.transaction():
         await db.advisory_lock("audit_chain")
         last = (
@@ -55,32 +51,16 @@ async def record_many(entries: list[dict[str, Any]]) -> None:
             .order_by(AuditEntry.seq, ascending=False)
             .first()
         )
-        seq = last["seq"] if last else 0
-        prev_hash = last["hash"] if last else GENESIS_HASH
-        rows = []
-        for item in entries:
-            seq += 1
-            entry = {
-                "seq": seq,
-                "at": _timestamp(at),
-                "action": item["action"],
-                "actor": (item.get("actor") or "")[:64],
-                "target": (item.get("target") or "")[:100],
-                "address": (item.get("address") or "")[:64],
-                "details": json.dumps(item.get("details") or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
-            }
-            digest = entry_hash(prev_hash, entry)
-            rows.append((seq, at, entry["action"], entry["actor"], entry["target"], entry["address"],
-                         entry["details"], prev_hash, digest))
-            prev_hash = digest
-        await db.insert_rows(
-            "audit_entry", ("seq", "at", "action", "actor", "target", "address", "details", "prev_hash", "hash"), rows
+        rows = chain.link(
+            entries, last_seq=last["seq"] if last else 0, last_hash=last["hash"] if last else chain.GENESIS_HASH,
+            at=clock.now(),
         )
+        await db.insert_rows("audit_entry", chain.COLUMNS, rows)
 
 
 async def verify_chain(batch: int = 5000) -> ChainReport:
     """Walk the whole log in order and check every link."""
-    cursor = ChainCursor()
+    cursor = chain.ChainCursor()
     while True:
         rows = (
             await AuditEntry.select()
@@ -90,7 +70,7 @@ async def verify_chain(batch: int = 5000) -> ChainReport:
         )
         if not rows:
             return ChainReport(ok=True, entries=cursor.next_seq - 1)
-        if not cursor.feed({**row, "at": _timestamp(row["at"])} for row in rows):
+        if not cursor.feed({**row, "at": chain.timestamp_text(row["at"])} for row in rows):
             return ChainReport(ok=False, entries=cursor.next_seq - 1, first_broken_seq=cursor.broken_seq)
 
 

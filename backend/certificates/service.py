@@ -428,6 +428,7 @@ async def reissue_key(number: str, *, actor: str, address: str, company_id: int 
         await AuthKey.delete().where(AuthKey.certificate == row["id"])
         await key_row.save()
         await audit.record("auth_key.reissued", actor=actor, target=number, address=address)
+        await events.emit("key_reissued", number, {"actor": actor, "address": address})  # D-Sure lifts its locks
         company = await Company.select().where(Company.id == row["company"]).first()
         await _mail_contractor(
             company, "certificate.key_reissued", number,

@@ -13,6 +13,7 @@ from backend.dsure import alerts, service
 from backend.dsure.schemas import (
     AcknowledgeResult,
     DsureStats,
+    LockReleased,
     PublicKeyOut,
     SubscribeInput,
     SubscribeResult,
@@ -90,3 +91,8 @@ class AdminDsureController(Controller):
     @get("/stats", operation_id="adminDsureStats", summary="D-Sure の閲覧数・失敗数・ロック中の番号")
     async def stats(self) -> DsureStats:
         return await service.stats()
+
+    @post("/locks/{number:str}/release", operation_id="adminDsureReleaseLock", status_code=200,
+          summary="保証契約番号の照会停止（ロック）の解除")
+    async def release_lock(self, request: Request, number: Annotated[str, Parameter(max_length=40)]) -> LockReleased:
+        return await service.release_lock(number, actor=request.user.login_id, address=client_address(request))

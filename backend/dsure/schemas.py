@@ -9,10 +9,10 @@ import msgspec
 
 from backend.lib.schema import Email, Input, Output
 
-# Basic length sanity only: anything within these bounds that is not a well-formed
-# number or key is refused exactly like an unknown number or a wrong key.
-NumberText = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
-KeyText = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+# Room for spaces, hyphens and full-width digits; the format itself (10 digits, 10 Crockford
+# characters) is checked by the service, which names each failing field (400, no attempt).
+NumberText = Annotated[str, msgspec.Meta(max_length=40, description="保証契約番号（10桁。全角・空白・ハイフン可）")]
+KeyText = Annotated[str, msgspec.Meta(max_length=40, description="認証キー（10文字。小文字・空白・ハイフン可）")]
 Status = Literal["valid", "cancelled", "expired"]
 
 
@@ -79,8 +79,18 @@ class ViewOut(Output):
 
 
 class Lockout(Output):
-    contract_number: str | None  # None: a malformed input was locked (not a number)
+    """A number locked for everybody (100 failures within 24 hours from any addresses)."""
+
+    contract_number: str
     until: datetime
+    failures: int  # failures within the 24 hours before the lock
+    issued: bool  # an issued certificate (False: an unknown number was probed)
+
+
+class LockReleased(Output):
+    contract_number: str
+    released: bool  # the number was locked for everybody
+    pairs_released: int  # (number, address) locks lifted with it
 
 
 class DsureStats(Output):

@@ -1,29 +1,21 @@
 """D-Sure: checking a (保証契約番号, 認証キー) pair and everything that needs one.
 
-Refusals leak nothing. An unknown number, a wrong key and a malformed number or key
-(within the schema's length bounds) all get the same 404 with the same body, and take
-the same path through the code: the per-address limit, the lock check, the one lookup
-query (a dummy number when the input is malformed), an HMAC over the presented pair
+Malformed input is not an attempt: a number that is not 10 digits or a key that is not 10
+Crockford characters (after folding spaces, hyphens, full width and look-alikes) is a 400
+naming each failing field (code ``validation``), counted nowhere.
+
+Refusals leak nothing. An unknown number and a wrong key get the same 404 with the same
+body (code ``dsure.refused``) and take the same path through the code: the per-address
+limit, the lock check folded into the one lookup query, an HMAC over the presented pair
 compared with ``hmac.compare_digest`` against the stored MAC or a dummy one, then the
-same failure bookkeeping (a per-number failure counted, audited, the number locked on
-the 5th). Cancelled / expired status is visible only after a correct pair.
+same failure bookkeeping (``backend.dsure.locks``: counted per (number, address) and per
+number, audited). Cancelled / expired status is visible only after a correct pair.
 
-Throttling goes through ``backend.throttle.service.get_counters()`` (database by
-default, Redis with ``HOSHO_REDIS_URL``, so workers share it):
-
-- ``dsure:num:<number>``: failures in a sliding 15 minutes; the 5th locks the number
-  for 15 minutes (429 + Retry-After, even for the right key). Unknown numbers count the
-  same way, so probing is throttled identically. Successes do not clear the counter
-  (an attacker gains nothing from the real orderer's visit). A malformed number counts
-  under a hash of the input, never the raw text (it may be a key typed in the wrong box).
-- ``dsure:addr:<address>``: every attempt, at most ``dsure_attempts_per_minute`` a
-  minute per client address (0 = off); the address comes from ``client_address()``, so
-  the UI server's forwarded browser address counts.
-
-The hot path (a correct pair) is two reads — certificate + key (with the number's lock
-folded in when the counters live in the database), then the versions — on a long-lived
-SQLite read connection used inline (PostgreSQL: the pool); the view goes to the batched writer
-(``backend.dsure.views``); the public key and its id are cached.
+The hot path (a correct pair) is two reads — certificate + key with the pair's and the
+number's locks folded in when the counters live in the database, then the versions — on a
+long-lived SQLite read connection used inline (PostgreSQL: the pool); then the view is
+committed by the group-commit writer (``backend.dsure.views``) before the answer goes out.
+The public key and its id are cached.
 """
 
 from __future__ import annotations
@@ -50,18 +42,13 @@ from backend.audit.tables import AuditEntry
 from backend.certificates.tables import Certificate
 from backend.domain import keys, numbering, signing
 from backend.domain.certificate import STATUS_LABELS, status_of
-from backend.dsure import views
-from backend.dsure.schemas import DsureStats, Lockout, PublicKeyOut, VerifyResult, VersionSummary
+from backend.dsure import locks, views
+from backend.dsure.schemas import DsureStats, LockReleased, PublicKeyOut, VerifyResult, VersionSummary
 from backend.dsure.tables import DsureView
 from backend.lib import clock, keyring
 from backend.lib.clock import JST
 from backend.settings import get_settings
 from backend.throttle import service as throttle
-
-FAILURES_BEFORE_LOCK = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCK_DURATION = timedelta(minutes=15)
-ADDRESS_WINDOW = timedelta(minutes=1)
 
 REFUSAL_STATUS = 404
 REFUSAL_DETAIL = "保証契約番号または認証キーが正しくありません。「認証キー等のお知らせ」の記載どおりに入力されているかご確認ください。"
@@ -70,37 +57,23 @@ _DUMMY_NUMBER = "0000000000"
 
 
 class Refused(HTTPException):
-    """The one answer to an unknown number, a wrong key and malformed input."""
+    """The one answer to an unknown number and a wrong key (code ``dsure.refused``)."""
 
     status_code = REFUSAL_STATUS
+    code = "dsure.refused"
 
     def __init__(self) -> None:
         super().__init__(detail=REFUSAL_DETAIL)
 
 
-class NumberLocked(HTTPException):
-    status_code = 429
+class Malformed(HTTPException):
+    """A number or key that cannot be one (code ``validation``): every failing field named."""
 
-    def __init__(self, until: datetime) -> None:
-        retry_after = throttle.retry_after_seconds(until)
-        minutes = max(1, -(-retry_after // 60))
-        super().__init__(
-            detail=(
-                "この保証契約番号は、認証キーの誤りが続いたため一時的に照会を停止しています。"
-                f"約{minutes}分後に再度お試しください。"
-            ),
-            headers={"Retry-After": str(retry_after)},
-        )
+    status_code = 400
+    code = "validation"
 
-
-class AddressLimited(HTTPException):
-    status_code = 429
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            detail="短時間に多くの照会が行われたため、一時的に受付を停止しています。1分ほど待ってから再度お試しください。",
-            headers={"Retry-After": str(retry_after)},
-        )
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail=" ".join(error["message"] for error in errors), extra=errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,16 +119,51 @@ def public_key_out() -> PublicKeyOut:
 
 # --- input ----------------------------------------------------------------------------------
 
-
-def _fold(text: str) -> str:
-    return re.sub(r"[\s\-‐‑–—−ー_]", "", unicodedata.normalize("NFKC", text or "")).upper()[:40]
+_SEPARATORS = re.compile(r"[\s\-‐‑–—−ー_]")
 
 
-def _number_bucket(raw: str, number: str | None) -> str:
-    """The per-number counter's name: the number, or a hash of a malformed input."""
-    if number is not None:
-        return number
-    return "x" + hashlib.sha256(_fold(raw).encode()).hexdigest()[:24]
+def _folded(text: str) -> str:
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text or "")).upper()
+
+
+def _number_problem(raw: str) -> str:
+    folded = _folded(raw)
+    if not folded:
+        return "保証契約番号を入力してください。"
+    if not folded.isdigit():
+        return "保証契約番号は数字10桁で入力してください（数字以外の文字が含まれています）。"
+    return f"保証契約番号は10桁の数字です（入力されたのは{len(folded)}桁です）。"
+
+
+def _key_problem(raw: str) -> str:
+    # Never echo any part of the key: a near miss is almost the key.
+    folded = _folded(raw)
+    if not folded:
+        return "認証キーを入力してください。"
+    if len(folded) != keys.KEY_LENGTH:
+        return f"認証キーは英数字10文字です（入力されたのは{len(folded)}文字です）。"
+    return "認証キーに使われない文字が含まれています（認証キーは数字と英字の10文字で、記号や「U」は含まれません）。"
+
+
+def parse_pair(raw_number: str, raw_key: str) -> tuple[str, str]:
+    """The normalised (number, key), or Malformed naming every field that cannot be one."""
+    number = numbering.normalize_contract_number(raw_number)
+    key = keys.normalize_key(raw_key)
+    errors = []
+    if number is None:
+        errors.append({"field": "contract_number", "message": _number_problem(raw_number)})
+    if key is None:
+        errors.append({"field": "auth_key", "message": _key_problem(raw_key)})
+    if errors:
+        raise Malformed(errors)
+    return number, key
+
+
+def parse_number(raw_number: str) -> str:
+    number = numbering.normalize_contract_number(raw_number)
+    if number is None:
+        raise Malformed([{"field": "number", "message": _number_problem(raw_number)}])
+    return number
 
 
 def _as_date(value) -> date:
@@ -171,13 +179,14 @@ def _as_datetime(value) -> datetime | None:
 
 # --- reading --------------------------------------------------------------------------------
 
-# Exactly one row whatever the input: the number's lock (database counters) and the
-# certificate with its key, NULLs where there is none.
-_LOOKUP_WITH_LOCK = (
-    "SELECT l.until AS locked_until, c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, "
+# Exactly one row whatever the input: the locks of the pair and of the number (database
+# counters), and the certificate with its key, NULLs where there is none.
+_LOOKUP_WITH_LOCKS = (
+    "SELECT (SELECT until FROM throttle_lock WHERE key = {}) AS pair_until, "
+    "(SELECT until FROM throttle_lock WHERE key = {}) AS number_until, "
+    "c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, "
     "c.acknowledged_at, c.project_name, c.orderer_name, c.company, k.key_mac "
     "FROM (SELECT 1 AS one) o "
-    "LEFT JOIN throttle_lock l ON l.key = {} "
     "LEFT JOIN certificate c ON c.contract_number = {} AND c.delivery = 'electronic' "
     "LEFT JOIN auth_key k ON k.certificate = c.id"
 )
@@ -251,71 +260,37 @@ async def versions_of(certificate_id: int) -> list[dict]:
     return await _query(_VERSIONS, certificate_id)
 
 
-async def _lookup(bucket: str, number: str | None) -> dict:
-    """The certificate + key row (``id`` None when unknown); NumberLocked if the number is locked."""
-    lock_key = f"dsure:num:{bucket}"
-    counters = throttle.get_counters()
-    if isinstance(counters, throttle.DatabaseCounters):
-        # The lock check folded into the lookup: one round trip instead of two.
-        row = (await _query(_LOOKUP_WITH_LOCK, lock_key, number or _DUMMY_NUMBER))[0]
-        until = _as_datetime(row["locked_until"])
-        if until is not None and until > clock.now():
-            raise NumberLocked(until)
+async def _lookup(number: str, address: str) -> dict:
+    """The certificate + key row (``id`` None when unknown); PairLocked / NumberLocked if locked."""
+    if isinstance(throttle.get_counters(), throttle.DatabaseCounters):
+        # The lock checks folded into the lookup: one round trip instead of three.
+        row = (await _query(_LOOKUP_WITH_LOCKS, locks.pair_key(number, address), locks.number_key(number), number))[0]
+        locks.raise_if_locked(_as_datetime(row["pair_until"]), _as_datetime(row["number_until"]))
         return row
-    until = await counters.locked_until(lock_key)
-    if until is not None:
-        raise NumberLocked(until)
-    return (await _query(_LOOKUP, number or _DUMMY_NUMBER))[0]
+    await locks.check_locks(number, address)
+    return (await _query(_LOOKUP, number))[0]
 
 
 # --- the check ------------------------------------------------------------------------------
 
 
-async def _check_address(address: str) -> None:
-    limit = get_settings().dsure_attempts_per_minute
-    if limit <= 0:
-        return
-    count = await throttle.get_counters().hit(f"dsure:addr:{address}", ADDRESS_WINDOW)
-    if count > limit:
-        raise AddressLimited(int(ADDRESS_WINDOW.total_seconds()))
-
-
-async def _record_failure(bucket: str, number: str | None, reason: str, address: str) -> None:
-    counters = throttle.get_counters()
-    key = f"dsure:num:{bucket}"
-    async with db.transaction():
-        count = await counters.hit(key, FAILURE_WINDOW)
-        # Never the key, and never a malformed input (it may be a key typed in the number box).
-        await audit.record(
-            "dsure.failed", actor="dsure", target=number or "", address=address,
-            details={"reason": reason, "failures": count},
-        )
-        if count >= FAILURES_BEFORE_LOCK and await counters.locked_until(key) is None:
-            until = await counters.lock(key, LOCK_DURATION, reason="dsure")
-            await audit.record(
-                "dsure.locked", actor="dsure", target=number or "", address=address,
-                details={"until": until.isoformat(), "failures": count, "malformed": number is None},
-            )
-
-
 async def authenticate(raw_number: str, raw_key: str, address: str, *, with_versions: bool = False) -> tuple[Match, list[dict]]:
-    """The pair's certificate (and its versions when asked), or Refused / NumberLocked / AddressLimited."""
-    await _check_address(address)
-    number = numbering.normalize_contract_number(raw_number)
-    key = keys.normalize_key(raw_key)
-    bucket = _number_bucket(raw_number, number)
-    row = await _lookup(bucket, number)
+    """The pair's certificate (and its versions when asked), or Malformed / Refused / a 429."""
+    number, key = parse_pair(raw_number, raw_key)
+    await locks.check_address(address)
+    row = await _lookup(number, address)
     found = row["id"] is not None and row["key_mac"] is not None
-    # The same HMAC and comparison whether or not the number exists or the input is well formed.
-    presented = keys.key_mac(keyring.auth_key_mac_secret(), number or bucket, key or _fold(raw_key))
+    # The same HMAC and comparison whether or not the number exists.
+    presented = keys.key_mac(keyring.auth_key_mac_secret(), number, key)
     expected = row["key_mac"] if found else _dummy_mac()
-    same = hmac.compare_digest(presented.encode(), expected.encode())
-    ok = same and found and number is not None and key is not None
-    versions = await versions_of(row["id"]) if ok and with_versions else []
+    ok = hmac.compare_digest(presented.encode(), expected.encode()) and found
     if not ok:
-        reason = "malformed" if number is None or key is None else ("wrong_key" if found else "unknown_number")
-        await _record_failure(bucket, number, reason, address)
+        await locks.record_failure(
+            number, "wrong_key" if found else "unknown_number", address,
+            project_name=row["project_name"] if found else None,
+        )
         raise Refused()
+    versions = await versions_of(row["id"]) if with_versions else []
     return Match(certificate_id=row["id"], contract_number=number, row=row), versions
 
 
@@ -387,7 +362,6 @@ async def stats() -> DsureStats:
     local = now.astimezone(JST)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     month_start = day_start.replace(day=1)
-    await views.flush()
     views_today = await DsureView.count().where(DsureView.at >= day_start)
     views_month = await DsureView.count().where(DsureView.at >= month_start)
     failures = await AuditEntry.count().where(
@@ -397,36 +371,15 @@ async def stats() -> DsureStats:
         views_today=views_today,
         views_this_month=views_month,
         failures_last_24h=failures,
-        lockouts=await current_lockouts(),
+        lockouts=await locks.current_lockouts(),
     )
 
 
-async def current_lockouts() -> list[Lockout]:
-    """Numbers locked now: the lock audit entries of the last lock period, checked against the counters."""
-    now = clock.now()
-    rows = (
-        await AuditEntry.select(AuditEntry.target, AuditEntry.details)
-        .where((AuditEntry.action == "dsure.locked") & (AuditEntry.at >= now - LOCK_DURATION - timedelta(minutes=1)))
-        .order_by(AuditEntry.seq, ascending=False)
-    )
-    counters = throttle.get_counters()
-    found: dict[str, Lockout] = {}
-    malformed: list[Lockout] = []
-    for row in rows:
-        details = json.loads(row["details"] or "{}")
-        until = _as_datetime(details.get("until"))
-        if until is None or until <= now:
-            continue
-        number = row["target"] or None
-        if number is None:
-            malformed.append(Lockout(contract_number=None, until=until))
-            continue
-        if number in found:
-            continue
-        actual = await counters.locked_until(f"dsure:num:{number}")
-        if actual is not None:
-            found[number] = Lockout(contract_number=number, until=actual)
-    return sorted([*found.values(), *malformed], key=lambda item: item.until)
+async def release_lock(raw_number: str, *, actor: str, address: str) -> LockReleased:
+    """Staff lift a number's lock (and its (number, address) locks)."""
+    number = parse_number(raw_number)
+    released, pairs = await locks.release(number, actor=actor, address=address, cause="staff")
+    return LockReleased(contract_number=number, released=released, pairs_released=pairs)
 
 
 # --- 閲覧証明 (verification receipt) ---------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from functools import lru_cache
 
 from litestar.connection import ASGIConnection
@@ -12,13 +13,17 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from backend.settings import get_settings
 
 # The UI server calls the API server-to-server; it passes the browser's address in
-# FORWARDED_FOR_HEADER and proves itself with FORWARD_SECRET_HEADER (a secret from
-# the data dir). Any other caller's header is ignored (DESIGN §5).
+# FORWARDED_FOR_HEADER (and the browser request's own X-Forwarded-For, if any, in
+# FORWARDED_CHAIN_HEADER) and proves itself with FORWARD_SECRET_HEADER (a secret from the
+# data dir). Any other caller's headers are ignored (DESIGN §5).
 FORWARDED_FOR_HEADER = "x-hosho-client-ip"
+FORWARDED_CHAIN_HEADER = "x-hosho-client-forwarded-for"
 FORWARD_SECRET_HEADER = "x-hosho-forward-secret"
 FORWARD_SECRET_FILE = "ui-forward.secret"
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @lru_cache(maxsize=1)
@@ -26,14 +31,73 @@ def forward_secret() -> str:
     return get_settings().secret_file(FORWARD_SECRET_FILE).hex()
 
 
+def parse_ip(text: str) -> IPAddress | None:
+    """An address as a proxy or socket reports it ("203.0.113.7", "[2001:db8::1]:443", "::ffff:1.2.3.4"), or None."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]  # IPv4 with a port
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+@lru_cache(maxsize=8)
+def _networks(cidrs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(cidr) for cidr in cidrs)
+
+
+def _trusted(ip: IPAddress) -> bool:
+    return any(ip in network for network in _networks(get_settings().trusted_proxies))
+
+
+def resolve_forwarded(peer: IPAddress, forwarded_for: str) -> IPAddress:
+    """The client behind ``peer``: the right-most address of X-Forwarded-For that is not a
+    trusted proxy, believed only when ``peer`` itself is one (``HOSHO_TRUSTED_PROXIES``).
+
+    Each trusted proxy appends the address it saw, so everything left of the first untrusted
+    hop (counting from the right) was written by the client and proves nothing. An entry that
+    is not an address stops the walk at the last hop we can vouch for."""
+    if not forwarded_for or not _trusted(peer):
+        return peer
+    hop = peer
+    for item in reversed(forwarded_for.split(",")):
+        ip = parse_ip(item)
+        if ip is None:
+            break
+        hop = ip
+        if not _trusted(ip):
+            break
+    return hop
+
+
+def _from_ui(connection: ASGIConnection) -> bool:
+    presented = connection.headers.get(FORWARD_SECRET_HEADER, "")
+    return bool(presented) and hmac.compare_digest(presented.encode(), forward_secret().encode())
+
+
 def client_address(connection: ASGIConnection) -> str:
-    forwarded = connection.headers.get(FORWARDED_FOR_HEADER)
-    if forwarded:
-        presented = connection.headers.get(FORWARD_SECRET_HEADER, "")
-        if hmac.compare_digest(presented.encode(), forward_secret().encode()):
-            return forwarded.strip()[:64]
+    """The caller's address, only from the socket or the UI server's secret-backed header,
+    through trusted proxies' X-Forwarded-For. Always a normalised IP address (never text a
+    client chose), or "unknown"."""
+    headers = connection.headers
+    forwarded = headers.get(FORWARDED_FOR_HEADER)
+    if forwarded and _from_ui(connection):
+        browser = parse_ip(forwarded)
+        if browser is not None:
+            return str(resolve_forwarded(browser, headers.get(FORWARDED_CHAIN_HEADER, "")))
     client = connection.client
-    return client.host if client else "unknown"
+    peer = parse_ip(client.host) if client else None
+    if peer is None:
+        return "unknown"
+    if not get_settings().trusted_proxies:
+        return str(peer)
+    return str(resolve_forwarded(peer, ",".join(headers.getall("x-forwarded-for", []))))
 
 
 def user_agent(connection: ASGIConnection) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from backend.audit.tables import AuditEntry
-from backend.dsure import alerts, views
+from backend.dsure import alerts
 from backend.lib.security import FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER, forward_secret
 from tests.mail.conftest import mail_to_server, smtp_server  # noqa: F401  (real SMTP fixtures, reused)
 from tests.support.lifecycle import concluded_certificate
@@ -59,10 +59,6 @@ def wrong_key(key: str) -> str:
     return first + key[1:]
 
 
-async def flush_views() -> None:
-    await views.flush()
-
-
 async def audit_rows(action: str) -> list[dict]:
     rows = await AuditEntry.select().where(AuditEntry.action == action).order_by(AuditEntry.seq)
     for row in rows:
@@ -92,10 +88,3 @@ async def redis_counters_patched(monkeypatch):
 async def redis_counters(monkeypatch):
     async with redis_counters_patched(monkeypatch) as counters:
         yield counters
-
-
-@pytest.fixture(autouse=True)
-async def _views_written_before_cleanup():
-    """Pending views belong to this test: write them before the tables are emptied."""
-    yield
-    await views.flush()

@@ -11,7 +11,7 @@ from backend.certificates.tables import Certificate
 from backend.domain import signing
 from backend.dsure.tables import DsureView
 from backend.lib import keyring
-from tests.dsure.conftest import audit_rows, browser, flush_views, verify, wrong_key
+from tests.dsure.conftest import audit_rows, browser, verify, wrong_key
 
 CHROME_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
@@ -121,7 +121,6 @@ async def test_each_view_is_logged_and_shown_to_the_contractor_coarsely(client, 
     )
     assert first.status_code == 200
     await verify(client, issued.number, issued.key, address="2001:db8:1234:5678::9")
-    await flush_views()
 
     rows = await DsureView.select().order_by(DsureView.id)
     assert [(r["address"], r["version"], r["kind"]) for r in rows] == [
@@ -156,7 +155,6 @@ async def test_each_view_is_logged_and_shown_to_the_contractor_coarsely(client, 
 
 async def test_a_failed_verification_is_not_a_view(client, issued):
     await verify(client, issued.number, wrong_key(issued.key))
-    await flush_views()
     assert await DsureView.count() == 0
     assert (await Certificate.select(Certificate.last_viewed_at).first())["last_viewed_at"] is None
 

@@ -1,0 +1,228 @@
+"""D-Sure throttling: who may try a (保証契約番号, 認証キー) pair, and when a number is locked.
+
+No stranger can lock an orderer out, so failures count per (number, client address):
+
+- ``dsure:pair:<number>:<address>``: 5 failures within 15 minutes lock that number for
+  that address (IPv4 address or IPv6 /64) for 15 minutes. The orderer at another address
+  is not affected.
+- ``dsure:num:<number>``: a number is locked for everybody only after 100 failures within
+  24 hours from any addresses, for 24 hours: an alert on the admin dashboard (the
+  ``dsure.number_locked`` audit entry), and a mail to staff (``HOSHO_STAFF_ALERT_EMAIL``)
+  when the number is an issued certificate. Staff lift it with
+  ``POST /api/admin/dsure/locks/{number}/release``; a key reissue lifts it too (the old
+  key is worthless then). Unknown numbers count and lock the same way, so probing tells
+  nothing, but mail nobody (an attacker with many addresses could otherwise flood staff).
+- ``dsure:addr:<address>``: at most ``dsure_attempts_per_minute`` attempts a minute per
+  address (0 = off); an attempt over the limit records nothing.
+
+A malformed number or key never gets here (400, no attempt). Successes do not clear the
+counters (an attacker gains nothing from the real orderer's visit).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+
+from litestar.exceptions import HTTPException
+
+from backend import db
+from backend.audit import service as audit
+from backend.audit.tables import AuditEntry
+from backend.certificates import events
+from backend.dsure.schemas import Lockout
+from backend.lib import clock
+from backend.lib.clock import JST
+from backend.settings import get_settings
+from backend.throttle import service as throttle
+
+log = logging.getLogger("hosho.dsure")
+
+PAIR_LOCKOUT = throttle.Lockout(failures=5, window=timedelta(minutes=15), duration=timedelta(minutes=15))
+NUMBER_LOCKOUT = throttle.Lockout(failures=100, window=timedelta(hours=24), duration=timedelta(hours=24))
+ADDRESS_WINDOW = timedelta(minutes=1)
+
+
+class PairLocked(HTTPException):
+    """Too many wrong keys for this number from this address (code ``dsure.locked``)."""
+
+    status_code = 429
+    code = "dsure.locked"
+
+    def __init__(self, until: datetime) -> None:
+        retry_after = throttle.retry_after_seconds(until)
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            detail=(
+                "この保証契約番号は、認証キーの誤りが続いたため、お使いのネットワークからの照会を一時的に停止しています。"
+                f"約{minutes}分後に、「認証キー等のお知らせ」の記載どおりに入力して再度お試しください。"
+            ),
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class NumberLocked(HTTPException):
+    """The number is locked for everybody (code ``dsure.locked``)."""
+
+    status_code = 429
+    code = "dsure.locked"
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(
+            detail=(
+                "この保証契約番号は、多数の誤った照会があったため、安全のため照会を停止しています。"
+                "お急ぎの場合は、請負者（保証契約者）に認証キーの再発行をご依頼いただくか、保証会社へお問い合わせください。"
+            ),
+            headers={"Retry-After": str(throttle.retry_after_seconds(until))},
+        )
+
+
+class AddressLimited(HTTPException):
+    """Too many attempts from one address (code ``throttled``)."""
+
+    status_code = 429
+    code = "throttled"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            detail="短時間に多くの照会が行われたため、一時的に受付を停止しています。1分ほど待ってから再度お試しください。",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def pair_key(number: str, address: str) -> str:
+    return f"dsure:pair:{number}:{throttle.address_bucket(address)}"
+
+
+def number_key(number: str) -> str:
+    return f"dsure:num:{number}"
+
+
+async def check_address(address: str) -> None:
+    limit = get_settings().dsure_attempts_per_minute
+    if limit <= 0:
+        return
+    key = f"dsure:addr:{throttle.address_bucket(address)}"
+    if await throttle.get_counters().hit(key, ADDRESS_WINDOW, limit=limit) > limit:
+        raise AddressLimited(int(ADDRESS_WINDOW.total_seconds()))
+
+
+def raise_if_locked(pair_until: datetime | None, number_until: datetime | None) -> None:
+    now = clock.now()
+    if number_until is not None and number_until > now:
+        raise NumberLocked(number_until)
+    if pair_until is not None and pair_until > now:
+        raise PairLocked(pair_until)
+
+
+async def check_locks(number: str, address: str) -> None:
+    """The pair's and the number's locks (the database path folds this into the lookup)."""
+    counters = throttle.get_counters()
+    keys = [pair_key(number, address), number_key(number)]
+    if isinstance(counters, throttle.RedisCounters):
+        pair_until, number_until = await counters.locks_until(keys)
+    else:
+        pair_until, number_until = [await counters.locked_until(key) for key in keys]
+    raise_if_locked(pair_until, number_until)
+
+
+async def record_failure(number: str, reason: str, address: str, *, project_name: str | None) -> None:
+    """One wrong key or unknown number: counted for the pair and for the number, audited, locks set.
+
+    ``project_name`` is None for an unknown number (it mails nobody)."""
+    async with db.transaction():
+        failures, pair_until = await throttle.record_failure(pair_key(number, address), PAIR_LOCKOUT, reason="dsure")
+        number_failures, number_until = await throttle.record_failure(
+            number_key(number), NUMBER_LOCKOUT, reason="dsure-number"
+        )
+        # Never the key.
+        await audit.record(
+            "dsure.failed", actor="dsure", target=number, address=address,
+            details={"reason": reason, "failures": failures, "number_failures": number_failures},
+        )
+        if pair_until is not None:
+            await audit.record(
+                "dsure.locked", actor="dsure", target=number, address=address,
+                details={"scope": "pair", "until": pair_until.isoformat(), "failures": failures},
+            )
+        if number_until is not None:
+            await audit.record(
+                "dsure.number_locked", actor="dsure", target=number, address=address,
+                details={"until": number_until.isoformat(), "failures": number_failures, "issued": project_name is not None},
+            )
+            await _alert_staff(number, number_failures, number_until, project_name)
+
+
+async def _alert_staff(number: str, failures: int, until: datetime, project_name: str | None) -> None:
+    from backend.mail import service as mail
+
+    log.warning("dsure: number %s locked for everybody after %d failures in 24 hours", number, failures)
+    settings = get_settings()
+    if project_name is None or not settings.staff_alert_email:
+        return
+    await mail.enqueue(
+        category="dsure.number_locked",
+        to=settings.staff_alert_email,
+        subject=f"【D-Sure】保証契約番号 {number} の照会を停止しました（誤った照会 {failures}回）",
+        body=(
+            "保証会社ご担当者様\n\n"
+            f"保証確認サービス（D-Sure）で、保証契約番号 {number} に対して24時間以内に{failures}回の誤った照会があったため、"
+            "すべての利用者からの照会を停止しました。認証キーを推測する攻撃の可能性があります。\n\n"
+            f"保証契約番号: {number}\n工事名: {project_name}\n"
+            f"停止期限: {until.astimezone(JST).strftime('%Y年%m月%d日 %H時%M分')}（日本時間）\n\n"
+            "対応: 請負者（保証契約者）に確認のうえ、管理画面で認証キーを再発行するか、"
+            "管理画面の D-Sure のロック一覧から照会停止を解除してください。\n\n"
+            f"{settings.surety_name} 保証確認サービス（D-Sure）\n※このメールは自動送信です。"
+        ),
+        related=number,
+    )
+
+
+async def release(number: str, *, actor: str, address: str, cause: str) -> tuple[bool, int]:
+    """Lift the number's lock and every (number, address) lock of it; forget their failures.
+
+    Returns (the number was locked, pair locks lifted). Audited when anything was locked."""
+    counters = throttle.get_counters()
+    async with db.transaction():
+        was_locked = await counters.release(number_key(number))
+        pairs = await counters.release_prefix(f"dsure:pair:{number}:")
+        if was_locked or pairs:
+            await audit.record(
+                "dsure.lock_released", actor=actor, target=number, address=address,
+                details={"cause": cause, "number": was_locked, "pairs": pairs},
+            )
+    return was_locked, pairs
+
+
+async def _on_certificate_event(event: str, contract_number: str, details: dict) -> None:
+    if event == "key_reissued":
+        await release(contract_number, actor=details.get("actor", ""), address=details.get("address", ""),
+                      cause="key_reissued")
+
+
+events.on_certificate_event(_on_certificate_event)
+
+
+async def current_lockouts() -> list[Lockout]:
+    """Numbers locked for everybody now: the lock entries of the last lock period, checked against the counters."""
+    now = clock.now()
+    rows = (
+        await AuditEntry.select(AuditEntry.target, AuditEntry.details)
+        .where((AuditEntry.action == "dsure.number_locked") & (AuditEntry.at >= now - NUMBER_LOCKOUT.duration - timedelta(minutes=1)))
+        .order_by(AuditEntry.seq, ascending=False)
+    )
+    counters = throttle.get_counters()
+    seen: set[str] = set()
+    found: list[Lockout] = []
+    for row in rows:
+        number = row["target"]
+        if number in seen:
+            continue
+        seen.add(number)
+        until = await counters.locked_until(number_key(number))
+        if until is not None:
+            details = json.loads(row["details"] or "{}")
+            found.append(Lockout(contract_number=number, until=until, failures=int(details.get("failures", 0)),
+                                 issued=bool(details.get("issued"))))
+    return sorted(found, key=lambda item: item.until)
