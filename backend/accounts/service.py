@@ -24,7 +24,7 @@ from backend.lib.errors import ConflictError, FieldError
 from backend.lib.security import sha256_hex
 from backend.settings import get_settings
 from backend.stats import counters
-from backend.throttle.service import Lockout, address_bucket, get_counters, record_failure, retry_after_seconds
+from backend.throttle import service as throttle
 
 CSRF_SECRET_FILE = "csrf.secret"
 
@@ -155,32 +155,32 @@ async def create_admin(login_id: str, password: str, display_name: str | None = 
         await audit.record("admin.password_set", actor="system", target=login_id)
 
 
-def _login_lockouts(login_id: str, address: str) -> list[tuple[str, Lockout]]:
+def _login_lockouts(login_id: str, address: str) -> list[tuple[str, throttle.Lockout]]:
     """What failed logins count under, each key with its policy (429 + Retry-After once locked)."""
     settings = get_settings()
     window = timedelta(seconds=settings.login_window_seconds)
-    bucket = address_bucket(address)
+    bucket = throttle.address_bucket(address)
     return [
         # (login id, address): wrong passwords lock this pair only, so nobody can lock another
         # person out from elsewhere.
-        (f"login:pair:{login_id.lower()}:{bucket}", Lockout(settings.login_failures_per_pair, window, window)),
+        (f"login:pair:{login_id.lower()}:{bucket}", throttle.Lockout(settings.login_failures_per_pair, window, window)),
         # One address trying many login ids.
-        (f"login:addr:{bucket}", Lockout(settings.login_failures_per_address, window, window)),
+        (f"login:addr:{bucket}", throttle.Lockout(settings.login_failures_per_address, window, window)),
         # A slower back-off per login id from any address belongs here, as one more entry.
     ]
 
 
 async def _check_login_throttle(login_id: str, address: str) -> None:
-    counters = get_counters()
+    counters = throttle.get_counters()
     for key, _ in _login_lockouts(login_id, address):
         until = await counters.locked_until(key)
         if until is not None:
-            raise TooManyAttempts(retry_after_seconds(until))
+            raise TooManyAttempts(throttle.retry_after_seconds(until))
 
 
 async def _record_login_failure(login_id: str, address: str, reason: str) -> None:
     for key, policy in _login_lockouts(login_id, address):
-        await record_failure(key, policy, reason="login")
+        await throttle.record_failure(key, policy, reason="login")
     await audit.record("login.failed", actor=login_id[:64], address=address, details={"reason": reason})
 
 
@@ -219,7 +219,7 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
         account.last_login_at = now
         await account.save()
         await audit.record("login.succeeded", actor=login_id, address=address)
-    await get_counters().clear(_login_lockouts(login_id, address)[0][0])  # a success forgives the pair's failures
+    await throttle.get_counters().clear(_login_lockouts(login_id, address)[0][0])  # a success forgives the pair's failures
     return token, account, session
 
 

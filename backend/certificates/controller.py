@@ -19,6 +19,7 @@ from backend.certificates.schemas import (
     CertificatePage,
     CertificateStatus,
     GuaranteeType,
+    SendToOrdererInput,
 )
 from backend.lib.responses import pdf_response
 from backend.lib.security import NO_STORE, client_address
@@ -78,8 +79,9 @@ class CertificateController(Controller):
 
     @post("/{number:str}/send-to-orderer", operation_id="sendToOrderer", status_code=202,
           summary="認証キー等のお知らせを発注者の登録アドレスへ送付")
-    async def send_to_orderer(self, request: Request, number: str) -> SentToOrderer:
-        return await documents.send_to_orderer(request.user, number, client_address(request))
+    async def send_to_orderer(self, request: Request, number: str, data: SendToOrdererInput | None = None) -> SentToOrderer:
+        resend = data is not None and data.resend
+        return await documents.send_to_orderer(request.user, number, client_address(request), resend=resend)
 
 
 class AdminCertificateController(Controller):

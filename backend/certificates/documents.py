@@ -6,6 +6,7 @@ Contexts are built here from the stored, signed versions; ``backend.documents`` 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Literal
 
 import msgspec
@@ -26,6 +27,7 @@ from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.subjects import render_subject
 from backend.domain.wareki import wareki
 from backend.lib import clock, keyring
+from backend.lib.clock import JST
 from backend.lib.errors import ConflictError, FieldError
 from backend.mail import service as mail
 from backend.mail.attachments import register_renderer
@@ -40,6 +42,23 @@ class Document(msgspec.Struct):
     data: bytes
     content_disposition: str
     kind: str
+
+
+SEND_COOLDOWN = timedelta(minutes=10)
+
+
+class RecentlySent(ConflictError):
+    """The key notice went to the orderer less than 10 minutes ago (code ``certificate.recently_sent``)."""
+
+    code = "certificate.recently_sent"
+
+    def __init__(self, sent_at: datetime, to: str | None) -> None:
+        minutes = max(1, int((clock.now() - sent_at).total_seconds() // 60))
+        local = sent_at.astimezone(JST).strftime("%H時%M分")
+        super().__init__(
+            f"「認証キー等のお知らせ」は{minutes}分前（{local}）に{to or '発注者'}へ送付済みです。"
+            "もう一度送る場合は、再送することを確認のうえ送付してください。"
+        )
 
 
 class SentToOrderer(msgspec.Struct):
@@ -227,8 +246,28 @@ register_renderer("auth-key-notice", _render_key_notice_attachment)
 # --- send to the orderer -----------------------------------------------------------------------
 
 
-async def send_to_orderer(user: CurrentUser, number: str, address: str) -> SentToOrderer:
-    """Mail the key notice to the orderer's registered address, with the orderer's subject template."""
+async def _claim_sending(row: dict, to: str, now: datetime, *, resend: bool) -> None:
+    """Mark the certificate sent now, unless it was sent within SEND_COOLDOWN and this is no confirmed resend.
+
+    One conditional UPDATE, so two taps at once send one mail (SQLite: IMMEDIATE transactions in turn;
+    PostgreSQL: the second waits for the first's row lock, then no longer matches)."""
+    query = Certificate.update({Certificate.sent_to_orderer_at: now, Certificate.sent_to_orderer_address: to}).where(
+        Certificate.id == row["id"]
+    )
+    if not resend:
+        query = query.where(
+            Certificate.sent_to_orderer_at.is_null() | (Certificate.sent_to_orderer_at < now - SEND_COOLDOWN)
+        )
+    if not await query.returning(Certificate.id):
+        current = await Certificate.select(Certificate.sent_to_orderer_at, Certificate.sent_to_orderer_address).where(
+            Certificate.id == row["id"]
+        ).first()
+        raise RecentlySent(current["sent_to_orderer_at"], current["sent_to_orderer_address"])
+
+
+async def send_to_orderer(user: CurrentUser, number: str, address: str, *, resend: bool = False) -> SentToOrderer:
+    """Mail the key notice to the orderer's registered address, with the orderer's subject template
+    (at most once per SEND_COOLDOWN unless ``resend`` confirms another)."""
     settings = get_settings()
     async with db.transaction():
         row = await certificate_row(number, user.company_id)
@@ -244,6 +283,8 @@ async def send_to_orderer(user: CurrentUser, number: str, address: str) -> SentT
                 f"{orderer['name']}は電子メールでの提出先が登録されていません。発注者の指定する方法"
                 "（電子契約システムへの登録など）で「認証キー等のお知らせ」をご提出ください。"
             )
+        now = clock.now()
+        await _claim_sending(row, orderer["submission_email"], now, resend=resend)
         templates = orderer["subject_templates"]
         templates = json.loads(templates) if isinstance(templates, str) else templates
         application = await Application.select(Application.orderer_project_number).where(
@@ -275,12 +316,8 @@ async def send_to_orderer(user: CurrentUser, number: str, address: str) -> SentT
             attachments=[{"kind": "auth-key-notice", "contract_number": number}],
             related=number,
         )
-        now = clock.now()
-        await Certificate.update(
-            {Certificate.sent_to_orderer_at: now, Certificate.sent_to_orderer_address: orderer["submission_email"]}
-        ).where(Certificate.id == row["id"])
         await audit.record(
             "certificate.sent_to_orderer", actor=user.login_id, target=number, address=address,
-            details={"to": orderer["submission_email"]},
+            details={"to": orderer["submission_email"], "resend": resend},
         )
     return SentToOrderer(contract_number=number, to=orderer["submission_email"], subject=subject, mail_id=mail_id, sent_at=now.isoformat())

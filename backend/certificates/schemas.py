@@ -84,6 +84,12 @@ class AmendInput(Input, kw_only=True):
     reason: Reason
 
 
+class SendToOrdererInput(Input):
+    # The key notice goes to the orderer at most once per 10 minutes unless the contractor
+    # confirms a resend (409 ``certificate.recently_sent`` otherwise).
+    resend: bool = False
+
+
 class CancelInput(Input):
     reason: Reason
 

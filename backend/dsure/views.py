@@ -88,10 +88,13 @@ class ViewNotRecorded(HTTPException):
 VIEW_COLUMNS = ("certificate", "at", "version", "address", "user_agent", "kind")
 
 
+# How long a batch waits for the database's write lock (SQLite) or the audit chain's lock
+# (PostgreSQL) held by someone else before its verifications fail (503) instead of hanging.
+LOCK_TIMEOUT_SECONDS = 10.0
+
+
 class SqliteViewStore:
     """The writer's own SQLite connection (used only by the writer thread)."""
-
-    BUSY_TIMEOUT_SECONDS = 30.0  # another process (or this one's request path) may hold the write lock
 
     _INSERT_VIEW = f"INSERT INTO dsure_view ({', '.join(VIEW_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
     _LAST_VIEWED = (
@@ -100,7 +103,7 @@ class SqliteViewStore:
     _INSERT_AUDIT = f"INSERT INTO audit_entry ({', '.join(chain.COLUMNS)}) VALUES ({', '.join('?' for _ in chain.COLUMNS)})"
 
     def __init__(self, connection_kwargs: dict) -> None:
-        self._kwargs = {**connection_kwargs, "timeout": self.BUSY_TIMEOUT_SECONDS, "isolation_level": None}
+        self._kwargs = {**connection_kwargs, "timeout": LOCK_TIMEOUT_SECONDS, "isolation_level": None}
         self._connection: sqlite3.Connection | None = None
 
     def write(self, views: list[PendingView]) -> None:
@@ -164,7 +167,9 @@ class PostgresViewStore:
         import asyncpg
 
         if self._connection is None or self._connection.is_closed():
-            self._connection = await asyncpg.connect(**self._config)
+            self._connection = await asyncpg.connect(
+                **self._config, server_settings={"lock_timeout": str(int(LOCK_TIMEOUT_SECONDS * 1000))}
+            )
         connection = self._connection
         async with connection.transaction():
             await connection.execute("SELECT pg_advisory_xact_lock(hashtext('audit_chain'))")  # = db.advisory_lock
@@ -240,7 +245,8 @@ class WriterStats:
 class ViewWriter:
     """The process's one view writer: a thread committing batches, requests awaiting theirs."""
 
-    def __init__(self) -> None:
+    def __init__(self, in_flight_max: int = IN_FLIGHT_MAX) -> None:
+        self.in_flight_max = in_flight_max
         self._inbox: list[tuple[PendingView, asyncio.Future]] = []
         self._ready = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -277,7 +283,7 @@ class ViewWriter:
     def _room(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots_loop is not loop:
-            self._slots, self._slots_loop = asyncio.Semaphore(IN_FLIGHT_MAX), loop
+            self._slots, self._slots_loop = asyncio.Semaphore(self.in_flight_max), loop
         return self._slots
 
     async def record(self, view: PendingView) -> None:

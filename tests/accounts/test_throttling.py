@@ -1,11 +1,23 @@
-"""Failed logins are throttled per account and per address (429 + Retry-After)."""
+"""Failed logins are throttled per (login id, address) and per address (429 + Retry-After)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from backend.lib import clock
 from tests.conftest import CONTRACTOR_PASSWORD
+from tests.dsure.conftest import redis_counters_patched
+
+
+@pytest.fixture(params=["database", "redis"])
+async def backend(request, monkeypatch):
+    if request.param == "redis":
+        async with redis_counters_patched(monkeypatch) as counters:
+            yield counters
+    else:
+        yield None
 
 
 async def _attempt(client, login_id, password="Wrong-pass-123", address=None):
@@ -15,6 +27,24 @@ async def _attempt(client, login_id, password="Wrong-pass-123", address=None):
 
         headers = {FORWARDED_FOR_HEADER: address, FORWARD_SECRET_HEADER: forward_secret()}
     return await client.post("/api/auth/login", json={"login_id": login_id, "password": password}, headers=headers)
+
+
+async def test_five_failures_lock_the_pair_not_the_person_elsewhere(client, contractor, backend):
+    """Nobody can lock another person out from elsewhere: the lock is per (login id, address)."""
+    for _ in range(5):
+        assert (await _attempt(client, contractor.login_id, address="203.0.113.66")).status_code == 403
+    locked = await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD, address="203.0.113.66")
+    assert locked.status_code == 429 and 800 <= int(locked.headers["Retry-After"]) <= 900
+    # The contractor at the office logs in; the attacker's other login ids are not locked either.
+    assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD, address="198.51.100.2")).status_code == 200
+    assert (await _attempt(client, "10000001", address="203.0.113.66")).status_code == 403
+    # An IPv6 attacker counts per /64.
+    for n in range(5):
+        assert (await _attempt(client, contractor.login_id, address=f"2001:db8:5:6::{n + 1}")).status_code == 403
+    assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD, address="2001:db8:5:6::99")).status_code == 429
+    assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD, address="2001:db8:5:7::1")).status_code == 200
+    if backend is not None:
+        assert await backend.redis.exists(backend.prefix + f"lock:login:pair:{contractor.login_id}:203.0.113.66")
 
 
 async def test_five_failures_lock_the_account_for_fifteen_minutes(client, contractor):
@@ -38,7 +68,7 @@ async def test_a_success_resets_the_account_counter(client, contractor):
     assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD)).status_code == 200
 
 
-async def test_one_address_trying_many_ids_is_throttled(client, contractor):
+async def test_one_address_trying_many_ids_is_throttled(client, contractor, backend):
     for n in range(20):
         response = await _attempt(client, f"1000{n:04d}", address="203.0.113.7")
         assert response.status_code == 403

@@ -11,12 +11,15 @@ import pytest
 
 from backend.audit.tables import AuditEntry
 from backend.dsure import alerts
+from backend.throttle import background as throttle_background
 from backend.lib.security import FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER, forward_secret
 from tests.mail.conftest import mail_to_server, smtp_server  # noqa: F401  (real SMTP fixtures, reused)
 from tests.support.lifecycle import concluded_certificate
 
-# The periodic expiry pass must not run in the middle of a test: tests call notify_expiring().
+# The periodic passes must not run in the middle of a test: tests call notify_expiring() and
+# throttle.purge() themselves (and move the clock).
 alerts.EXPIRY_FIRST_DELAY_SECONDS = 10**6
+throttle_background.PURGE_INTERVAL_SECONDS = 10**6
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from datetime import timedelta
+
+from backend.audit.tables import AuditEntry
 from backend.certificates.tables import Certificate
+from backend.lib import clock
 from backend.mail import worker
 from backend.mail.tables import MailMessage
 from tests.support.lifecycle import concluded_certificate, ensure_orderer
@@ -45,3 +51,37 @@ async def test_orderer_without_an_email_channel_is_explained(client, admin, cont
     response = await client.post(f"/api/certificates/{number}/send-to-orderer", headers=contractor.headers)
     assert response.status_code == 409
     assert "松山市" in response.json()["detail"]
+
+
+async def test_a_second_send_within_ten_minutes_needs_a_confirmed_resend(client, admin, contractor, no_smtp):
+    number = await concluded_certificate(client, admin, contractor)
+    path = f"/api/certificates/{number}/send-to-orderer"
+    assert (await client.post(path, headers=contractor.headers)).status_code == 202
+
+    again = await client.post(path, headers=contractor.headers)
+    assert again.status_code == 409
+    body = again.json()
+    assert body.get("code", "certificate.recently_sent") == "certificate.recently_sent"
+    assert "分前" in body["detail"] and "soumu@tottori-kgc.example.jp" in body["detail"] and "再送" in body["detail"]
+    assert (await client.post(path, json={"resend": False}, headers=contractor.headers)).status_code == 409
+
+    resent = await client.post(path, json={"resend": True}, headers=contractor.headers)
+    assert resent.status_code == 202, resent.text
+    clock.advance(timedelta(minutes=9))
+    assert (await client.post(path, headers=contractor.headers)).status_code == 409  # counted from the resend
+    clock.advance(timedelta(minutes=2))
+    assert (await client.post(path, headers=contractor.headers)).status_code == 202
+
+    mails = await MailMessage.count().where(MailMessage.category == "certificate.sent_to_orderer")
+    assert mails == 3
+    sent = [row["details"] for row in await AuditEntry.select(AuditEntry.details)
+            .where(AuditEntry.action == "certificate.sent_to_orderer").order_by(AuditEntry.seq)]
+    assert [json.loads(details)["resend"] for details in sent] == [False, True, False]
+
+
+async def test_fifteen_taps_at_once_send_one_mail(client, admin, contractor, no_smtp):
+    number = await concluded_certificate(client, admin, contractor)
+    path = f"/api/certificates/{number}/send-to-orderer"
+    statuses = await asyncio.gather(*(client.post(path, headers=contractor.headers) for _ in range(15)))
+    assert sorted(response.status_code for response in statuses) == [202] + [409] * 14
+    assert await MailMessage.count().where(MailMessage.category == "certificate.sent_to_orderer") == 1
