@@ -171,9 +171,8 @@ def _login_lockouts(login_id: str, address: str) -> list[tuple[str, throttle.Loc
 
 
 async def _check_login_throttle(login_id: str, address: str) -> None:
-    counters = throttle.get_counters()
     for key, _ in _login_lockouts(login_id, address):
-        until = await counters.locked_until(key)
+        until = await throttle.get_counters().locked_until(key)
         if until is not None:
             raise TooManyAttempts(throttle.retry_after_seconds(until))
 
