@@ -7,9 +7,11 @@ nothing else), on 127.0.0.1 and a free port in 8500-8599.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -67,6 +69,27 @@ def server_env(data_dir: Path, database_url: str | None = None, **extra: str) ->
         env["HOSHO_DATABASE_URL"] = database_url
     env.update(extra)
     return env
+
+
+def rows(data_dir: Path, database_url: str | None, sql: str) -> list[dict]:
+    """Rows straight from the drill's database (SQLite file in the data dir, or PostgreSQL)."""
+    if database_url is None:
+        connection = sqlite3.connect(data_dir / "hosho.sqlite")
+        connection.row_factory = sqlite3.Row
+        try:
+            return [dict(row) for row in connection.execute(sql)]
+        finally:
+            connection.close()
+    import asyncpg
+
+    async def fetch() -> list[dict]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            return [dict(record) for record in await connection.fetch(sql)]
+        finally:
+            await connection.close()
+
+    return asyncio.run(fetch())
 
 
 def hosho(args: list[str], env: dict[str, str], stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess:

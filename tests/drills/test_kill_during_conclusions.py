@@ -16,11 +16,9 @@ and the server is killed with SIGKILL as soon as the first one answers. After a 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
-import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,26 +33,6 @@ from tests.drills import support
 APPLICATIONS = 30
 
 pytestmark = pytest.mark.drill
-
-
-def _rows(data_dir: Path, database_url: str | None, sql: str) -> list[dict]:
-    if database_url is None:
-        connection = sqlite3.connect(data_dir / "hosho.sqlite")
-        connection.row_factory = sqlite3.Row
-        try:
-            return [dict(row) for row in connection.execute(sql)]
-        finally:
-            connection.close()
-    import asyncpg
-
-    async def fetch() -> list[dict]:
-        connection = await asyncpg.connect(database_url)
-        try:
-            return [dict(record) for record in await connection.fetch(sql)]
-        finally:
-            await connection.close()
-
-    return asyncio.run(fetch())
 
 
 def _burst(base: str, admin: dict, application_ids: list[int], api: support.ApiProcess) -> dict[int, int | str]:
@@ -128,14 +106,14 @@ def test_sigkill_mid_burst_leaves_whole_certificates_or_none(tmp_path: Path) -> 
 
             # Whole or nothing, row by row, in the database itself (the server is still up: WAL readers are fine).
             applications = {
-                row["id"]: row for row in _rows(data_dir, database_url, "SELECT id, status, contract_number FROM application")
+                row["id"]: row for row in support.rows(data_dir, database_url, "SELECT id, status, contract_number FROM application")
             }
-            certificates = {row["application"]: row for row in _rows(data_dir, database_url, "SELECT * FROM certificate")}
-            versions = {row["certificate"]: row for row in _rows(data_dir, database_url, "SELECT * FROM certificate_version")}
-            auth_keys = {row["certificate"]: row for row in _rows(data_dir, database_url, "SELECT * FROM auth_key")}
-            mails = _rows(data_dir, database_url,
+            certificates = {row["application"]: row for row in support.rows(data_dir, database_url, "SELECT * FROM certificate")}
+            versions = {row["certificate"]: row for row in support.rows(data_dir, database_url, "SELECT * FROM certificate_version")}
+            auth_keys = {row["certificate"]: row for row in support.rows(data_dir, database_url, "SELECT * FROM auth_key")}
+            mails = support.rows(data_dir, database_url,
                           "SELECT related FROM mail_message WHERE category = 'certificate.issued'")
-            audits = _rows(data_dir, database_url,
+            audits = support.rows(data_dir, database_url,
                            "SELECT target FROM audit_entry WHERE action = 'certificate.concluded'")
             mail_numbers = [row["related"] for row in mails]
             audit_numbers = [row["target"] for row in audits]
@@ -159,7 +137,7 @@ def test_sigkill_mid_burst_leaves_whole_certificates_or_none(tmp_path: Path) -> 
             for application_id in left:
                 response = client.post(f"/api/admin/applications/{application_id}/conclude", headers=admin)
                 assert response.status_code == 200, response.text
-        numbers = [row["contract_number"] for row in _rows(data_dir, database_url, "SELECT contract_number FROM certificate")]
+        numbers = [row["contract_number"] for row in support.rows(data_dir, database_url, "SELECT contract_number FROM certificate")]
         assert len(numbers) == APPLICATIONS
         assert len(set(numbers)) == APPLICATIONS, "duplicate 保証契約番号"
     finally:
