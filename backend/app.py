@@ -29,6 +29,7 @@ from backend.db import database_lifespan
 from backend.dsure.background import dsure_background
 from backend.dsure.controller import AdminDsureController, DsureController
 from backend.health import health
+from backend.lib.compression import CompressionWhenAccepted
 from backend.lib.errors import exception_handlers
 from backend.lib.security import security_headers_middleware
 from backend.mail.controller import AdminMailController
@@ -116,7 +117,9 @@ def create_app() -> Litestar:
         ],
         exception_handlers=exception_handlers,
         openapi_config=_openapi_config(),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude=UNCOMPRESSED_PATHS),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude=UNCOMPRESSED_PATHS, middleware_class=CompressionWhenAccepted
+        ),
         lifespan=[app_lifespan],
         request_max_body_size=2 * 1024 * 1024,
         debug=False,

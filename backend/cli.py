@@ -33,17 +33,38 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_api(args: argparse.Namespace) -> int:
+def serve(app: str, args: argparse.Namespace) -> None:
+    """Serve an ASGI app with ``hosho api``'s server settings (bench/overhead.py serves its bare app so)."""
     import uvicorn
 
+    uvicorn.run(
+        app, host=args.host, port=args.port, workers=args.workers, loop=args.loop, http=args.http,
+        access_log=args.access_log, log_level="info", server_header=False,
+        # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 and put
+        # a client-chosen address in the socket's place. The API applies HOSHO_TRUSTED_PROXIES itself
+        # (backend.lib.security.client_address). (`hosho run` serves with granian, which leaves the
+        # socket address alone unless told otherwise.)
+        proxy_headers=False,
+    )
+
+
+def cmd_api(args: argparse.Namespace) -> int:
     cmd_migrate(args)
-    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1 and put
-    # a client-chosen address in the socket's place. The API applies HOSHO_TRUSTED_PROXIES itself
-    # (backend.lib.security.client_address). (`hosho run` serves with granian, which leaves the
-    # socket address alone unless told otherwise.)
-    uvicorn.run("backend.app:app", host=args.host, port=args.port, workers=args.workers, log_level="info",
-                proxy_headers=False)
+    serve("backend.app:app", args)
     return 0
+
+
+def add_server_flags(parser: argparse.ArgumentParser) -> None:
+    """The server settings of ``hosho api`` (uvicorn). Measured costs: bench/RESULTS.md, "Per-request overhead"."""
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes (default 1; on PostgreSQL + HOSHO_REDIS_URL, one per core)")
+    parser.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=False,
+                        help="log a line per request (default off: ~15%% of a small request's time; "
+                             "put the access log in the reverse proxy)")
+    parser.add_argument("--http", choices=["httptools", "h11", "auto"], default="httptools",
+                        help="HTTP/1.1 parser (default httptools, the C parser; h11 is pure Python)")
+    parser.add_argument("--loop", choices=["uvloop", "asyncio", "auto"], default="uvloop",
+                        help="event loop (default uvloop)")
 
 
 def _tool_path() -> str:
@@ -145,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     api = commands.add_parser("api", help="migrate, then serve the API alone")
     api.add_argument("--host", default="127.0.0.1")
     api.add_argument("--port", type=int, default=8000)
-    api.add_argument("--workers", type=int, default=1)
+    add_server_flags(api)
     api.set_defaults(func=cmd_api)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)

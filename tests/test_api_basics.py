@@ -39,3 +39,22 @@ async def test_unknown_path_and_method_answer_json_in_japanese(client):
     wrong_method = await client.delete("/api/health")
     assert wrong_method.status_code == 405
     assert "受け付けていません" in wrong_method.json()["detail"]
+
+
+def test_the_sqlite_health_check_reads_the_database_file(tmp_path):
+    """/api/health's inline SQLite check reads the file: a file that is no database fails it (then 503)."""
+    import sqlite3
+
+    import pytest
+    from piccolo.engine.sqlite import SQLiteEngine
+
+    from backend.db import _SqlitePing
+
+    good, bad = tmp_path / "good.sqlite", tmp_path / "bad.sqlite"
+    sqlite3.connect(good).execute("CREATE TABLE t (x)").connection.close()
+    bad.write_bytes(b"not a database, " * 512)
+    ping = _SqlitePing()
+    ping(SQLiteEngine(path=str(good)))
+    with pytest.raises(sqlite3.DatabaseError):
+        _SqlitePing()(SQLiteEngine(path=str(bad)))
+    ping.close()

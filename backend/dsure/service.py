@@ -107,6 +107,7 @@ def _dummy_mac() -> str:
     return keys.key_mac(keyring.auth_key_mac_secret(), _DUMMY_NUMBER, "0" * keys.KEY_LENGTH)
 
 
+@lru_cache(maxsize=1)  # the key never changes while the process runs: ~10 % of this endpoint's time was PEM + JWK
 def public_key_out() -> PublicKeyOut:
     public_key, key_id = verifier()
     return PublicKeyOut(
