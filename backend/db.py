@@ -151,6 +151,35 @@ def get_engine() -> Engine:
     return DB
 
 
+_read_engine: Engine | None = None
+
+
+def read_engine() -> Engine:
+    """Where reads that may lag a little go: the replica of ``HOSHO_DATABASE_READ_URL``, else the primary.
+
+    For D-Sure's lookups, the certificate lists and the dashboard: a streaming replica is a
+    few milliseconds behind the primary. Writes, and reads that must see the caller's own
+    write (a read-then-write in a transaction, the page after a change), use ``get_engine()``.
+    """
+    global _read_engine
+    if _read_engine is None:
+        from backend.settings import get_settings
+
+        url = get_settings().database_read_url
+        if url and isinstance(get_engine(), PostgresEngine):
+            if not url.startswith(("postgres://", "postgresql://")):
+                raise ValueError("HOSHO_DATABASE_READ_URL must be a postgres:// URL (a replica of the primary)")
+            _read_engine = PostgresEngine(config={"dsn": url})
+        else:
+            _read_engine = get_engine()
+    return _read_engine
+
+
+async def read(sql: str, *values) -> list[dict]:
+    """A raw SELECT (``{}`` placeholders) on the read engine."""
+    return await read_engine().run_querystring(QueryString(sql, *values))
+
+
 def is_sqlite() -> bool:
     return isinstance(get_engine(), SQLiteEngine)
 
@@ -198,12 +227,16 @@ async def migrate() -> None:
 
 @asynccontextmanager
 async def database_lifespan() -> AsyncIterator[None]:
-    engine = get_engine()
+    engine, reads = get_engine(), read_engine()
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=2, max_size=20)
+    if reads is not engine:
+        await reads.start_connection_pool(min_size=2, max_size=20)
     try:
         yield
     finally:
+        if reads is not engine:
+            await reads.close_connection_pool()
         if isinstance(engine, PostgresEngine):
             await engine.close_connection_pool()
         elif isinstance(engine, PooledSQLiteEngine):

@@ -44,6 +44,7 @@ def _env_int(name: str, default: int) -> int:
 class Settings:
     data_dir: Path
     database_url: str
+    database_read_url: str | None  # a streaming replica (PostgreSQL) for D-Sure's and the lists' reads
     smtp_host: str | None
     smtp_port: int
     smtp_username: str | None
@@ -110,6 +111,7 @@ def load_settings() -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
+        database_read_url=_env("DATABASE_READ_URL"),
         smtp_host=_env("SMTP_HOST"),
         smtp_port=_env_int("SMTP_PORT", 25),
         smtp_username=_env("SMTP_USERNAME"),

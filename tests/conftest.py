@@ -17,7 +17,7 @@ import pytest
 _DATA_DIR = tempfile.mkdtemp(prefix="hosho-test-")
 os.environ["HOSHO_DATA_DIR"] = _DATA_DIR
 os.environ["HOSHO_PUBLIC_URL"] = "http://hosho.test"
-for _name in ("HOSHO_SMTP_HOST", "HOSHO_REDIS_URL", "HOSHO_DATABASE_URL"):
+for _name in ("HOSHO_SMTP_HOST", "HOSHO_REDIS_URL", "HOSHO_DATABASE_URL", "HOSHO_DATABASE_READ_URL"):
     os.environ.pop(_name, None)
 if os.environ.get("HOSHO_TEST_DATABASE_URL"):
     from tests.support.database import create_scratch_postgres_database

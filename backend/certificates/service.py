@@ -335,7 +335,7 @@ async def list_certificates(
     if cursor:
         sql.add(f"{sql.order} < {{}}", _decode_cursor(cursor, kind))
     statement, values = sql.select(limit + 1)
-    rows = await Certificate.raw(statement, *values)
+    rows = await db.read(statement, *values)
     page, more = rows[:limit], len(rows) > limit
     last = page[-1]["contract_number" if kind == "n" else "id"] if page else None
     return CertificatePage(

@@ -254,7 +254,7 @@ async def _query(sql: str, *args) -> list[dict]:
     if connection is not None:
         compiled, values = querystring.compile_string(engine_type="sqlite")
         return connection.execute(compiled, values).fetchall()
-    return await db.get_engine().run_querystring(querystring)
+    return await db.read_engine().run_querystring(querystring)  # a replica when HOSHO_DATABASE_READ_URL is set
 
 
 async def versions_of(certificate_id: int) -> list[dict]:

@@ -58,7 +58,7 @@ _FIGURES = (
 
 async def _figures(today: date, first_month: date) -> dict[str, int]:
     live_today = counters.live_key(today)
-    rows = await db.get_engine().run_querystring(
+    rows = await db.read_engine().run_querystring(
         QueryString(
             _FIGURES,
             counters.LIVE_UNTIL, live_today,
