@@ -26,6 +26,8 @@ from backend.applications.controller import AdminApplicationController, Applicat
 from backend.audit.controller import AuditController
 from backend.certificates.controller import AdminCertificateController, CertificateController
 from backend.db import database_lifespan
+from backend.documents import documents_lifespan
+from backend.documents.controller import DocumentsController
 from backend.dsure.background import dsure_background
 from backend.dsure.controller import AdminDsureController, DsureController
 from backend.health import health
@@ -57,6 +59,7 @@ ROUTE_HANDLERS = [
     admin_stats,
     DsureController,
     AdminDsureController,
+    DocumentsController,
 ]
 
 # PDFs are compressed already: gzip shrank a 49 KB key notice by 9 % for ~1-2 ms of CPU per download
@@ -67,7 +70,7 @@ UNCOMPRESSED_PATHS = [
 ]
 
 # Background services started with the app (mail worker, …); each an async context manager factory.
-BACKGROUND_SERVICES: list = [mail_worker, dsure_background, throttle_purge]
+BACKGROUND_SERVICES: list = [documents_lifespan, mail_worker, dsure_background, throttle_purge]
 
 
 @asynccontextmanager

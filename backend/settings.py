@@ -64,6 +64,11 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Where alerts for staff go (a D-Sure number locked for everybody); unset: dashboard only.
     staff_alert_email: str | None = None
+    # PDF signatures (backend/documents/pades.py): unset = a CA of our own in the data dir.
+    pdf_signing_cert: Path | None = None
+    pdf_signing_key: Path | None = None
+    pdf_signing_chain: Path | None = None
+    tsa_url: str | None = None  # RFC 3161 time-stamping authority: PAdES-B-T instead of B-B
 
     @property
     def is_sqlite(self) -> bool:
@@ -103,6 +108,11 @@ def _networks(value: str | None) -> tuple[str, ...]:
     return tuple(networks)
 
 
+def _env_path(name: str) -> Path | None:
+    value = _env(name)
+    return Path(value).expanduser() if value is not None else None
+
+
 def load_settings() -> Settings:
     _load_dotenv()
     data_dir = Path(_env("DATA_DIR", "./data")).resolve()
@@ -123,6 +133,12 @@ def load_settings() -> Settings:
         dsure_attempts_per_minute=_env_int("DSURE_ATTEMPTS_PER_MINUTE", 20),
         trusted_proxies=_networks(_env("TRUSTED_PROXIES")),
         staff_alert_email=_env("STAFF_ALERT_EMAIL"),
+
+
+        pdf_signing_cert=_env_path("PDF_SIGNING_CERT"),
+        pdf_signing_key=_env_path("PDF_SIGNING_KEY"),
+        pdf_signing_chain=_env_path("PDF_SIGNING_CHAIN"),
+        tsa_url=_env("TSA_URL"),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from litestar.exceptions import NotFoundException
 
-from backend import db
+from backend import db, documents
 from backend.accounts.service import CurrentUser
 from backend.accounts.tables import Company
 from backend.applications import service as applications
@@ -436,6 +436,7 @@ async def reissue_key(number: str, *, actor: str, address: str, company_id: int 
             "認証キーを再発行しました。以前の認証キーは使用できません。\n"
             "e-Net保証から新しい「認証キー等のお知らせ」をダウンロードし、発注者へ改めてご提出ください。",
         )
+    await documents.discard("auth-key-notice", number)  # the old key's notice can never be served again
     return AuthKeyOut(contract_number=number, auth_key=key)
 
 

@@ -208,9 +208,10 @@ class DsureReceiptContext(_Strict, kw_only=True):
     checked_at: datetime  # ISO datetime; printed in JST
     project_name: str
     orderer_name: str
-    signature: str  # base64 Ed25519 signature
-    key_id: str  # the surety's signing key id
+    signature: str  # base64 Ed25519 signature over the check's result (dsure.service.receipt_data)
+    key_id: str  # the id of the key that made ``signature``
     public_url: str
+    snapshot: CertificateSnapshot  # the content of the version checked: names the guarantee
 
 
 CONTEXT_TYPES: dict[str, type[msgspec.Struct]] = {
@@ -226,6 +227,20 @@ KINDS: tuple[str, ...] = tuple(CONTEXT_TYPES)
 
 class ContextError(ValueError):
     """The context does not have the shape the document needs."""
+
+
+def document_identity(kind: str, parsed: msgspec.Struct) -> str:
+    """Which document a context renders, whatever its content: the PDF cache keeps one
+    rendering per identity (a reissued key or a changed status replaces the old file)."""
+    if kind == "certificate":
+        return f"{parsed.snapshot.contract_number}/v{parsed.snapshot.version}"
+    if kind in ("fee-statement", "fee-receipt"):
+        return f"application/{parsed.application_id}"
+    if kind == "fee-adjustment":
+        return f"{parsed.contract_number}/v{parsed.version}/{parsed.kind}"
+    if kind == "dsure-receipt":
+        return f"{parsed.contract_number}/v{parsed.version}"
+    return parsed.contract_number  # auth-key-notice
 
 
 def parse_context(kind: str, context: dict[str, Any]) -> msgspec.Struct:
@@ -410,6 +425,7 @@ def sample_dsure_receipt(**overrides: Any) -> dict[str, Any]:
         "signature": "q3J0c2lnbmF0dXJlLWV4YW1wbGUtZWQyNTUxOS1zaWduYXR1cmUtYnl0ZXMtNjQtbG9uZy0xMjM0NTY3ODkwYWJjZA==",
         "key_id": "ed25519-207-2025a",
         "public_url": SAMPLE_PUBLIC_URL,
+        "snapshot": sample_snapshot(),
     }
     context.update(overrides)
     return context

@@ -1,14 +1,15 @@
-"""HTML → PDF through wkhtmltopdf (pdfkit), off the event loop, cached on disk.
+"""HTML → signed PDF: wkhtmltopdf (pdfkit), then metadata and a PAdES signature (pyHanko),
+off the event loop, cached on disk.
 
-``render_pdf(kind, context)`` checks the context (``contexts.py``), looks for the PDF in
-``<HOSHO_DATA_DIR>/pdf-cache/`` under the SHA-256 of (kind, template version, canonical
-JSON of the context) and otherwise renders it in a small thread pool (at most
-``MAX_CONCURRENT_RENDERS`` wkhtmltopdf processes at once), so the event loop keeps serving
-requests while PDFs render. Concurrent requests for the same document share one render.
+``render_pdf(kind, context)`` checks the context (``contexts.py``), looks for the signed PDF
+in ``<HOSHO_DATA_DIR>/pdf-cache/`` (layout below ``# --- cache and pool``) and otherwise
+renders and signs it in a small thread pool (at most ``MAX_CONCURRENT_RENDERS`` wkhtmltopdf
+processes at once), so the event loop keeps serving requests while PDFs render. Concurrent
+requests for the same document share one render.
 
 Documents of a certificate version never change, so a cached file is valid for as long as
-the templates are the same; editing a template changes the template version and with it
-every key.
+the templates and the signing certificate are the same; changing either starts a new cache
+generation.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import html
 import json
 import os
 import re
@@ -23,7 +25,9 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import AsyncIterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,8 +38,8 @@ import pdfkit
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from backend.documents import formatting
-from backend.documents.contexts import KINDS, ContextError, parse_context
+from backend.documents import formatting, pades
+from backend.documents.contexts import KINDS, ContextError, document_identity, parse_context
 from backend.documents.tounicode import fix_tounicode
 from backend.domain.canonical import canonical_json
 from backend.settings import get_settings
@@ -206,11 +210,46 @@ def html_to_pdf(html: str, kind: str = "") -> bytes:
     return fix_tounicode(pdf)
 
 
+# --- metadata and signature -------------------------------------------------------------
+
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+_SUBJECT = re.compile(r'<meta name="description" content="(.*?)">', re.S)
+
+
+def document_info(kind: str, parsed: msgspec.Struct) -> pades.DocumentInfo:
+    """Title and subject as the template's ``<title>`` and description say them (one wording
+    for the HTML and the PDF), the surety as author, the contract number as keyword."""
+    page = _render_html_parsed(kind, parsed)
+
+    def text(pattern: re.Pattern[str]) -> str:
+        return re.sub(r"[ \t\r\n]+", " ", html.unescape(pattern.search(page).group(1))).strip()
+
+    number = parsed.snapshot.contract_number if kind == "certificate" else getattr(parsed, "contract_number", None)
+    author = parsed.snapshot.surety.name if kind in ("certificate", "dsure-receipt") else parsed.surety_name
+    return pades.DocumentInfo(
+        title=text(_TITLE), author=author, subject=text(_SUBJECT), keywords=(number,) if number else ()
+    )
+
+
+def _produce(kind: str, parsed: msgspec.Struct) -> pades.SignedPdf:
+    """Render, then set the metadata and sign (blocking: runs in the render pool)."""
+    return pades.sign_pdf(render_document(kind, parsed), document_info(kind, parsed))
+
+
 # --- cache and pool -------------------------------------------------------------------
+#
+# <data dir>/pdf-cache/<generation>/<slot[:2]>/<slot>.pdf, AES-GCM sealed with the content key
+# as associated data. The generation names the templates and the signing setup: a file of
+# another generation can never be served again and is pruned at start. The slot names the
+# document (kind + ``document_identity``: a certificate's version, an application's fee
+# statement, a certificate's key notice) and holds its one current rendering: a newer
+# context (a reissued key, a changed status) overwrites it, and an older file fails to
+# decrypt under the new content key, so nothing stale is ever served or kept.
 
 
 def cache_key(kind: str, context: dict[str, Any]) -> str:
-    """The cache key of a document: SHA-256 of kind, template version and canonical context."""
+    """The content key of a document: HMAC of kind, generation and canonical context."""
     normalized = msgspec.to_builtins(parse_context(kind, context))
     return _cache_key(kind, normalized)
 
@@ -220,45 +259,87 @@ def _cache_secret() -> bytes:
     return get_settings().secret_file(CACHE_SECRET_FILE)
 
 
-def _cache_key(kind: str, normalized: Any) -> str:
+def _keyed_digest(*parts: bytes) -> str:
     # Keyed (HMAC), because a key notice's context holds a 認証キー: a plain hash as the
     # file name would let whoever lists the directory brute-force the 50-bit key offline.
     digest = hmac.new(_cache_secret(), digestmod=hashlib.sha256)
-    digest.update(kind.encode() + b"\0" + template_version().encode() + b"\0")
-    digest.update(canonical_json(normalized))
+    for part in parts:
+        digest.update(part + b"\0")
     return digest.hexdigest()
+
+
+def _cache_key(kind: str, normalized: Any) -> str:
+    return _keyed_digest(kind.encode(), generation().encode(), canonical_json(normalized))
+
+
+def generation() -> str:
+    """Templates + render options + signing certificate + time-stamping authority, in 16 hex digits."""
+    identity = pades.signing_identity()
+    return _generation(identity.fingerprint, identity.tsa_url or "")
+
+
+@lru_cache(maxsize=4)
+def _generation(fingerprint: str, tsa_url: str) -> str:
+    material = f"{template_version()}\0{fingerprint}\0{tsa_url}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 def cache_dir() -> Path:
     return get_settings().data_dir / CACHE_DIR_NAME
 
 
-def _cache_path(key: str) -> Path:
-    return cache_dir() / key[:2] / f"{key}.pdf"
+def _slot_path(kind: str, identity: str) -> Path:
+    slot = _keyed_digest(b"slot", kind.encode(), identity.encode())
+    return cache_dir() / generation() / slot[:2] / f"{slot}.pdf"
 
 
-def _read_cached(path: Path) -> bytes | None:
-    """The cached PDF, decrypted; None when absent or unreadable (it is then rendered again)."""
+def _read_cached(path: Path, key: str) -> bytes | None:
+    """The cached PDF of content ``key``; None when absent, of other content or unreadable."""
     try:
         sealed = path.read_bytes()
-        return AESGCM(_cache_secret()).decrypt(sealed[:12], sealed[12:], path.name.encode())
+        return AESGCM(_cache_secret()).decrypt(sealed[:12], sealed[12:], key.encode())
     except (FileNotFoundError, InvalidTag, ValueError):
         return None
 
 
-def _write_cached(path: Path, pdf: bytes) -> None:
+def _write_cached(path: Path, key: str, pdf: bytes) -> None:
     """Encrypted (key notices hold keys), atomically (temp file + rename), owner-only."""
-    path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.parent.mkdir(mode=0o700, exist_ok=True)
+    for directory in (cache_dir(), path.parent.parent, path.parent):
+        directory.mkdir(mode=0o700, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pdf")
     try:
         nonce = os.urandom(12)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(nonce + AESGCM(_cache_secret()).encrypt(nonce, pdf, path.name.encode()))
+            handle.write(nonce + AESGCM(_cache_secret()).encrypt(nonce, pdf, key.encode()))
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def prune_cache() -> int:
+    """Remove every cache generation but the current one (blocking); returns how many
+    entries (generation directories, or files of the older flat layout) went."""
+    root = cache_dir()
+    if not root.is_dir():
+        return 0
+    keep = generation()
+    removed = 0
+    for entry in root.iterdir():
+        if entry.name == keep:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+async def discard(kind: str, identity: str) -> None:
+    """Drop a document's cached rendering now (e.g. the key notice of a reissued key);
+    ``identity`` as ``contexts.document_identity`` builds it (a key notice: its contract number)."""
+    await asyncio.to_thread(lambda: _slot_path(kind, identity).unlink(missing_ok=True))
 
 
 _executor: ThreadPoolExecutor | None = None
@@ -275,8 +356,8 @@ def page_count(pdf: bytes) -> int:
 
 
 def render_document(kind: str, parsed: msgspec.Struct) -> bytes:
-    """HTML → PDF (blocking). A watermarked document longer than a page is rendered a second
-    time with one watermark per page: wkhtmltopdf repeats neither fixed elements nor backgrounds."""
+    """HTML → PDF (blocking, unsigned). A watermarked document longer than a page is rendered a
+    second time with one watermark per page: wkhtmltopdf repeats neither fixed elements nor backgrounds."""
     pdf = html_to_pdf(_render_html_parsed(kind, parsed), kind)
     if kind in WATERMARKED:
         pages = page_count(pdf)
@@ -285,13 +366,18 @@ def render_document(kind: str, parsed: msgspec.Struct) -> bytes:
     return pdf
 
 
-def _render_and_store(kind: str, parsed: msgspec.Struct, path: Path) -> bytes:
-    pdf = render_document(kind, parsed)
-    try:
-        _write_cached(path, pdf)
-    except OSError:
-        pass  # a read-only or full disk costs speed, not correctness
-    return pdf
+def _produce_and_store(kind: str, parsed: msgspec.Struct, path: Path, key: str) -> bytes:
+    signed = _produce(kind, parsed)
+    if signed.level == ("B-T" if pades.signing_identity().tsa_url else "B-B"):  # a B-B fallback is retried next time
+        try:
+            _write_cached(path, key, signed.data)
+        except OSError:
+            pass  # a read-only or full disk costs speed, not correctness
+    return signed.data
+
+
+def _produce_data(kind: str, parsed: msgspec.Struct) -> bytes:
+    return _produce(kind, parsed).data
 
 
 def _release(key: str, future: Future[bytes]) -> None:
@@ -301,32 +387,66 @@ def _release(key: str, future: Future[bytes]) -> None:
 
 
 async def render_pdf(kind: str, context: dict[str, Any], *, cached: bool = True) -> bytes:
-    """The PDF bytes of document ``kind`` (one of ``KINDS``) for ``context``.
+    """The signed PDF bytes of document ``kind`` (one of ``KINDS``) for ``context``.
 
-    ``cached=False`` for one-off documents (a D-Sure receipt carries its own check time):
-    rendered in the same bounded pool, never written to the cache.
-    Raises ``ContextError`` (a ValueError) for a malformed context and ``RenderError``
-    when wkhtmltopdf fails.
+    Rendering and signing run in a small thread pool; the cache holds the signed bytes, so a
+    document version is signed once. ``cached=False`` for one-off documents (a D-Sure receipt
+    carries its own check time): rendered and signed in the same bounded pool, never cached.
+    Raises ``ContextError`` (a ValueError) for a malformed context, ``RenderError`` when
+    wkhtmltopdf fails and ``SigningSetupError`` when the signing certificate is unusable.
     """
     parsed = parse_context(kind, context)
+    if not _prepared.is_set():
+        await asyncio.to_thread(prepare)
     if not cached:
-        return await asyncio.wrap_future(_pool().submit(render_document, kind, parsed))
+        with _lock:
+            future = _pool().submit(_produce_data, kind, parsed)
+        return await asyncio.wrap_future(future)
     key = _cache_key(kind, msgspec.to_builtins(parsed))
-    path = _cache_path(key)
-    cached = _read_cached(path)
-    if cached is not None:
-        return cached
+    path = _slot_path(kind, document_identity(kind, parsed))
+    pdf = _read_cached(path, key)
+    if pdf is not None:
+        return pdf
     with _lock:
         future = _inflight.get(key)
         if future is None:
-            cached = _read_cached(path)  # finished between the first look and the lock
-            if cached is not None:
-                return cached
-            future = _pool().submit(_render_and_store, kind, parsed, path)
+            pdf = _read_cached(path, key)  # finished between the first look and the lock
+            if pdf is not None:
+                return pdf
+            future = _pool().submit(_produce_and_store, kind, parsed, path, key)
             _inflight[key] = future
             future.add_done_callback(lambda done: _release(key, done))
     # shield: a caller that goes away must not cancel the render other callers wait for
     return await asyncio.shield(asyncio.wrap_future(future))
+
+
+_prepared = threading.Event()
+
+
+def prepare() -> None:
+    """Load (on first start: create) the signing identity and prune stale cache generations.
+    Blocking; the app runs it in a thread at start, a first render otherwise."""
+    pades.signing_identity()
+    if not _prepared.is_set():
+        prune_cache()
+        _prepared.set()
+
+
+def reset() -> None:
+    """Forget the signing identity and generation (tests that change the signing settings)."""
+    pades.reset()
+    _prepared.clear()
+
+
+@asynccontextmanager
+async def documents_lifespan() -> AsyncIterator[None]:
+    """At start: the signing identity (a CA of our own on first start) and a pruned cache;
+    at exit: the render pool stopped once its renders are done."""
+    await asyncio.to_thread(prepare)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(shutdown)
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -353,7 +473,13 @@ __all__ = [
     "RenderError",
     "cache_dir",
     "cache_key",
+    "discard",
+    "document_info",
+    "documents_lifespan",
+    "generation",
     "html_to_pdf",
+    "prepare",
+    "prune_cache",
     "render_html",
     "render_pdf",
     "shutdown",

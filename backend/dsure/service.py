@@ -435,6 +435,7 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
         "signature": receipt_signature,
         "key_id": key_id,
         "public_url": get_settings().public_url,
+        "snapshot": json.loads(current["content"]),  # the version checked: 保証の種類, 保証契約者, 保証金額, 保証期限, 保証機関
     }
     try:
         pdf = await documents.render_pdf("dsure-receipt", context, cached=False)
