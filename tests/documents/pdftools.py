@@ -23,9 +23,10 @@ def _write(pdf: bytes) -> Path:
     return Path(handle.name)
 
 
-def pdf_text(pdf: bytes, page: int | None = None, mode: str = "layout") -> str:
-    """pdftotext output, NFKC-normalised. ``mode``: "layout" (a table row stays one line),
-    "raw" (content-stream order: rotated text such as a watermark stays whole) or "plain"."""
+def pdf_text(pdf: bytes, page: int | None = None, mode: str = "layout", normalize: bool = True) -> str:
+    """pdftotext output, NFKC-normalised unless ``normalize=False`` (to hold wording to the
+    character). ``mode``: "layout" (a table row stays one line), "raw" (content-stream order:
+    rotated text such as a watermark stays whole) or "plain"."""
     path = _write(pdf)
     try:
         args = ["pdftotext", "-enc", "UTF-8", *({"layout": ["-layout"], "raw": ["-raw"]}.get(mode, []))]
@@ -34,7 +35,8 @@ def pdf_text(pdf: bytes, page: int | None = None, mode: str = "layout") -> str:
         out = subprocess.run([*args, str(path), "-"], capture_output=True, check=True).stdout
     finally:
         path.unlink()
-    return unicodedata.normalize("NFKC", out.decode("utf-8"))
+    text = out.decode("utf-8")
+    return unicodedata.normalize("NFKC", text) if normalize else text
 
 
 def flat(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import statistics
 import subprocess
 import threading
@@ -20,8 +21,11 @@ from tests.documents.pdftools import _write, pdf_fonts, render_gray
 
 
 def unique_notice(**overrides) -> dict:
-    """A key notice no other test has rendered (so it is not in the cache)."""
-    return sample_auth_key_notice(project_name=f"○○道路改良工事（{uuid.uuid4().hex[:8]}）", **overrides)
+    """A key notice of a certificate no other test has rendered (so it is not in the cache)."""
+    number = f"207{secrets.randbelow(10**7):07d}"
+    return sample_auth_key_notice(
+        contract_number=number, project_name=f"○○道路改良工事（{uuid.uuid4().hex[:8]}）", **overrides
+    )
 
 
 async def test_fonts_are_embedded_and_page_one_is_not_blank(tmp_path) -> None:
@@ -78,9 +82,9 @@ def test_fix_tounicode_is_a_same_length_edit() -> None:
 
 async def test_cached_render_is_fast_and_identical() -> None:
     context = unique_notice()
-    key = cache_key("auth-key-notice", context)
-    path = get_settings().data_dir / "pdf-cache" / key[:2] / f"{key}.pdf"
+    path = render_module._slot_path("auth-key-notice", context["contract_number"])
     assert not path.exists()
+    assert path.parent.parent.parent == get_settings().data_dir / "pdf-cache"
 
     started = time.perf_counter()
     cold = await render_pdf("auth-key-notice", context)
