@@ -11,7 +11,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # --- Debian packages -------------------------------------------------------
 packages=(wkhtmltopdf fonts-ipaexfont poppler-utils curl)
-if [ "$purpose" = "test" ]; then packages+=(chromium wrk); fi
+# certutil: tests give pdfsig an NSS trust store holding the PDF-signing CA
+if [ "$purpose" = "test" ]; then packages+=(chromium wrk libnss3-tools); fi
 # A Python 3.11 already on PATH (pyenv, python.org build) serves as well as Debian's.
 command -v python3.11 >/dev/null 2>&1 || packages+=(python3 python3-venv python3-dev build-essential)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

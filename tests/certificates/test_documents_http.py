@@ -27,7 +27,8 @@ async def test_key_notice_certificate_and_fee_documents(client, admin, contracto
     assert unquote(disposition.split("UTF-8''")[1]) == f"認証キー等のお知らせ_{number}.pdf"
     text = compact(pdf_text(notice.content))
     for expected in (number, "前払金保証", "県道鳥取国府線道路改良工事", "公益財団法人鳥取県建設技術センター理事長",
-                     "西日本建設業保証株式会社", "【お客様へのお願い】", "【発注者様へのお願い】", "【重要】"):
+                     "西日本建設業保証株式会社", "【お客様へのお願い】", "【発注者様へのお願い】",
+                     "※発注者がD-Sure(発注者用保証確認サービス)において電子証書を閲覧するために必要となる暗証番号"):
         assert expected in text, expected
     assert key[:5] in text and key[5:] in text
 
