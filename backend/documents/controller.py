@@ -25,6 +25,7 @@ class DocumentsController(Controller):
     @get(
         "/ca.pem",
         operation_id="documentSigningCaPem",
+        media_type="application/x-pem-file",
         summary="PDFの電子署名のCA証明書（PEM）",
         description="e-Net保証・D-Sureが発行するPDFの電子署名（PAdES）は、この証明書につながります。"
         "PDF閲覧ソフトの「信頼済み証明書」に登録すると、署名が有効かつ信頼済みと表示されます。",
@@ -39,6 +40,7 @@ class DocumentsController(Controller):
     @get(
         "/ca.cer",
         operation_id="documentSigningCaDer",
+        media_type="application/pkix-cert",
         summary="PDFの電子署名のCA証明書（DER・Adobe Acrobat Reader / Windows 用）",
     )
     async def ca_cer(self) -> Response[bytes]:
