@@ -59,6 +59,10 @@ class Settings:
     login_failures_per_pair: int = 5  # per (login id, client address): nobody locks another person out
     login_failures_per_address: int = 20
     login_window_seconds: int = 15 * 60
+    # Failures for one login id from all addresses before its attempts are slowed down (never refused).
+    login_failures_per_id: int = 20
+    login_backoff_seconds: float = 2.0
+    login_backoff_max_seconds: float = 8.0
     mail_poll_seconds: float = 2.0
     # Proxies whose X-Forwarded-For is believed (addresses / CIDRs); none by default.
     trusted_proxies: tuple[str, ...] = ()

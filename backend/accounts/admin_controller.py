@@ -1,4 +1,4 @@
-"""/api/admin/companies: the registration queue and approval."""
+"""/api/admin/companies: the registration queue, approval, rejection, suspension."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ from litestar import Controller, Request, get, post
 
 from backend.accounts import service
 from backend.accounts.guards import requires_admin
-from backend.accounts.schemas import CompanyOut
+from backend.accounts.schemas import CompanyOut, RejectInput, SuspendInput
 from backend.lib.security import client_address
+
+
+async def _decide(request: Request, decision: str, customer_id: str, reason: str = "") -> CompanyOut:
+    company = await service.decide_company(decision, customer_id, request.user.login_id, client_address(request), reason)
+    return service.company_out(company.to_dict())
 
 
 class AdminCompanyController(Controller):
@@ -19,12 +24,25 @@ class AdminCompanyController(Controller):
 
     @get("/", operation_id="adminListCompanies", summary="登録業者の一覧（状態で絞り込み）")
     async def list_companies(
-        self, status: Literal["pending", "active", "suspended"] | None = None
+        self, status: Literal["pending", "active", "rejected", "suspended"] | None = None
     ) -> list[CompanyOut]:
         return [service.company_out(row) for row in await service.list_companies(status)]
 
     @post("/{customer_id:str}/approve", operation_id="adminApproveCompany", status_code=200,
-          summary="登録の承認")
+          summary="登録の承認（承認のお知らせをメール）")
     async def approve(self, request: Request, customer_id: str) -> CompanyOut:
-        company = await service.approve_company(customer_id, request.user.login_id, client_address(request))
-        return service.company_out(company.to_dict())
+        return await _decide(request, "approve", customer_id)
+
+    @post("/{customer_id:str}/reject", operation_id="adminRejectCompany", status_code=200,
+          summary="登録の謝絶（理由と再登録の方法をメール）")
+    async def reject(self, request: Request, customer_id: str, data: RejectInput) -> CompanyOut:
+        return await _decide(request, "reject", customer_id, data.reason.strip())
+
+    @post("/{customer_id:str}/suspend", operation_id="adminSuspendCompany", status_code=200,
+          summary="利用停止（ログイン中のセッションも直ちに終了）")
+    async def suspend(self, request: Request, customer_id: str, data: SuspendInput | None = None) -> CompanyOut:
+        return await _decide(request, "suspend", customer_id, (data.reason if data else "").strip())
+
+    @post("/{customer_id:str}/resume", operation_id="adminResumeCompany", status_code=200, summary="利用再開")
+    async def resume(self, request: Request, customer_id: str) -> CompanyOut:
+        return await _decide(request, "resume", customer_id)

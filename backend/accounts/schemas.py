@@ -50,6 +50,16 @@ class CompanyOut(Output):
     status: str
     created_at: datetime
     approved_at: datetime | None = None
+    status_reason: str = ""  # why staff rejected or suspended it
+    status_changed_at: datetime | None = None
+
+
+class RejectInput(Input):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class SuspendInput(Input):
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 
 class LoginOutput(Output):

@@ -6,6 +6,7 @@ is stored, so a database leak yields no usable session.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -18,10 +19,12 @@ from backend.accounts.passwords import hash_password, needs_rehash, verify_passw
 from backend.accounts.schemas import CompanyOut, LoginInput, RegisterInput
 from backend.accounts.tables import Account, Company, Session
 from backend.audit import service as audit
+from backend.documents.formatting import jst_datetime
 from backend.domain.passwords import password_problem
 from backend.lib import clock
 from backend.lib.errors import ConflictError, FieldError
 from backend.lib.security import sha256_hex
+from backend.mail import templates as mail_templates
 from backend.settings import get_settings
 from backend.stats import counters
 from backend.throttle import service as throttle
@@ -66,6 +69,8 @@ def company_out(row: dict) -> CompanyOut:
         status=row["status"],
         created_at=row["created_at"],
         approved_at=row["approved_at"],
+        status_reason=row["status_reason"],
+        status_changed_at=row["status_changed_at"],
     )
 
 
@@ -93,6 +98,7 @@ async def register(data: RegisterInput, address: str) -> Company:
             email=data.email.strip().lower(),
             license_number=data.license_number.strip(),
             status="pending",
+            created_at=clock.now(),
         )
         await company.save()
         await counters.bump(counters.moved(counters.COMPANY_STATUS, None, "pending"))
@@ -109,27 +115,88 @@ async def register(data: RegisterInput, address: str) -> Company:
             "company.registered", actor=customer_id, target=customer_id, address=address,
             details={"company_name": company.name},
         )
+        await mail_templates.send(
+            "registration-received", to=company.email, related=f"company:{customer_id}",
+            customer_id=customer_id, company_name=company.name, representative=company.representative,
+            registered_at=jst_datetime(clock.now()),
+        )
     return company
 
 
-async def approve_company(customer_id: str, actor: str, address: str) -> Company:
+# Which status each staff decision moves a company from, and to.
+_DECISIONS = {
+    "approve": ("pending", "active"),
+    "reject": ("pending", "rejected"),
+    "suspend": ("active", "suspended"),
+    "resume": ("suspended", "active"),
+}
+_DECISION_CONFLICTS = {
+    "approve": "承認できるのは承認待ちの登録だけです（このお客様IDは現在「{status}」です）。",
+    "reject": "謝絶できるのは承認待ちの登録だけです（このお客様IDは現在「{status}」です）。",
+    "suspend": "利用停止できるのは利用中のお客様IDだけです（このお客様IDは現在「{status}」です）。",
+    "resume": "利用再開できるのは利用停止中のお客様IDだけです（このお客様IDは現在「{status}」です）。",
+}
+_DECISION_EVENTS = {"approve": "approved", "reject": "rejected", "suspend": "suspended", "resume": "resumed"}
+COMPANY_STATUS_LABELS = {"pending": "承認待ち", "active": "利用中", "rejected": "謝絶", "suspended": "利用停止中"}
+_DECISION_MAILS = {
+    "approve": "company-approved", "reject": "company-rejected",
+    "suspend": "company-suspended", "resume": "company-resumed",
+}
+
+
+async def decide_company(decision: str, customer_id: str, actor: str, address: str, reason: str = "") -> Company:
+    """Approve, reject, suspend or resume a company; its mail commits with the change.
+
+    Suspending ends the company's sessions in the same transaction, so a logged-in
+    contractor's next request is already refused."""
+    before, after = _DECISIONS[decision]
+    if decision == "reject" and not reason:
+        raise FieldError("reason", "謝絶の理由を入力してください（お客様へのメールに記載されます）。")
     async with db.transaction():
         company = await Company.objects().where(Company.customer_id == customer_id).first()
         if company is None:
             raise NotFoundException("お客様IDが見つかりません。")
-        if company.status == "active":
-            raise ConflictError("このお客様IDはすでに承認されています。")
-        approved = (
-            await Company.update({Company.status: "active", Company.approved_at: clock.now()})
-            .where((Company.id == company.id) & (Company.status == company.status))
-            .returning(Company.approved_at)
+        if company.status != before:
+            label = COMPANY_STATUS_LABELS.get(company.status, company.status)
+            raise ConflictError(_DECISION_CONFLICTS[decision].format(status=label))
+        now = clock.now()
+        values = {Company.status: after, Company.status_reason: reason, Company.status_changed_at: now}
+        if decision == "approve":
+            values[Company.approved_at] = now
+        moved = (
+            await Company.update(values)
+            .where((Company.id == company.id) & (Company.status == before))
+            .returning(Company.id)
         )
-        if not approved:
+        if not moved:
             raise ConflictError("このお客様IDは他の操作で更新されました。画面を読み込み直してください。")
-        await counters.bump(counters.moved(counters.COMPANY_STATUS, company.status, "active"))
-        company.status, company.approved_at = "active", approved[0]["approved_at"]
-        await audit.record("company.approved", actor=actor, target=customer_id, address=address)
+        await counters.bump(counters.moved(counters.COMPANY_STATUS, before, after))
+        for column, value in values.items():
+            setattr(company, column._meta.name, value)
+        if decision == "suspend":
+            await end_sessions(Account.company == company.id)
+        await audit.record(
+            f"company.{_DECISION_EVENTS[decision]}", actor=actor, target=customer_id, address=address,
+            details={"reason": reason} if reason else None,
+        )
+        await mail_templates.send(
+            _DECISION_MAILS[decision], to=company.email, related=f"company:{customer_id}",
+            customer_id=customer_id, company_name=company.name, representative=company.representative,
+            reason=reason,
+        )
     return company
+
+
+async def approve_company(customer_id: str, actor: str, address: str) -> Company:
+    return await decide_company("approve", customer_id, actor, address)
+
+
+async def end_sessions(accounts_where, *, keep_token_hash: str | None = None) -> None:
+    """Delete the sessions of the accounts matching ``accounts_where`` (but the one kept)."""
+    condition = Session.account.is_in(Account.select(Account.id).where(accounts_where))
+    if keep_token_hash is not None:
+        condition &= Session.token_hash != keep_token_hash
+    await Session.delete().where(condition)
 
 
 async def create_admin(login_id: str, password: str, display_name: str | None = None) -> None:
@@ -166,8 +233,18 @@ def _login_lockouts(login_id: str, address: str) -> list[tuple[str, throttle.Loc
         (f"login:pair:{login_id.lower()}:{bucket}", throttle.Lockout(settings.login_failures_per_pair, window, window)),
         # One address trying many login ids.
         (f"login:addr:{bucket}", throttle.Lockout(settings.login_failures_per_address, window, window)),
-        # A slower back-off per login id from any address belongs here, as one more entry.
     ]
+
+
+def _id_failures_key(login_id: str) -> str:
+    return f"login:id:{login_id.lower()}"
+
+
+def _known_address_key(login_id: str, address: str) -> str:
+    return f"login:known:{login_id.lower()}:{throttle.address_bucket(address)}"
+
+
+KNOWN_ADDRESS_DAYS = 30
 
 
 async def _check_login_throttle(login_id: str, address: str) -> None:
@@ -177,16 +254,60 @@ async def _check_login_throttle(login_id: str, address: str) -> None:
             raise TooManyAttempts(throttle.retry_after_seconds(until))
 
 
+def backoff_delay(id_failures: int) -> float:
+    """Seconds an attempt on a login id waits while it is under a distributed attack.
+
+    Nothing below ``login_failures_per_id`` failures (all addresses, one window); then the
+    base delay, doubled for every further ``login_failures_per_id`` failures, capped."""
+    settings = get_settings()
+    if id_failures < settings.login_failures_per_id:
+        return 0.0
+    doublings = id_failures // settings.login_failures_per_id - 1
+    return min(settings.login_backoff_seconds * 2 ** min(doublings, 16), settings.login_backoff_max_seconds)
+
+
+async def _slow_down_attack_on(login_id: str, address: str) -> None:
+    """The slower, global back-off for one login id: it delays, it never refuses.
+
+    Pair locks stop one address; many addresses guessing at one login id (a botnet) each stay
+    under them, so once the login id's failures from everywhere pass a threshold every attempt
+    on it waits before its password is checked (right and wrong ones alike, so the wait tells
+    nothing). Addresses that logged in to it successfully in the last 30 days do not wait: the
+    owner at the office is not slowed by an attack from elsewhere."""
+    counters = throttle.get_counters()
+    window = timedelta(seconds=get_settings().login_window_seconds)
+    delay = backoff_delay(await counters.count(_id_failures_key(login_id), window))
+    if delay and not await counters.count(_known_address_key(login_id, address), timedelta(days=KNOWN_ADDRESS_DAYS)):
+        await asyncio.sleep(delay)
+
+
 async def _record_login_failure(login_id: str, address: str, reason: str) -> None:
     for key, policy in _login_lockouts(login_id, address):
         await throttle.record_failure(key, policy, reason="login")
+    await throttle.get_counters().hit(_id_failures_key(login_id), timedelta(seconds=get_settings().login_window_seconds))
     await audit.record("login.failed", actor=login_id[:64], address=address, details={"reason": reason})
+
+
+async def _remember_success(login_id: str, address: str) -> None:
+    counters = throttle.get_counters()
+    await counters.clear(_login_lockouts(login_id, address)[0][0])  # a success forgives the pair's failures
+    known = _known_address_key(login_id, address)
+    await counters.clear(known)  # one event per address: the latest success
+    await counters.hit(known, timedelta(days=KNOWN_ADDRESS_DAYS))
+
+
+_REFUSED_STATUS = {
+    "pending": "ご登録は現在承認待ちです。承認のお知らせ（メール）をお待ちください。",
+    "rejected": "このお客様IDのご登録は承認されませんでした。お送りしたメールをご確認のうえ、改めてご登録ください。",
+    "suspended": "このお客様IDは現在ご利用を停止しています。お取引のある営業所へお問い合わせください。",
+}
 
 
 async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, Account, Session]:
     """Check the password and open a session; returns the raw token (shown once)."""
     login_id = data.login_id.strip()
     await _check_login_throttle(login_id, address)
+    await _slow_down_attack_on(login_id, address)
     account = await Account.objects().where(Account.login_id == login_id).first()
     if not verify_password(account.password_hash if account else None, data.password):
         await _record_login_failure(login_id, address, "bad_credentials")
@@ -195,12 +316,7 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
         company = await Company.objects().where(Company.id == account.company).first()
         if company.status != "active":
             await audit.record("login.refused", actor=login_id, address=address, details={"status": company.status})
-            message = (
-                "ご登録は現在承認待ちです。承認のお知らせをお待ちください。"
-                if company.status == "pending"
-                else "このお客様IDは現在ご利用いただけません。担当窓口へお問い合わせください。"
-            )
-            raise PermissionDeniedException(message)
+            raise PermissionDeniedException(_REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]))
     token = secrets.token_urlsafe(32)
     now = clock.now()
     session = Session(
@@ -218,7 +334,7 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
         account.last_login_at = now
         await account.save()
         await audit.record("login.succeeded", actor=login_id, address=address)
-    await throttle.get_counters().clear(_login_lockouts(login_id, address)[0][0])  # a success forgives the pair's failures
+    await _remember_success(login_id, address)
     return token, account, session
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import msgspec
 from piccolo.querystring import QueryString
@@ -23,6 +23,13 @@ class MonthIssuance(msgspec.Struct):
     contract: int
 
 
+class PendingRegistration(msgspec.Struct):
+    customer_id: str
+    company_name: str
+    registered_at: datetime
+    age_hours: int  # how long it has waited for a decision
+
+
 class Stats(msgspec.Struct):
     pending_registrations: int
     applications_by_status: dict[str, int]
@@ -31,6 +38,7 @@ class Stats(msgspec.Struct):
     issuance_by_month: list[MonthIssuance]
     mail_by_status: dict[str, int]
     generated_at: str
+    oldest_pending_registrations: list[PendingRegistration] = []  # oldest first, at most 10
 
 
 def _month_starts(today: date, count: int) -> list[date]:
@@ -77,6 +85,25 @@ def _with_prefix(figures: dict[str, int], prefix: str) -> dict[str, int]:
     return {key.removeprefix(prefix): value for key, value in figures.items() if key.startswith(prefix) and value}
 
 
+PENDING_SHOWN = 10
+# Through the status index; the registration queue is short (staff work it down daily).
+_OLDEST_PENDING = (
+    "SELECT customer_id, name, created_at FROM company WHERE status = 'pending' ORDER BY created_at, id LIMIT {}"
+)
+
+
+async def _oldest_pending() -> list[PendingRegistration]:
+    now = clock.now()
+    rows = await db.read_engine().run_querystring(QueryString(_OLDEST_PENDING, PENDING_SHOWN))
+    return [
+        PendingRegistration(
+            customer_id=row["customer_id"], company_name=row["name"], registered_at=row["created_at"],
+            age_hours=max(0, int((now - row["created_at"]).total_seconds() // 3600)),
+        )
+        for row in rows
+    ]
+
+
 async def dashboard_stats() -> Stats:
     today = clock.today_jst()
     months = _month_starts(today, MONTHS_SHOWN)
@@ -100,4 +127,5 @@ async def dashboard_stats() -> Stats:
         issuance_by_month=issuance,
         mail_by_status={status: count for status, count in mail.items() if count},
         generated_at=clock.now().isoformat(),
+        oldest_pending_registrations=await _oldest_pending(),
     )

@@ -89,3 +89,47 @@ async def test_forwarded_address_without_the_secret_is_ignored(client, contracto
         )
     # All 20 counted against the real peer address, not the spoofed ones.
     assert (await _attempt(client, contractor.login_id, CONTRACTOR_PASSWORD)).status_code == 429
+
+
+async def test_a_distributed_attack_on_one_login_id_slows_it_down_but_never_refuses_the_right_password(
+    client, contractor, backend, monkeypatch
+):
+    """Many addresses, each under its pair limit: the login id's attempts wait; the owner still gets in."""
+    import asyncio
+    from dataclasses import replace
+
+    from backend.accounts import service
+    from backend.settings import get_settings
+
+    slow = replace(get_settings(), login_failures_per_id=10, login_backoff_seconds=0.2, login_backoff_max_seconds=0.4)
+    monkeypatch.setattr(service, "get_settings", lambda: slow)
+    assert service.backoff_delay(9) == 0 and service.backoff_delay(10) == 0.2
+    assert service.backoff_delay(20) == 0.4 and service.backoff_delay(1000) == 0.4  # capped
+    # The waits themselves (wall time under a loaded machine says little): asyncio's sleep, recorded.
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recorded_sleep(seconds, *args):
+        waits.append(seconds)
+        await real_sleep(seconds, *args)
+
+    monkeypatch.setattr(service.asyncio, "sleep", recorded_sleep)
+
+    async def waited(*args) -> tuple[int, float]:
+        waits.clear()
+        status = (await _attempt(client, contractor.login_id, *args)).status_code
+        return status, sum(waits)
+
+    # The owner logged in from the office before the attack.
+    assert await waited(CONTRACTOR_PASSWORD, "198.51.100.2") == (200, 0)
+    for n in range(10):  # a botnet: two guesses from each of five addresses, each under its pair lock
+        assert await waited("Wrong-pass-123", f"203.0.113.{n // 2 + 10}") == (403, 0)
+
+    assert await waited("Wrong-pass-123", "192.0.2.200") == (403, 0.2)
+    # The right password from a new address waits as long as a wrong one, and is let in.
+    assert await waited(CONTRACTOR_PASSWORD, "192.0.2.201") == (200, 0.2)
+    # From the office, where the owner logged in before, there is no wait.
+    assert await waited(CONTRACTOR_PASSWORD, "198.51.100.2") == (200, 0)
+    # Once the window has passed, the login id is fast again everywhere.
+    clock.advance(timedelta(minutes=16))
+    assert await waited(CONTRACTOR_PASSWORD, "192.0.2.202") == (200, 0)

@@ -51,6 +51,11 @@ async def counted() -> dict:
         "issued_this_month_by_type": {kind: issuance[-1][kind] for kind in KINDS},
         "issuance_by_month": issuance,
         "mail_by_status": await _grouped(MailMessage, MailMessage.status),
+        "oldest_pending_registrations": [
+            {"customer_id": row["customer_id"], "company_name": row["name"]}
+            for row in await Company.select(Company.customer_id, Company.name)
+            .where(Company.status == "pending").order_by(Company.created_at).limit(10)
+        ],
     }
 
 
@@ -58,6 +63,9 @@ async def assert_exact(client, admin) -> dict:
     response = await client.get("/api/admin/stats", headers=admin.headers)
     assert response.status_code == 200, response.text
     shown = {key: value for key, value in response.json().items() if key != "generated_at"}
+    shown["oldest_pending_registrations"] = [  # their ages: tests/accounts/test_company_decisions.py
+        {"customer_id": p["customer_id"], "company_name": p["company_name"]} for p in shown["oldest_pending_registrations"]
+    ]
     assert shown == await counted()
     assert await counters.maintained() == await counters.recount()
     return shown
