@@ -6,17 +6,23 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 
-from backend.accounts import service
+from backend.accounts import recovery, service
 from backend.accounts.auth import CSRF_COOKIE, SESSION_COOKIE
 from backend.accounts.guards import requires_login
 from backend.accounts.schemas import (
+    AcceptedOut,
+    EmailInput,
     LoginInput,
     LoginOutput,
     MeOutput,
+    PasswordChangeInput,
+    PasswordPolicyOut,
+    PasswordResetConfirmInput,
     RegisterInput,
     RegisterOutput,
     UserOut,
 )
+from backend.domain import passwords
 from backend.lib.security import client_address, user_agent
 from backend.settings import get_settings
 
@@ -86,3 +92,37 @@ class AuthController(Controller):
             display_name=user.display_name,
             company=service.company_out(company) if company else None,
         )
+
+    @get("/password-policy", operation_id="passwordPolicy", summary="パスワードの条件（入力欄の説明に表示）")
+    async def password_policy(self) -> PasswordPolicyOut:
+        return PasswordPolicyOut(rule=passwords.RULE, min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)
+
+    @post("/password", operation_id="changePassword", status_code=204, guards=[requires_login],
+          summary="パスワードの変更（ほかの端末のセッションは終了）")
+    async def change_password(self, request: Request, data: PasswordChangeInput) -> None:
+        try:
+            await recovery.change_password(request.user, data.current_password, data.new_password, client_address(request))
+        except service.TooManyAttempts as exc:
+            raise _too_many(exc) from exc
+
+    @post("/password-reset", operation_id="requestPasswordReset", status_code=202,
+          summary="パスワード再設定の申込み（登録メールアドレスへ30分有効のリンクを送信）")
+    async def request_password_reset(self, request: Request, data: EmailInput) -> AcceptedOut:
+        await recovery.request_reset(data.email, client_address(request))
+        return AcceptedOut(detail=(
+            "ご入力のメールアドレスがご登録のものであれば、パスワード再設定のご案内をお送りしました。"
+            "メールに記載のリンク（30分間有効）から新しいパスワードを設定してください。"
+        ))
+
+    @post("/password-reset/confirm", operation_id="confirmPasswordReset", status_code=204,
+          summary="新しいパスワードの設定（再設定用リンクのトークン）")
+    async def confirm_password_reset(self, request: Request, data: PasswordResetConfirmInput) -> None:
+        await recovery.confirm_reset(data.token, data.new_password, client_address(request))
+
+    @post("/forgot-id", operation_id="forgotCustomerId", status_code=202,
+          summary="お客様IDの問い合わせ（登録メールアドレスへ送信）")
+    async def forgot_id(self, request: Request, data: EmailInput) -> AcceptedOut:
+        await recovery.remind_customer_id(data.email, client_address(request))
+        return AcceptedOut(detail=(
+            "ご入力のメールアドレスがご登録のものであれば、お客様IDをお知らせするメールをお送りしました。"
+        ))

@@ -74,3 +74,33 @@ class MeOutput(Output):
     role: Role
     display_name: str
     company: CompanyOut | None = None
+
+
+class PasswordChangeInput(Input):
+    current_password: Password
+    new_password: Password
+
+
+class EmailInput(Input):
+    """Where to mail a reset link or the お客様ID reminder."""
+
+    email: Email
+
+
+class PasswordResetConfirmInput(Input):
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class AcceptedOut(Output):
+    """202: the request was taken; what happens next (the same whether the address is known or not)."""
+
+    detail: str
+
+
+class PasswordPolicyOut(Output):
+    """The password rule, for forms to show before anything is typed."""
+
+    rule: str
+    min_length: int
+    max_length: int

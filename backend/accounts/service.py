@@ -20,6 +20,7 @@ from backend.accounts.schemas import CompanyOut, LoginInput, RegisterInput
 from backend.accounts.tables import Account, Company, Session
 from backend.audit import service as audit
 from backend.documents.formatting import jst_datetime
+from backend.domain.glossary import COMPANY_STATUS_LABELS
 from backend.domain.passwords import password_problem
 from backend.lib import clock
 from backend.lib.errors import ConflictError, FieldError
@@ -137,7 +138,6 @@ _DECISION_CONFLICTS = {
     "resume": "利用再開できるのは利用停止中のお客様IDだけです（このお客様IDは現在「{status}」です）。",
 }
 _DECISION_EVENTS = {"approve": "approved", "reject": "rejected", "suspend": "suspended", "resume": "resumed"}
-COMPANY_STATUS_LABELS = {"pending": "承認待ち", "active": "利用中", "rejected": "謝絶", "suspended": "利用停止中"}
 _DECISION_MAILS = {
     "approve": "company-approved", "reject": "company-rejected",
     "suspend": "company-suspended", "resume": "company-resumed",
@@ -247,7 +247,7 @@ def _known_address_key(login_id: str, address: str) -> str:
 KNOWN_ADDRESS_DAYS = 30
 
 
-async def _check_login_throttle(login_id: str, address: str) -> None:
+async def check_login_throttle(login_id: str, address: str) -> None:
     for key, _ in _login_lockouts(login_id, address):
         until = await throttle.get_counters().locked_until(key)
         if until is not None:
@@ -281,7 +281,7 @@ async def _slow_down_attack_on(login_id: str, address: str) -> None:
         await asyncio.sleep(delay)
 
 
-async def _record_login_failure(login_id: str, address: str, reason: str) -> None:
+async def record_login_failure(login_id: str, address: str, reason: str) -> None:
     for key, policy in _login_lockouts(login_id, address):
         await throttle.record_failure(key, policy, reason="login")
     await throttle.get_counters().hit(_id_failures_key(login_id), timedelta(seconds=get_settings().login_window_seconds))
@@ -306,11 +306,11 @@ _REFUSED_STATUS = {
 async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, Account, Session]:
     """Check the password and open a session; returns the raw token (shown once)."""
     login_id = data.login_id.strip()
-    await _check_login_throttle(login_id, address)
+    await check_login_throttle(login_id, address)
     await _slow_down_attack_on(login_id, address)
     account = await Account.objects().where(Account.login_id == login_id).first()
     if not verify_password(account.password_hash if account else None, data.password):
-        await _record_login_failure(login_id, address, "bad_credentials")
+        await record_login_failure(login_id, address, "bad_credentials")
         raise PermissionDeniedException("お客様ID（ログインID）またはパスワードが正しくありません。")
     if account.role == "contractor":
         company = await Company.objects().where(Company.id == account.company).first()

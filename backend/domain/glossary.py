@@ -41,12 +41,16 @@ CHANNEL_LABELS = {
 
 DELIVERY_LABELS = {"electronic": "電子交付", "paper": "書面"}
 
-COMPANY_STATUS_LABELS = {"pending": "承認待ち", "active": "利用中", "suspended": "停止中"}
+COMPANY_STATUS_LABELS = {"pending": "承認待ち", "active": "利用中", "rejected": "謝絶", "suspended": "利用停止中"}
 
 # Field names of the public API (DESIGN §5.1) → the label a message names.
 FIELD_LABELS = {
     "email": "メールアドレス",
     "password": "パスワード",
+    "current_password": "現在のパスワード",
+    "new_password": "新しいパスワード",
+    "token": "再設定用リンク",
+    "otp": "確認コード（6桁）",
     "company_name": "商号（会社名）",
     "representative": "代表者",
     "address": "所在地",
