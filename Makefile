@@ -23,7 +23,7 @@ demo:
 	.venv/bin/hosho demo
 
 # Benchmarks (bench/, figures in bench/RESULTS.md) and reliability drills (tests/drills/).
-.PHONY: bench bench-dsure bench-list bench-pdf bench-page bench-scale drills soak
+.PHONY: bench bench-dsure bench-list bench-pdf bench-page bench-scale bench-ten-years drills soak
 
 bench: bench-dsure bench-list bench-pdf bench-scale bench-page
 
@@ -46,6 +46,10 @@ bench-page:
 bench-scale:
 	scripts/setup.sh test
 	.venv/bin/python bench/scale_out.py
+
+bench-ten-years:
+	scripts/setup.sh test
+	.venv/bin/python bench/ten_years.py
 
 drills:
 	scripts/setup.sh test

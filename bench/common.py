@@ -133,6 +133,29 @@ def start_server(data_dir: str | Path, *, port: int | None = None, workers: int 
     return server
 
 
+def start_command(command: list[str], port: int, data_dir: Path, probe: str, env_extra: dict[str, str]) -> Server:
+    """Any server command (``hosho api FLAGS``, bench/serve_bare.py) on ``port``, once ``probe`` answers 200."""
+    env = bench_env(data_dir, **env_extra)
+    log_path = data_dir / f"server-{port}.log"
+    process = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=open(log_path, "ab"),
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(process=process, port=port, log_path=log_path, env=env)
+    try:
+        wait_http(f"{server.base}{probe}", timeout=90, process=process)
+    except BaseException:
+        server.stop()
+        sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
+        raise
+    return server
+
+
+def start_bare(data_dir: Path, flags: list[str], port: int | None = None) -> Server:
+    """bench/bare_app.py served like ``hosho api FLAGS`` (bench/serve_bare.py): the baseline of the ratios."""
+    port = port or free_port(8550)
+    return start_command([str(PYTHON), str(BENCH / "serve_bare.py"), *flags, "--port", str(port)], port, data_dir,
+                         "/bare", {"PYTHONPATH": f"{BENCH}{os.pathsep}{ROOT}"})
+
+
 @contextmanager
 def running_server(data_dir: str | Path, **kwargs):
     server = start_server(data_dir, **kwargs)

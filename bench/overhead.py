@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,21 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 TARGETS = {"/api/health": 0.50, "/api/dsure/public-key": 0.75}
-
-
-def start(command: list[str], port: int, data_dir: Path, probe: str, env_extra: dict[str, str]) -> common.Server:
-    env = common.bench_env(data_dir, **env_extra)
-    log_path = data_dir / f"server-{port}.log"
-    process = subprocess.Popen(command, cwd=str(common.ROOT), env=env, stdout=open(log_path, "ab"),
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    server = common.Server(process=process, port=port, log_path=log_path, env=env)
-    try:
-        common.wait_http(f"{server.base}{probe}", timeout=90, process=process)
-    except BaseException:
-        server.stop()
-        sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
-        raise
-    return server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     flags = ["--host", "127.0.0.1", *server_flags]
     api_port, bare_port = common.free_port(8500), common.free_port(8550)
-    api = start([str(common.HOSHO), "api", *flags, "--port", str(api_port)], api_port, data_dir, "/api/health", {})
-    bare = start([str(common.PYTHON), str(common.BENCH / "serve_bare.py"), *flags, "--port", str(bare_port)],
-                 bare_port, data_dir, "/bare", {"PYTHONPATH": f"{common.BENCH}{os.pathsep}{common.ROOT}"})
+    api = common.start_command([str(common.HOSHO), "api", *flags, "--port", str(api_port)], api_port, data_dir,
+                               "/api/health", {})
+    bare = common.start_bare(data_dir, flags, bare_port)
     urls = {"bare GET": f"{bare.base}/bare", "/api/health": f"{api.base}/api/health",
             "/api/dsure/public-key": f"{api.base}/api/dsure/public-key"}
     common.header(f"per-request overhead: server flags {' '.join(server_flags) or '(defaults)'}, "

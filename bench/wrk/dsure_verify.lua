@@ -1,6 +1,9 @@
 -- wrk: POST /api/dsure/verify with valid (保証契約番号, 認証キー) pairs, a different one each request.
 -- PAIRS = a CSV file of "number,key" lines (bench/seed.py --sample-out).
+-- TARGET_PATH = the path to POST to (default /api/dsure/verify; bench/scale.py sends the same
+-- bodies to the bare Litestar app's /bare for its POST baseline).
 local path = os.getenv("PAIRS")
+local target = os.getenv("TARGET_PATH") or "/api/dsure/verify"
 local bodies = {}
 for line in io.lines(path) do
   local number, key = line:match("^(%d+),(%w+)")
@@ -19,5 +22,5 @@ end
 
 function request()
   index = index % #bodies + 1
-  return wrk.format("POST", "/api/dsure/verify", headers, bodies[index])
+  return wrk.format("POST", target, headers, bodies[index])
 end
