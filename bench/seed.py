@@ -21,7 +21,9 @@ seeds into a directory (and a PostgreSQL database) named by the schema version a
 it while the migrations and this script's revision stay the same (``common.cached_seed``):
 the 1,000,000-certificate data set is built once per schema, ~7 minutes on SQLite.
 
-Rows go in with multi-row INSERTs, one transaction per batch. Keys and the data dir's
+Rows go in with multi-row INSERTs, one transaction per batch; ``--jobs`` worker processes
+(default: one per core) build and sign the next batches while this process writes one, so
+signing no longer waits for SQLite and the seed uses every core. Keys and the data dir's
 secrets are the ones the API will use, so pairs from ``--sample-out`` verify on D-Sure.
 Prints the time taken; writes ``seed.json`` (logins, counts, timings) into the data dir.
 """
@@ -31,10 +33,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import random
 import sys
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -65,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--certificates", type=int, default=100_000)
     parser.add_argument("--companies", type=int, default=100, help="certificates are spread round-robin over them")
     parser.add_argument("--batch", type=int, default=500, help="rows per INSERT / transaction")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="worker processes signing and building the rows (this process writes them); 1: inline")
     parser.add_argument("--sample-out", default=None, help="write (number, key) pairs here (CSV: number,key)")
     parser.add_argument("--sample-size", type=int, default=2000)
     parser.add_argument("--expired-share", type=float, default=0.1, help="share of certificates past 保証期限")
@@ -242,129 +249,153 @@ def application_facts(rng: random.Random, index: int, today: date, expired_share
     }
 
 
-async def seed_batch(
-    *, rng: random.Random, start_index: int, size: int, companies: list[dict], orderers: list[dict],
-    settings, expired_share: float, with_mail: bool,
-) -> list[tuple[str, str]]:
-    """One transaction: ``size`` applications → certificates → versions → keys → audit (→ mail)."""
-    from backend import db
+def row_values(row) -> dict:
+    """A Piccolo row object's column values (what crosses from a worker process to the writer)."""
+    return {column._meta.name: getattr(row, column._meta.name) for column in row._meta.columns
+            if not column._meta.primary_key}
+
+
+def build_batch(start_index: int, size: int, first_sequence: int, companies: list[dict], orderers: list[dict],
+                expired_share: float, seed: int) -> dict:
+    """The CPU half of ``size`` conclusions, no database: facts, fee statements, snapshots, the
+    signed versions (``_signed_version``), the 認証キー (``_new_auth_key_row``), search documents
+    and counters. Certificate ids are filled in by ``write_batch`` (neither the signature nor
+    the key depends on them). Runs in a worker process (``--jobs``) or inline."""
     from backend.applications.service import fee_quote_for, statement_of
     from backend.certificates import search
+    from backend.certificates import service as certificates
+    from backend.domain import numbering
+    from backend.domain.certificate import first_snapshot
+    from backend.lib import clock
+    from backend.settings import get_settings
     from backend.stats import counters
+
+    import msgspec
+
+    settings = get_settings()
+    rng = random.Random(seed * 1_000_003 + start_index)  # per batch: the same rows whichever worker builds it
+    today = clock.today_jst()
+    now = clock.now()
+    applications, rows, snapshots, versions, key_rows, pairs, texts, contractors = [], [], [], [], [], [], [], []
+    for offset in range(size):
+        index = start_index + offset
+        company = companies[index % len(companies)]
+        orderer = orderers[index % len(orderers)]
+        number = numbering.contract_number(settings.office_code, first_sequence + offset)
+        app = application_facts(rng, index, today, expired_share)
+        quote = fee_quote_for({**app, "orderer_class": orderer["orderer_class"]})
+        statement = statement_of({**app, "id": 0}, quote, app["contract_date"])
+        applications.append(
+            dict(
+                company=company["id"], orderer=orderer["id"], **app, status="concluded", created_at=now,
+                updated_at=now, fee=quote.fee,
+                fee_statement=json.dumps(msgspec.to_builtins(statement), ensure_ascii=False),
+                fee_notified_at=now, paid_on=app["contract_date"], paid_amount=quote.fee,
+                receipt_number=None, concluded_at=now, contract_number=number,
+            )
+        )
+        snapshot = first_snapshot(
+            contract_number=number,
+            issued_on=app["contract_date"],  # concluded on the contract date: issuance spread over the months
+            surety={"name": settings.surety_name, "office_code": settings.office_code},
+            contractor={"customer_id": company["customer_id"], "company_name": company["name"],
+                        "representative": company["representative"], "address": company["address"]},
+            orderer={"code": orderer["code"], "name": orderer["name"], "title": orderer["title"]},
+            application=app,
+            guarantee_amount=app["guarantee_amount"],
+        )
+        snapshots.append(snapshot)
+        contractors.append(company)
+        row = dict(
+            contract_number=number, company=company["id"], orderer=orderer["id"],
+            guarantee_type=app["guarantee_type"], delivery="electronic", project_name=app["project_name"],
+            orderer_name=orderer["name"], guarantee_amount=app["guarantee_amount"], period_end=app["period_end"],
+            current_version=1, issued_on=date.fromisoformat(snapshot["issued_on"]), created_at=now,
+        )
+        rows.append(row)
+        versions.append(row_values(certificates._signed_version(0, snapshot)))
+        key, key_row = certificates._new_auth_key_row(0, number)
+        key_rows.append(row_values(key_row))
+        pairs.append((number, key))
+        texts.append(search.document(row["project_name"], row["orderer_name"], company["name"]))
+    issued = counters.merge(
+        {counters.APPLICATION_STATUS + "concluded": size},
+        *[certificates.issued_counters(row["issued_on"], row["guarantee_type"], row["period_end"]) for row in rows],
+    )
+    return {"applications": applications, "certificates": rows, "snapshots": snapshots, "versions": versions,
+            "keys": key_rows, "pairs": pairs, "texts": texts, "counters": issued, "contractors": contractors}
+
+
+async def write_batch(batch: dict, with_mail: bool) -> None:
+    """One transaction: the batch's applications → certificates → versions → keys → search → counters → audit (→ mail)."""
+    from backend import db
     from backend.applications.tables import Application
     from backend.audit.chain import GENESIS_HASH, entry_hash
     from backend.audit.service import _timestamp
     from backend.audit.tables import AuditEntry
+    from backend.certificates import search
     from backend.certificates import service as certificates
     from backend.certificates.tables import AuthKey, Certificate, CertificateVersion
-    from backend.domain import numbering
-    from backend.domain.certificate import first_snapshot
     from backend.lib import clock
+    from backend.stats import counters
 
-    import msgspec
-
-    pairs: list[tuple[str, str]] = []
-    today = clock.today_jst()
-    now = clock.now()
     async with db.transaction():
-        first_sequence = await reserve_numbers(settings.office_code, size)
-        facts, numbers, applications = [], [], []
-        for offset in range(size):
-            index = start_index + offset
-            company = companies[index % len(companies)]
-            orderer = orderers[index % len(orderers)]
-            number = numbering.contract_number(settings.office_code, first_sequence + offset)
-            app = application_facts(rng, index, today, expired_share)
-            quote = fee_quote_for({**app, "orderer_class": orderer["orderer_class"]})
-            statement = statement_of({**app, "id": 0}, quote, app["contract_date"])
-            facts.append((company, orderer, app))
-            numbers.append(number)
-            applications.append(
-                dict(
-                    company=company["id"], orderer=orderer["id"], **app, status="concluded", created_at=now,
-                    updated_at=now, fee=quote.fee,
-                    fee_statement=json.dumps(msgspec.to_builtins(statement), ensure_ascii=False),
-                    fee_notified_at=now, paid_on=app["contract_date"], paid_amount=quote.fee,
-                    receipt_number=None, concluded_at=now, contract_number=number,
-                )
-            )
-        application_ids = await bulk_insert(Application, applications)
-        snapshots, rows = [], []
-        for (company, orderer, app), number, application_id in zip(facts, numbers, application_ids):
-            snapshot = first_snapshot(
-                contract_number=number,
-                issued_on=app["contract_date"],  # concluded on the contract date: issuance spread over the months
-                surety={"name": settings.surety_name, "office_code": settings.office_code},
-                contractor={"customer_id": company["customer_id"], "company_name": company["name"],
-                            "representative": company["representative"], "address": company["address"]},
-                orderer={"code": orderer["code"], "name": orderer["name"], "title": orderer["title"]},
-                application=app,
-                guarantee_amount=app["guarantee_amount"],
-            )
-            snapshots.append(snapshot)
-            rows.append(
-                dict(
-                    contract_number=number, application=application_id, company=company["id"], orderer=orderer["id"],
-                    guarantee_type=app["guarantee_type"], delivery="electronic", project_name=app["project_name"],
-                    orderer_name=orderer["name"], guarantee_amount=app["guarantee_amount"], period_end=app["period_end"],
-                    current_version=1, issued_on=date.fromisoformat(snapshot["issued_on"]), created_at=now,
-                )
-            )
+        application_ids = await bulk_insert(Application, batch["applications"])
         # The receipt number record_payment writes: R + the application id in 8 digits.
         padded = "printf('R%08d', id)" if db.is_sqlite() else "'R' || lpad(id::text, 8, '0')"
         await Application.raw(
             f"UPDATE application SET receipt_number = {padded} WHERE id >= {{}} AND id <= {{}}",
             min(application_ids), max(application_ids),
         )
+        rows = [{**row, "application": application_id}
+                for row, application_id in zip(batch["certificates"], application_ids)]
         certificate_ids = await bulk_insert(Certificate, rows)
-        versions, key_rows = [], []
-        for certificate_id, snapshot, number in zip(certificate_ids, snapshots, numbers):
-            versions.append(certificates._signed_version(certificate_id, snapshot))
-            key, key_row = certificates._new_auth_key_row(certificate_id, number)
-            key_rows.append(key_row)
-            pairs.append((number, key))
-        await bulk_insert(CertificateVersion, versions)
-        await bulk_insert(AuthKey, key_rows)
+        await bulk_insert(CertificateVersion, [{**version, "certificate": certificate_id}
+                                               for version, certificate_id in zip(batch["versions"], certificate_ids)])
+        await bulk_insert(AuthKey, [{**key, "certificate": certificate_id}
+                                    for key, certificate_id in zip(batch["keys"], certificate_ids)])
         # What conclude() adds beside the rows: the search documents and the dashboard's counters.
-        await search.index([
-            search.entry(certificate_id, row["project_name"], row["orderer_name"], company["name"])
-            for certificate_id, row, (company, _, _) in zip(certificate_ids, rows, facts)
-        ])
-        await counters.bump(counters.merge(
-            {counters.APPLICATION_STATUS + "concluded": size},
-            *[certificates.issued_counters(row["issued_on"], row["guarantee_type"], row["period_end"]) for row in rows],
-        ))
+        await search.index(list(zip(certificate_ids, batch["texts"])))
+        await counters.bump(batch["counters"])
         # The audit chain, as audit.record would append it (one entry per conclusion).
         await db.advisory_lock("audit_chain")
         last = await AuditEntry.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq, ascending=False).first()
         seq, prev_hash = (last["seq"], last["hash"]) if last else (0, GENESIS_HASH)
         entries = []
-        for application_id, version, number in zip(application_ids, versions, numbers):
+        for application_id, version, row in zip(application_ids, batch["versions"], rows):
             seq += 1
             at = clock.now()
             entry = {
                 "seq": seq, "at": _timestamp(at), "action": "certificate.concluded", "actor": ADMIN_LOGIN,
-                "target": number, "address": "127.0.0.1",
-                "details": json.dumps({"application_id": application_id, "digest": version.digest},
+                "target": row["contract_number"], "address": "127.0.0.1",
+                "details": json.dumps({"application_id": application_id, "digest": version["digest"]},
                                       ensure_ascii=False, sort_keys=True, separators=(",", ":")),
             }
             digest = entry_hash(prev_hash, entry)
-            entries.append(AuditEntry(**{**entry, "at": at}, prev_hash=prev_hash, hash=digest))
+            entries.append({**entry, "at": at, "prev_hash": prev_hash, "hash": digest})
             prev_hash = digest
         await bulk_insert(AuditEntry, entries)
         if with_mail:
             # The real conclusion mails (outbox row + its audit entry), through the service: slow, opt-in.
-            for (company, _, _), snapshot in zip(facts, snapshots):
+            for company, snapshot in zip(batch["contractors"], batch["snapshots"]):
                 await certificates._mail_conclusion(company, snapshot, "electronic")
-    return pairs
+
+
+async def reserve_batch_numbers(office_code: str, count: int) -> int:
+    """The batch's numbers, reserved in a transaction of their own before the batch is built."""
+    from backend import db
+
+    async with db.transaction():
+        return await reserve_numbers(office_code, count)
 
 
 async def run(args: argparse.Namespace) -> dict:
     from backend.db import database_lifespan, get_engine, migrate
     from backend.settings import get_settings
 
+    from backend.lib import keyring
+
     settings = get_settings()
-    rng = random.Random(args.seed)
     started = time.perf_counter()
     async with database_lifespan():
         await migrate()
@@ -378,28 +409,51 @@ async def run(args: argparse.Namespace) -> dict:
         sample: list[tuple[str, str]] = []
         seen = 0
         reservoir = random.Random(args.seed + 1)
-        done = 0
+        keyring.signing_key(), keyring.auth_key_mac_secret(), keyring.auth_key_aes_key()  # before any worker
+        pool = None
+        if args.jobs > 1:
+            # spawn, not fork: this process has the database's threads running
+            pool = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=configure_environment, initargs=(args.data_dir, args.database_url))
+        loop = asyncio.get_running_loop()
+        pending: deque[asyncio.Future] = deque()
+        submitted = done = 0
         last_report = time.perf_counter()
-        while done < args.certificates:
-            size = min(args.batch, args.certificates - done)
-            pairs = await seed_batch(
-                rng=rng, start_index=before + done, size=size, companies=companies, orderers=orderers,
-                settings=settings, expired_share=args.expired_share, with_mail=args.mail,
-            )
-            # Reservoir sample: pairs from across the whole range, never all of them in memory.
-            for pair in pairs:
-                seen += 1
-                if len(sample) < args.sample_size:
-                    sample.append(pair)
-                else:
-                    slot = reservoir.randrange(seen)
-                    if slot < args.sample_size:
-                        sample[slot] = pair
-            done += size
-            if time.perf_counter() - last_report > 5:
-                rate = done / (time.perf_counter() - prepared)
-                print(f"  {done:,}/{args.certificates:,} certificates ({rate:,.0f}/s)", file=sys.stderr, flush=True)
-                last_report = time.perf_counter()
+        try:
+            while done < args.certificates:
+                # Keep the workers busy building the next batches while this process writes one.
+                while submitted < args.certificates and len(pending) < max(1, 2 * args.jobs):
+                    size = min(args.batch, args.certificates - submitted)
+                    first_sequence = await reserve_batch_numbers(settings.office_code, size)
+                    build = (before + submitted, size, first_sequence, companies, orderers, args.expired_share,
+                             args.seed)
+                    if pool is None:
+                        future = loop.create_future()
+                        future.set_result(build_batch(*build))
+                    else:
+                        future = loop.run_in_executor(pool, build_batch, *build)
+                    pending.append(future)
+                    submitted += size
+                batch = await pending.popleft()
+                await write_batch(batch, args.mail)
+                # Reservoir sample: pairs from across the whole range, never all of them in memory.
+                for pair in batch["pairs"]:
+                    seen += 1
+                    if len(sample) < args.sample_size:
+                        sample.append(pair)
+                    else:
+                        slot = reservoir.randrange(seen)
+                        if slot < args.sample_size:
+                            sample[slot] = pair
+                done += len(batch["pairs"])
+                if time.perf_counter() - last_report > 5:
+                    rate = done / (time.perf_counter() - prepared)
+                    print(f"  {done:,}/{args.certificates:,} certificates ({rate:,.0f}/s)", file=sys.stderr,
+                          flush=True)
+                    last_report = time.perf_counter()
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
         total = await Certificate.count()
         await get_engine().run_ddl("ANALYZE;")  # fresh planner statistics, as a live database has
     finished = time.perf_counter()
