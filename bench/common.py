@@ -236,7 +236,7 @@ def schema_version() -> str:
 
 
 def cached_seed(certificates: int = 1_000_000, companies: int = 100, *, postgres_url: str | None = None,
-                sample_size: int = 5000) -> dict:
+                sample_size: int = 5000, jobs: int | None = None) -> dict:
     """A data set of ``certificates`` seeded once per schema version and reused; returns its seed.json.
 
     SQLite: ``SEED_ROOT/sqlite-<N>-<companies>-<schema>/``. PostgreSQL (``postgres_url`` = any
@@ -268,7 +268,7 @@ def cached_seed(certificates: int = 1_000_000, companies: int = 100, *, postgres
         command = [
             str(PYTHON), str(BENCH / "seed.py"), "--data-dir", str(data_dir), "--certificates", str(certificates),
             "--companies", str(companies), "--sample-out", str(data_dir / "pairs.csv"),
-            "--sample-size", str(sample_size),
+            "--sample-size", str(sample_size), *(["--jobs", str(jobs)] if jobs else []),
         ]
         if database_url:
             command += ["--database-url", database_url]

@@ -36,6 +36,7 @@ import json
 import multiprocessing
 import os
 import random
+import signal
 import sys
 import time
 from collections import deque
@@ -488,12 +489,14 @@ def main(argv: list[str] | None = None) -> int:
         import common
 
         manifest = common.cached_seed(args.certificates, args.companies, postgres_url=args.database_url,
-                                      sample_size=args.sample_size)
+                                      sample_size=args.sample_size, jobs=args.jobs)
         print(manifest["data_dir"])
         return 0
     if not args.data_dir:
         raise SystemExit("--data-dir or --cached is needed")
     configure_environment(args.data_dir, args.database_url)
+    # SIGTERM (a stopped bench) unwinds: the worker processes are shut down, not left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     manifest = asyncio.run(run(args))
     print(
         f"seeded {manifest['certificates_added']:,} certificates in {manifest['seconds']:.1f} s "

@@ -118,20 +118,28 @@ async def test_twenty_concurrent_renders_leave_the_event_loop_free(monkeypatch) 
     active = 0
     peak = 0
     lock = threading.Lock()
-    original = render_module.html_to_pdf
+    threads: set[int] = set()  # where wkhtmltopdf was waited for and the PDF signed
+    original_render, original_sign = render_module.html_to_pdf, render_module.pades.sign_pdf
 
     def counting(html: str, kind: str = "") -> bytes:
         nonlocal active, peak
         with lock:
             active += 1
             peak = max(peak, active)
+            threads.add(threading.get_ident())
         try:
-            return original(html, kind)
+            return original_render(html, kind)
         finally:
             with lock:
                 active -= 1
 
+    def signing(pdf: bytes, info):
+        with lock:
+            threads.add(threading.get_ident())
+        return original_sign(pdf, info)
+
     monkeypatch.setattr(render_module, "html_to_pdf", counting)
+    monkeypatch.setattr(render_module.pades, "sign_pdf", signing)
 
     lags: list[float] = []
     stop = asyncio.Event()
@@ -154,11 +162,13 @@ async def test_twenty_concurrent_renders_leave_the_event_loop_free(monkeypatch) 
     assert len(pdfs) == 20 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
     assert len(set(pdfs)) == 20
     assert 1 < peak <= render_module.MAX_CONCURRENT_RENDERS
-    # A blocked loop would stall for whole renders (~0.3 s each, seconds for 20). Timing limits
-    # here are loose on purpose (CI machines are shared); bench/ measures /api/health p99.
-    assert len(lags) >= elapsed / 0.01 / 3, (len(lags), elapsed)
-    p95 = statistics.quantiles(lags, n=20)[-1]
-    assert statistics.median(lags) < 0.01 and p95 < 0.1 and max(lags) < 1.0, (statistics.median(lags), p95, max(lags), elapsed)
+    # The property itself: no render and no signature ran on the loop's thread ...
+    assert threads and threading.get_ident() not in threads
+    # ... so the loop never stalled for a render (~0.3 s alone, seconds for 20 queued). Timing
+    # limits are loose on purpose: on a shared machine (load 20+ on 2 cores) a 10 ms sleep
+    # often wakes 30 ms late; bench/pdf.py measures /api/health p99 during renders.
+    assert len(lags) >= elapsed / 0.01 / 10, (len(lags), elapsed)
+    assert max(lags) < 1.0, (statistics.median(lags), max(lags), elapsed)
 
 
 async def test_concurrent_requests_for_one_document_share_a_render(monkeypatch) -> None:
