@@ -76,6 +76,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sample-out", default=None, help="write (number, key) pairs here (CSV: number,key)")
     parser.add_argument("--sample-size", type=int, default=2000)
     parser.add_argument("--expired-share", type=float, default=0.1, help="share of certificates past 保証期限")
+    parser.add_argument("--adopt", action="store_true",
+                        help="only write seed.json and --sample-out for the rows --data-dir holds (a stopped seed)")
     parser.add_argument("--mail", action="store_true", help="also write the conclusion mails into the outbox")
     parser.add_argument("--seed", type=int, default=7, help="random seed for names and amounts")
     return parser.parse_args(argv)
@@ -458,28 +460,64 @@ async def run(args: argparse.Namespace) -> dict:
         total = await Certificate.count()
         await get_engine().run_ddl("ANALYZE;")  # fresh planner statistics, as a live database has
     finished = time.perf_counter()
+    seconds = finished - prepared
+    return write_manifest(settings, args, total, companies, sample, {
+        "certificates_added": args.certificates,
+        "seconds": round(seconds, 2),
+        "per_second": round(args.certificates / seconds, 1) if seconds else None,
+        "setup_seconds": round(prepared - started, 2),
+    })
+
+
+def write_manifest(settings, args: argparse.Namespace, total: int, companies: list[dict],
+                   sample: list[tuple[str, str]], timings: dict) -> dict:
+    """seed.json (logins, counts, timings) and the (number, key) sample for --sample-out."""
     if args.sample_out:
         out = Path(args.sample_out)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text("".join(f"{number},{key}\n" for number, key in sample), encoding="utf-8")
-    seconds = finished - prepared
     manifest = {
         "database": "sqlite" if settings.is_sqlite else "postgres",
         "database_url": settings.database_url if settings.is_sqlite else settings.database_url.split("@")[-1],
         "data_dir": str(settings.data_dir),
-        "certificates_added": args.certificates,
+        **timings,
         "certificates_total": total,
         "companies": [c["customer_id"] for c in companies],
         "contractor_password": CONTRACTOR_PASSWORD,
         "admin_login": ADMIN_LOGIN,
         "admin_password": ADMIN_PASSWORD,
-        "seconds": round(seconds, 2),
-        "per_second": round(args.certificates / seconds, 1) if seconds else None,
-        "setup_seconds": round(prepared - started, 2),
         "sample_out": str(Path(args.sample_out).resolve()) if args.sample_out else None,
     }
     (settings.data_dir / "seed.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
+
+
+async def adopt(args: argparse.Namespace) -> dict:
+    """seed.json and a pairs sample for a data dir whose seed was stopped before its end.
+
+    Every batch is one transaction, so what the database holds is whole; the sample's keys
+    are decrypted from their rows (``keys.decrypt_key``), as the contractor's page shows them.
+    """
+    from backend.accounts.tables import Company
+    from backend.certificates.tables import Certificate
+    from backend.db import database_lifespan, get_engine
+    from backend.domain import keys
+    from backend.lib import keyring
+    from backend.settings import get_settings
+
+    settings = get_settings()
+    async with database_lifespan():
+        total = await Certificate.count()
+        companies = await Company.select().where(Company.email.like("bench-%")).order_by(Company.id)
+        rows = await Certificate.raw(
+            "SELECT c.contract_number, k.key_ciphertext FROM certificate c JOIN auth_key k ON k.certificate = c.id "
+            "ORDER BY random() LIMIT {}", args.sample_size,
+        )
+        await get_engine().run_ddl("ANALYZE;")
+    secret = keyring.auth_key_aes_key()
+    sample = [(row["contract_number"], keys.decrypt_key(secret, row["contract_number"], row["key_ciphertext"]))
+              for row in rows]
+    return write_manifest(settings, args, total, companies, sample, {"adopted": True})
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -495,6 +533,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data_dir:
         raise SystemExit("--data-dir or --cached is needed")
     configure_environment(args.data_dir, args.database_url)
+    if args.adopt:
+        manifest = asyncio.run(adopt(args))
+        print(f"adopted {manifest['certificates_total']:,} certificates in {args.data_dir}")
+        return 0
     # SIGTERM (a stopped bench) unwinds: the worker processes are shut down, not left behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     manifest = asyncio.run(run(args))

@@ -161,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"WARNING: non-2xx responses or socket errors in: {', '.join(failed)}")
     seeded = manifest.get("seed_wall_seconds") or manifest.get("seconds")
     elapsed = time.perf_counter() - started
-    print(f"seeded in {seeded:,.0f} s (seed.json); this run took {elapsed:,.0f} s; server RSS {rss_mib:.0f} MiB")
+    seed_note = f"seeded in {seeded:,.0f} s (seed.json)" if seeded else "a stopped seed, adopted (seed.py --adopt)"
+    print(f"{seed_note}; this run took {elapsed:,.0f} s; server RSS {rss_mib:.0f} MiB")
     name = "ten_years" if total <= 1_000_000 else f"ten_years-{total}"
     path = common.write_result(name, {
         "certificates": total, "database": manifest["database"], "data_dir": str(data_dir), "rounds": args.rounds,
