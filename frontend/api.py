@@ -9,8 +9,8 @@ throttles count the person at the browser, not the UI server; and the browser's
 The response types mirror the API's schemas (DESIGN §5.1) as msgspec Structs. They
 ignore fields they do not know, so the API can grow without breaking the UI.
 
-Errors come back as :class:`ApiError` carrying the API's Japanese ``detail`` and the
-per-field messages of a 400 (``errors: [{field, message}]``).
+Errors come back as :class:`ApiError` carrying the API's stable ``code``, its Japanese
+``detail`` and the per-field messages of a 400 (``errors: [{field, message}]``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,12 @@ T = TypeVar("T")
 
 
 class ApiError(Exception):
-    """A refused or failed API call, with what to tell the person."""
+    """A refused or failed API call, with what to tell the person.
+
+    ``code`` is the API's stable name for the case (DESIGN §5.2: ``validation``,
+    ``unauthorized``, ``dsure.locked``, ``auth.bad_credentials``, …): the UI branches
+    on it, never on the Japanese text, which may be reworded.
+    """
 
     def __init__(
         self,
@@ -51,21 +56,14 @@ class ApiError(Exception):
         detail: str,
         errors: dict[str, str] | None = None,
         retry_after: int | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
         self.errors = errors or {}
         self.retry_after = retry_after
-
-    @property
-    def unauthorized(self) -> bool:
-        return self.status_code == 401
-
-    @property
-    def not_built(self) -> bool:
-        """The API has no such endpoint (yet): 405, or a 404 without a message of its own."""
-        return self.status_code == 405 or (self.status_code == 404 and self.detail == GENERIC[404])
+        self.code = code or STATUS_CODES.get(status_code, "internal" if status_code >= 500 else "validation")
 
 
 UNREACHABLE = "サーバーに接続できませんでした。しばらくしてから再度お試しください。"
@@ -77,27 +75,33 @@ GENERIC = {
     409: "現在の状態ではこの操作はできません。",
     429: "試行回数が多すぎます。しばらく待ってから再度お試しください。",
 }
+FAILED = "サーバーで問題が発生しました。時間をおいて再度お試しください。"
+# The code of a body without one (a proxy's page, the API unreachable): the status's general case.
+STATUS_CODES = {
+    400: "validation", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 429: "throttled",
+    500: "internal", 503: "unavailable",
+}
 
 
 def error_from_response(response: httpx.Response) -> ApiError:
-    detail = ""
-    errors: dict[str, str] = {}
+    """The error body ``{status_code, code, detail, errors?: [{field, message}]}`` as an :class:`ApiError`."""
     try:
         body = response.json()
     except ValueError:
         body = None
-    if isinstance(body, dict):
-        detail = str(body.get("detail") or "")
-        for item in body.get("errors") or body.get("extra") or []:
-            if isinstance(item, dict) and item.get("field") and item.get("message"):
-                field = str(item["field"]).split(".")[-1]
-                errors.setdefault(field, str(item["message"]))
-    if not detail or not any(ord(ch) > 0x2E80 for ch in detail):
-        detail = GENERIC.get(response.status_code, "サーバーで問題が発生しました。時間をおいて再度お試しください。")
-    retry_after = None
-    if response.headers.get("retry-after", "").isdigit():
-        retry_after = int(response.headers["retry-after"])
-    return ApiError(response.status_code, detail, errors, retry_after)
+    if not isinstance(body, dict):
+        body = {}
+    errors: dict[str, str] = {}
+    for item in body.get("errors") or []:
+        if isinstance(item, dict) and item.get("field") and item.get("message"):
+            errors.setdefault(str(item["field"]).split(".")[-1], str(item["message"]))
+    detail = str(body.get("detail") or "")
+    if not any(ord(ch) > 0x2E80 for ch in detail):  # a framework's or a proxy's English
+        detail = GENERIC.get(response.status_code, FAILED)
+    retry_after = response.headers.get("retry-after", "")
+    return ApiError(response.status_code, detail, errors, int(retry_after) if retry_after.isdigit() else None,
+                    code=str(body.get("code") or "") or None)
 
 
 # --- schemas (DESIGN §5.1) --------------------------------------------------------------
@@ -110,14 +114,14 @@ class _Out(msgspec.Struct, kw_only=True):
 class User(_Out):
     login_id: str
     role: Literal["contractor", "admin"]
-    display_name: str = ""
+    display_name: str
 
 
 class LoginResult(_Out):
     token: str
     user: User
-    csrf_token: str = ""
-    expires_at: datetime | None = None
+    csrf_token: str
+    expires_at: datetime
 
 
 class RegisterResult(_Out):
@@ -128,76 +132,74 @@ class RegisterResult(_Out):
 class Company(_Out):
     customer_id: str
     company_name: str
-    representative: str = ""
-    address: str = ""
-    phone: str = ""
-    email: str = ""
-    license_number: str = ""
-    status: str = "pending"
-    created_at: datetime | None = None
+    representative: str
+    address: str
+    phone: str
+    email: str
+    license_number: str
+    status: str
+    created_at: datetime
     approved_at: datetime | None = None
 
 
 class Me(_Out):
     login_id: str
     role: Literal["contractor", "admin"]
-    display_name: str = ""
+    display_name: str
     company: Company | None = None
 
 
 class Orderer(_Out):
     code: str
     name: str
-    title: str = ""
-    orderer_class: str = "other"
-    orderer_class_label: str = ""
-    e_guarantee_from: date | None = None
-    accepts_electronic: bool = False
-    electronic_note: str = ""
-    submission_email: str | None = None
-    channels: list[str] = []
-    subject_templates: dict[str, str] = {}
-    routing_note: str = ""
-    active: bool = True
+    title: str
+    orderer_class: str
+    orderer_class_label: str
+    e_guarantee_from: date | None
+    accepts_electronic: bool
+    electronic_note: str
+    submission_email: str | None
+    channels: list[str]
+    subject_templates: dict[str, str]
+    routing_note: str
+    active: bool
 
 
 class TimelineStep(_Out):
     step: str
-    label: str = ""
-    on: date | None = None
-    done: bool = False
+    label: str
+    on: date | None
+    done: bool
 
 
 class Application(_Out):
-    id: int | str
+    id: int
     guarantee_type: str
-    status: str = "submitted"
-    status_label: str = ""
-    guarantee_type_label: str = ""
-    orderer_code: str = ""
-    orderer_name: str = ""
-    orderer_project_number: str | None = None
-    project_name: str = ""
-    project_location: str = ""
-    contract_amount: int = 0
-    advance_amount: int | None = None
-    guarantee_amount: int | None = None
-    contract_date: date | None = None
-    period_start: date | None = None
-    period_end: date | None = None
-    bid_announced_on: date | None = None
-    delivery: str = "electronic"
-    notes: str = ""
-    created_at: datetime | None = None
-    fee: int | None = None
-    fee_notified_at: datetime | None = None
-    paid_on: date | None = None
-    paid_amount: int | None = None
-    concluded_at: datetime | None = None
-    contract_number: str | None = None
-    rejected_reason: str | None = None
-    withdrawn_at: datetime | None = None
-    timeline: list[TimelineStep] = []
+    status: str
+    status_label: str
+    guarantee_type_label: str
+    orderer_code: str
+    orderer_name: str
+    orderer_project_number: str | None
+    project_name: str
+    project_location: str
+    contract_amount: int
+    advance_amount: int | None
+    guarantee_amount: int
+    contract_date: date
+    period_start: date
+    period_end: date
+    bid_announced_on: date
+    delivery: str
+    notes: str
+    created_at: datetime
+    fee: int | None
+    fee_notified_at: datetime | None
+    paid_on: date | None
+    paid_amount: int | None
+    contract_number: str | None
+    rejected_reason: str | None
+    timeline: list[TimelineStep]
     # admin views add who applied
     customer_id: str | None = None
     company_name: str | None = None
@@ -205,73 +207,81 @@ class Application(_Out):
 
 class CertificateItem(_Out):
     contract_number: str
-    guarantee_type: str = ""
-    guarantee_type_label: str = ""
-    status_label: str = ""
-    period_end: date | None = None
-    delivery: str = ""
+    guarantee_type: str
+    guarantee_type_label: str
+    status_label: str
+    period_end: date
+    delivery: str
+    project_name: str
+    orderer_name: str
+    guarantee_amount: int
+    status: str
+    version: int
+    issued_on: date
+    last_viewed_at: datetime | None
+    acknowledged_at: datetime | None
     customer_id: str | None = None
-    project_name: str = ""
-    orderer_name: str = ""
-    guarantee_amount: int = 0
-    status: str = "valid"
-    version: int = 1
-    issued_on: date | None = None
-    last_viewed_at: datetime | None = None
-    acknowledged_at: datetime | None = None
-    sent_to_orderer_at: datetime | None = None
     company_name: str | None = None
 
 
 class CertificatePage(_Out):
-    items: list[CertificateItem] = []
-    next_cursor: str | None = None
+    items: list[CertificateItem]
+    next_cursor: str | None
 
 
 class Change(_Out):
-    field: str = ""
-    label: str = ""
-    before: Any = None
-    after: Any = None
+    """One amended item of a version: 保証金額 金1,000,000円 → 金1,200,000円."""
+
+    field: str
+    label: str
+    before: Any
+    after: Any
 
 
-class VersionInfo(_Out):
+class VersionSummary(_Out):
+    """A version as D-Sure shows it."""
+
     version: int
-    issued_on: date | None = None
-    changes: list[Change] = []
+    issued_on: date
+    changes: list[Change]
     change_reason: str | None = None
-    digest: str = ""
+
+
+class VersionInfo(VersionSummary, kw_only=True):
+    """A version as its contractor sees it: the reason always sent (null for the first)."""
+
+    change_reason: str | None
 
 
 class View(_Out):
     """One D-Sure view of a certificate, as its contractor sees it (origin coarsened)."""
 
     at: datetime
-    version: int = 1
-    kind: str = "verify"  # verify | receipt
-    origin: str = ""
-    browser: str = ""
+    version: int
+    kind: str  # verify | receipt
+    origin: str
+    browser: str
 
 
 class FeeAdjustment(_Out):
     version: int
     kind: str
-    kind_label: str = ""
-    amount: int = 0
-    created_at: datetime | None = None
+    kind_label: str
+    amount: int
+    created_at: datetime
 
 
-class CertificateDetail(CertificateItem):
+class CertificateDetail(CertificateItem, kw_only=True):
     """GET /api/certificates/{number}: the current content, its versions, who viewed it."""
 
-    certificate: dict[str, Any] = {}
-    versions: list[VersionInfo] = []
-    digest: str = ""
-    signature: str = ""
-    cancelled_at: datetime | None = None
-    sent_to_orderer_address: str | None = None
-    fee_adjustments: list[FeeAdjustment] = []
-    has_auth_key: bool = True
+    certificate: dict[str, Any]
+    versions: list[VersionInfo]
+    digest: str
+    signature: str
+    cancelled_at: datetime | None
+    sent_to_orderer_address: str | None
+    fee_adjustments: list[FeeAdjustment]
+    has_auth_key: bool
     views: list[View] = []
 
 
@@ -281,11 +291,11 @@ class AuthKey(_Out):
 
 
 class SendResult(_Out):
-    contract_number: str = ""
-    to: str = ""
-    subject: str = ""
-    mail_id: int | None = None
-    sent_at: datetime | None = None
+    contract_number: str
+    to: str
+    subject: str
+    mail_id: int
+    sent_at: str  # ISO 8601 (the API documents a plain string)
 
 
 class Verification(_Out):
@@ -294,53 +304,72 @@ class Verification(_Out):
     contract_number: str
     status: str
     version: int
-    status_label: str = ""
-    certificate: dict[str, Any] = {}
-    versions: list[VersionInfo] = []
-    digest: str = ""
-    signature: str = ""
-    signature_valid: bool = False
-    checked_at: datetime | None = None
-    acknowledged_at: datetime | None = None
+    status_label: str
+    certificate: dict[str, Any]
+    versions: list[VersionSummary]
+    digest: str
+    signature: str
+    signature_valid: bool
+    checked_at: datetime
+    acknowledged_at: datetime | None
 
 
 class Acknowledgement(_Out):
-    acknowledged_at: datetime | None = None
-    first_time: bool = True
+    acknowledged_at: datetime
+    first_time: bool
 
 
 class Subscription(_Out):
-    email: str = ""
-    already_subscribed: bool = False
+    email: str
+    already_subscribed: bool
 
 
 class FeeNotice(_Out):
     """The 保証料計算書 data returned by the fee notice."""
 
-    fee: int | None = None
-    days: int | None = None
-    rate_per_year: str = ""
-    sample_data: bool = False
+    fee: int
+    days: int
+    rate_per_year: str
+    sample_data: bool
 
 
 class Adjustment(_Out):
-    contract_number: str = ""
-    version: int = 1
-    status: str = ""
-    adjustment_kind: str = "none"  # additional | refund | none
-    adjustment_amount: int = 0
+    contract_number: str
+    version: int
+    status: str
+    adjustment_kind: str  # additional | refund | none
+    adjustment_amount: int
 
 
 class Lockout(_Out):
-    contract_number: str | None = None
-    until: datetime | None = None
+    contract_number: str
+    until: datetime
 
 
 class DsureStats(_Out):
-    views_today: int = 0
-    views_this_month: int = 0
-    failures_last_24h: int = 0
-    lockouts: list[Lockout] = []
+    views_today: int
+    views_this_month: int
+    failures_last_24h: int
+    lockouts: list[Lockout]
+
+
+class MonthIssuance(_Out):
+    month: str  # YYYY-MM
+    advance: int
+    interim_advance: int
+    contract: int
+
+
+class Stats(_Out):
+    """GET /api/admin/stats: the dashboard's counts."""
+
+    pending_registrations: int
+    applications_by_status: dict[str, int]
+    certificates_by_status: dict[str, int]
+    issued_this_month_by_type: dict[str, int]
+    issuance_by_month: list[MonthIssuance]
+    mail_by_status: dict[str, int]
+    generated_at: str
 
 
 class Conclusion(_Out):
@@ -348,39 +377,39 @@ class Conclusion(_Out):
 
 
 class MailItem(_Out):
-    id: int | None = None
-    to: str = ""
-    subject: str = ""
-    status: str = ""
-    category: str = ""
-    attempts: int = 0
-    created_at: datetime | None = None
-    sent_at: datetime | None = None
-    next_attempt_at: datetime | None = None
-    last_error: str = ""
-    related: str = ""
+    id: int
+    to: str
+    subject: str
+    status: str
+    category: str
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime | None
+    last_error: str
+    related: str
 
 
 class AuditEntry(_Out):
     seq: int
     at: datetime
     action: str
-    actor: str = ""
-    target: str = ""
-    address: str = ""
-    details: dict[str, Any] = {}
-    hash: str = ""
+    actor: str
+    target: str
+    address: str
+    details: dict[str, Any]
+    hash: str
 
 
 class ChainReport(_Out):
     ok: bool
-    entries: int = 0
+    entries: int
     first_broken_seq: int | None = None
 
 
 class Health(_Out):
     status: str
-    database: str = ""
+    database: str
 
 
 # --- the client ---------------------------------------------------------------------------
@@ -422,13 +451,6 @@ def _http() -> httpx.AsyncClient:
 
 def _drop_none(body: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in body.items() if value is not None}
-
-
-def _items(payload: Any) -> Any:
-    """A list endpoint may answer a bare list or a page ``{items, next_cursor}``."""
-    if isinstance(payload, dict) and "items" in payload:
-        return payload["items"]
-    return payload
 
 
 class Api:
@@ -484,7 +506,7 @@ class Api:
 
     async def _list(self, path: str, type_: type[T], params: dict | None = None) -> list[T]:
         response = await self._send("GET", path, params=params)
-        return msgspec.convert(_items(msgspec.json.decode(response.content)), type=list[type_], strict=False)
+        return msgspec.json.decode(response.content, type=list[type_])
 
     async def _pdf(self, method: str, path: str, *, json: Any = None) -> tuple[bytes, str]:
         response = await self._send(method, path, json=json)
@@ -494,11 +516,6 @@ class Api:
 
     async def health(self) -> Health:
         return await self._json("GET", "/health", Health)
-
-    async def has_path(self, path: str) -> bool:
-        """Whether the API's OpenAPI document lists ``path`` (features land step by step)."""
-        response = await self._send("GET", "/schema/openapi.json")
-        return path in (response.json().get("paths") or {})
 
     # -- accounts --
 
@@ -549,11 +566,7 @@ class Api:
     ) -> CertificatePage:
         params = {"q": q or None, "guarantee_type": guarantee_type or None, "status": status or None,
                   "cursor": cursor or None, "limit": limit}
-        response = await self._send("GET", "/certificates", params=params)
-        payload = msgspec.json.decode(response.content)
-        if isinstance(payload, list):
-            payload = {"items": payload}
-        return msgspec.convert(payload, type=CertificatePage, strict=False)
+        return await self._json("GET", "/certificates", CertificatePage, params=params)
 
     async def certificate(self, number: str) -> CertificateDetail:
         return await self._json("GET", f"/certificates/{number}", CertificateDetail)
@@ -583,21 +596,16 @@ class Api:
 
     async def dsure_subscribe(self, contract_number: str, auth_key: str, email: str) -> Subscription:
         body = {"contract_number": contract_number, "auth_key": auth_key, "email": email}
-        response = await self._send("POST", "/dsure/subscribe", json=body)
-        return msgspec.convert(response.json() if response.content else {}, type=Subscription, strict=False)
+        return await self._json("POST", "/dsure/subscribe", Subscription, json=body)
 
     async def dsure_acknowledge(self, contract_number: str, auth_key: str) -> Acknowledgement:
         body = {"contract_number": contract_number, "auth_key": auth_key}
-        response = await self._send("POST", "/dsure/acknowledge", json=body)
-        if not response.content:
-            return Acknowledgement()
-        return msgspec.convert(msgspec.json.decode(response.content), type=Acknowledgement, strict=False)
+        return await self._json("POST", "/dsure/acknowledge", Acknowledgement, json=body)
 
     # -- admin --
 
-    async def admin_stats(self) -> dict[str, Any]:
-        response = await self._send("GET", "/admin/stats")
-        return response.json()
+    async def admin_stats(self) -> Stats:
+        return await self._json("GET", "/admin/stats", Stats)
 
     async def admin_companies(self, status: str | None = None) -> list[Company]:
         return await self._list("/admin/companies", Company, params={"status": status})
@@ -609,8 +617,7 @@ class Api:
         return await self._list("/admin/applications", Application, params={"status": status})
 
     async def admin_fee_notice(self, application_id: int | str) -> FeeNotice:
-        response = await self._send("POST", f"/admin/applications/{application_id}/fee-notice")
-        return msgspec.convert(response.json() if response.content else {}, type=FeeNotice, strict=False)
+        return await self._json("POST", f"/admin/applications/{application_id}/fee-notice", FeeNotice)
 
     async def admin_payment(self, application_id: int | str, paid_on: str, amount: int | str) -> None:
         await self._send("POST", f"/admin/applications/{application_id}/payment",
@@ -623,11 +630,8 @@ class Api:
         await self._send("POST", f"/admin/applications/{application_id}/reject", json={"reason": reason})
 
     async def admin_certificates(self, q: str | None = None, status: str | None = None) -> CertificatePage:
-        response = await self._send("GET", "/admin/certificates", params={"q": q or None, "status": status or None})
-        payload = msgspec.json.decode(response.content)
-        if isinstance(payload, list):
-            payload = {"items": payload}
-        return msgspec.convert(payload, type=CertificatePage, strict=False)
+        return await self._json("GET", "/admin/certificates", CertificatePage,
+                                params={"q": q or None, "status": status or None})
 
     async def admin_amend(self, number: str, body: dict[str, Any]) -> Adjustment:
         return await self._json("POST", f"/admin/certificates/{number}/amend", Adjustment, json=_drop_none(body))

@@ -188,6 +188,15 @@ def label(mapping: dict[str, str], code: Any) -> str:
     return mapping.get(str(code), str(code or ""))
 
 
+def options(mapping: dict[str, str], codes: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """(code, label) choices for a select: the mapping's, in its order, or only ``codes``."""
+    return [(code, mapping[code]) for code in (codes or tuple(mapping))]
+
+
+# The states a certificate search can ask for (superseded is a version's state, not a certificate's).
+CERTIFICATE_FILTER = options(CERTIFICATE_STATUS, ("valid", "cancelled", "expired"))
+
+
 def change_value(field: str, value: Any) -> str:
     """A before/after value of a certificate change, as people read it."""
     if value is None:

@@ -4,15 +4,52 @@ The login token lives in the browser's localStorage — one for e-Net (contracto
 one for the admin dashboard, so a clerk's session never mixes with a contractor's.
 Event handlers reach the API through :meth:`Session._api`, which forwards the
 browser's address so the API's throttles count the right person.
+
+A handler that calls the API is a coroutine decorated with :func:`calls_api`: the
+decorator shows the spinner, puts a refusal's message and field errors on the page,
+and sends an expired login to the face's login page, so the handler holds only what
+it asks and what it shows on success.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import reflex as rx
 
 from frontend.api import Api, ApiError
+from frontend.fmt import normalize_digits
 
 EXPIRED = "ログインの有効期限が切れました。お手数ですが、もう一度ログインしてください。"
+LOGGED_OUT = "ログアウトしました。"
+
+
+@dataclasses.dataclass(frozen=True)
+class Face:
+    """What tells e-Net and the admin dashboard apart for their pages' state."""
+
+    token: str  # the Session var holding the face's login token
+    name: str  # … and the name shown in the header
+    role: str  # the role a login must have here
+    login_page: str
+    home: str  # where a login lands
+    login_prompt: str  # the login page's notice when another page needs a login
+    wrong_role: str  # the login page's error for a login of the other face
+
+
+ENET = Face(
+    token="enet_token", name="enet_name", role="contractor", login_page="/login", home="/applications",
+    login_prompt="このページをご覧になるには、ログインしてください。",
+    wrong_role="このIDは管理者用です。管理画面（/admin/login）からログインしてください。",
+)
+ADMIN = Face(
+    token="admin_token", name="admin_name", role="admin", login_page="/admin/login", home="/admin",
+    login_prompt="管理画面をご利用になるには、ログインしてください。",
+    wrong_role="このIDには管理画面の利用権限がありません。建設業者の方はe-Net保証からログインしてください。",
+)
 
 
 class Session(rx.State):
@@ -48,48 +85,198 @@ class Session(rx.State):
         return Api(token=token, client_ip=self._client_ip(), user_agent=self._user_agent(),
                    forwarded_for=self._forwarded_for())
 
-    def _enet_api(self) -> Api:
-        return self._api(self.enet_token)
+    def _forget(self, face: Face) -> None:
+        setattr(self, face.token, "")
+        setattr(self, face.name, "")
 
-    def _admin_api(self) -> Api:
-        return self._api(self.admin_token)
-
-    def _enet_expired(self):
-        self.enet_token = ""
-        self.enet_name = ""
-        self.notice = EXPIRED
-        return rx.redirect("/login")
-
-    def _admin_expired(self):
-        self.admin_token = ""
-        self.admin_name = ""
-        self.notice = EXPIRED
-        return rx.redirect("/admin/login")
-
-    @rx.event
-    def dismiss_notice(self):
-        self.notice = ""
+    async def _logout(self, face: Face):
+        if token := getattr(self, face.token):
+            try:
+                await self._api(token).logout()
+            except ApiError:
+                pass  # the token is forgotten either way
+        self._forget(face)
+        self.notice = LOGGED_OUT
+        return rx.redirect(face.login_page)
 
     @rx.event
     async def enet_logout(self):
-        if self.enet_token:
-            try:
-                await self._enet_api().logout()
-            except ApiError:
-                pass  # the token is forgotten either way
-        self.enet_token = ""
-        self.enet_name = ""
-        self.notice = "ログアウトしました。"
-        return rx.redirect("/login")
+        return await self._logout(ENET)
 
     @rx.event
     async def admin_logout(self):
-        if self.admin_token:
+        return await self._logout(ADMIN)
+
+
+class PageState(Session):
+    """What a page shows about its calls to the API; each face's state subclasses it.
+
+    The vars live on this state, so every page of both faces shares one ``busy`` flag
+    and one message: a person looks at one page at a time, and each page's ``load``
+    clears them.
+    """
+
+    error: str = ""  # the summary of a refused call
+    message: str = ""  # the outcome of the last action, or the notice carried from the previous page
+    field_errors: dict[str, str] = {}  # form field → what to type there
+    busy: bool = False
+    loaded: bool = False  # the page's data has arrived once (an empty list is then "none yet")
+    dialog: str = ""  # the open dialog's name, "" when none
+
+    def _face(self) -> Face | None:
+        """The face's login (EnetState, AdminState); None on D-Sure: the number and the key are its credentials."""
+        return None
+
+    def _login_face(self) -> Face:
+        face = self._face()
+        assert face is not None, "a page without a login has no login page"
+        return face
+
+    def _token(self) -> str:
+        face = self._face()
+        return getattr(self, face.token) if face else ""
+
+    def _face_api(self) -> Api:
+        return self._api(self._token())
+
+    def _needs_login(self):
+        if self._token():
+            return None
+        self.notice = self._login_face().login_prompt
+        return rx.redirect(self._login_face().login_page)
+
+    def _expired(self):
+        self._forget(self._login_face())
+        self.notice = EXPIRED
+        return rx.redirect(self._login_face().login_page)
+
+    def _fresh_form(self) -> None:
+        """A form page's ``load`` (no API call): no error from before, the notice shown."""
+        self.error = ""
+        self.field_errors = {}
+        self.busy = False
+        self._take_notice()
+
+    def _open_login(self):
+        """A login page's ``load``: a fresh form; the logged-in go home."""
+        self._fresh_form()
+        return rx.redirect(self._login_face().home) if self._token() else None
+
+    async def _log_in(self, login_id: str, password: str):
+        """A login page's ``submit`` (inside :func:`calls_api`): keep the token of a login of this face."""
+        face = self._login_face()
+        result = await self._api().login(login_id, password)
+        if result.user.role != face.role:
+            self.error = face.wrong_role
+            return None
+        setattr(self, face.token, result.token)
+        setattr(self, face.name, result.user.display_name or result.user.login_id)
+        self.notice = ""
+        return rx.redirect(face.home)
+
+    def _take_notice(self) -> None:
+        self.message = self.notice
+        self.notice = ""
+
+    async def _refresh(self) -> None:
+        """Fetch the page's data again (each page with a list overrides it)."""
+
+    async def _done(self, message: str) -> None:
+        """After an action: the page's data again, the dialog closed, the outcome said."""
+        await self._refresh()
+        self.dialog = ""
+        self.message = message
+
+    def _refused(self, exc: ApiError, fields: dict[str, str], error: str):
+        """Show a refused call; an expired login goes to the face's login page."""
+        if exc.code == "unauthorized" and self._token():
+            return self._expired()
+        setattr(self, error, exc.detail)
+        self.field_errors = {fields.get(name, name): text for name, text in exc.errors.items()}
+        return None
+
+    def _open_dialog(self, kind: str) -> None:
+        """Open the dialog ``kind`` with a fresh form (no error from before)."""
+        self.dialog = kind
+        self.field_errors = {}
+        self.error = ""
+
+    @rx.event
+    def close_dialog(self, open_: bool = False):
+        """``on_open_change`` of every dialog: closing it (Esc, やめる, outside) forgets it."""
+        if not open_:
+            self.dialog = ""
+
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+def calls_api(busy: str = "busy", *, load: bool = False, fields: dict[str, str] | None = None, error: str = "error"):
+    """Turn a coroutine that calls the API into an event handler (``rx.event``) that shows its progress and failure.
+
+    Before the call the page's error, field errors and message are cleared and the ``busy``
+    var is set, then the state is sent (the spinner shows). A bool var becomes True; a str var
+    takes the call's arguments joined by ``:``, so a page tells which of its buttons spins.
+    A refused call (:class:`ApiError`) puts ``detail`` in the ``error`` var (``"error"``, or one
+    beside the action's button) and ``errors`` in ``field_errors`` (renamed by ``fields``, API field →
+    form field); an expired login goes to the login page. The coroutine may return events (a
+    redirect, a download) to send on success.
+
+    ``load=True`` makes it a page's ``on_load``: the face's login is checked first, an open
+    dialog is closed, the notice from the previous page becomes the message, and ``loaded``
+    is set once the call succeeds.
+    """
+    renames = fields or {}
+
+    def decorate(fn: Handler):
+        @functools.wraps(fn)
+        async def handler(self: PageState, *args: Any, **kwargs: Any):
+            if load:
+                if (redirect := self._needs_login()) is not None:
+                    yield redirect
+                    return
+                self.dialog = ""
+            self.error = ""
+            setattr(self, error, "")
+            self.field_errors = {}
+            self.message = ""
+            if load:
+                self._take_notice()
+            idle: Any = "" if isinstance(getattr(self, busy), str) else False
+            setattr(self, busy, ":".join(map(str, args)) if idle == "" else True)
+            yield
             try:
-                await self._admin_api().logout()
-            except ApiError:
-                pass
-        self.admin_token = ""
-        self.admin_name = ""
-        self.notice = "ログアウトしました。"
-        return rx.redirect("/admin/login")
+                outcome = await fn(self, *args, **kwargs)
+            except ApiError as exc:
+                outcome = self._refused(exc, renames, error)
+            else:
+                self.loaded = self.loaded or load
+            finally:
+                setattr(self, busy, idle)
+            if outcome is not None:
+                yield outcome
+
+        return rx.event(handler)
+
+    return decorate
+
+
+class LoginForm(rx.State, mixin=True):
+    """A login page (mixed into each face's login state with the face's page state)."""
+
+    @rx.event
+    def load(self):
+        return self._open_login()
+
+    @calls_api()
+    async def submit(self, form: dict[str, Any]):
+        # full-width digits typed on a phone (お客様ID) count as the ASCII ones
+        return await self._log_in(normalize_digits(str(form.get("login_id", ""))), str(form.get("password", "")))
+
+
+class ListPage(rx.State, mixin=True):
+    """A page whose ``load`` fetches its data with ``_refresh`` (mixed in after the face's page state)."""
+
+    @calls_api(load=True)
+    async def load(self):
+        await self._refresh()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import reflex as rx
+
 from frontend import fmt
 from frontend.api import CertificateDetail, Verification
 
@@ -83,3 +85,29 @@ def version_views(detail: CertificateDetail | Verification) -> list[VersionView]
             )
         )
     return views
+
+
+class CertificateShown(rx.State, mixin=True):
+    """A certificate's content as e-Net's detail page and D-Sure's result show it (mixed into their states)."""
+
+    contract_number: str = ""
+    title: str = ""
+    status_label: str = ""
+    status_tone: str = "gray"
+    version: str = ""
+    rows: list[Row] = []
+    versions: list[VersionView] = []
+    digest: str = ""
+    acknowledged: str = ""  # when the orderer confirmed receipt (受領確認)
+
+    def _show_certificate(self, shown: CertificateDetail | Verification) -> None:
+        snapshot = shown.certificate
+        self.contract_number = shown.contract_number
+        self.title = snapshot.get("certificate_title") or fmt.label(fmt.GUARANTEE_TYPES, snapshot.get("guarantee_type"))
+        self.status_label = fmt.label(fmt.CERTIFICATE_STATUS, shown.status)
+        self.status_tone = STATUS_TONES.get(shown.status, "gray")
+        self.version = f"第{shown.version}版"
+        self.rows = snapshot_rows(snapshot)
+        self.versions = version_views(shown)
+        self.digest = shown.digest
+        self.acknowledged = fmt.wareki_time(shown.acknowledged_at)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from backend.dsure.schemas import ViewOut
-from backend.lib.schema import Input, Output
+from backend.lib.schema import Input, Output, VersionChange
 
 CertificateStatus = Literal["valid", "cancelled", "expired"]
 GuaranteeType = Literal["advance", "interim_advance", "contract"]
@@ -43,7 +43,7 @@ class CertificatePage(Output):
 class VersionOut(Output):
     version: int
     issued_on: date
-    changes: list[dict[str, Any]]
+    changes: list[VersionChange]
     change_reason: str | None
     digest: str
     signature: str

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.lib.schema import Email, Input, Output
+from backend.lib.schema import Email, Input, Output, VersionChange
 
 # Room for spaces, hyphens and full-width digits; the format itself (10 digits, 10 Crockford
 # characters) is checked by the service, which names each failing field (400, no attempt).
@@ -30,7 +30,7 @@ class SubscribeInput(Input):
 class VersionSummary(Output):
     version: int
     issued_on: date
-    changes: list[dict[str, Any]]
+    changes: list[VersionChange]
     change_reason: str | None = None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -24,3 +24,16 @@ Email = Annotated[
 ]
 Phone = Annotated[str, msgspec.Meta(min_length=6, max_length=20, pattern=r"^[0-9０-９+()\-\s]+$")]
 Yen = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000_000)]
+
+
+class VersionChange(Output):
+    """One amended item of a certificate version (``backend.domain.certificate.amended_snapshot``).
+
+    The snapshot keeps these as plain dicts; the struct documents them in the OpenAPI schema
+    (the UI's contract test reads it) and encodes the same JSON.
+    """
+
+    field: str
+    label: str  # 保証金額, 保証期限, …
+    before: Any
+    after: Any

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from frontend.admin.state import DashboardState, Kpi
+from frontend.admin.rows import Kpi
+from frontend.admin.state import DashboardState
 from frontend.components.layout import admin_page
-from frontend.components.ui import alert, alert_if, card, page_title
+from frontend.components.ui import alert_if, card, page_title
 
 TYPE_COLORS = {"前払金保証": "var(--blue-9)", "中間前払金保証": "var(--cyan-9)", "契約保証": "var(--orange-9)"}
 
@@ -57,9 +58,6 @@ def admin_dashboard() -> rx.Component:
     return rx.vstack(
         page_title("ダッシュボード", "申込・発行・D-Sure閲覧の状況です。"),
         alert_if(DashboardState.error),
-        rx.cond(~DashboardState.stats_available,
-                alert("統計API（/api/admin/stats）が未提供のため、一部の数値は一覧から集計しています。", tone="gray",
-                      icon="info")),
         kpi_grid(DashboardState.kpis),
         rx.grid(
             card(

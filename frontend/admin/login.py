@@ -15,7 +15,7 @@ def admin_login() -> rx.Component:
     return rx.box(
         rx.vstack(
             page_title("管理画面にログイン", "保証会社の職員用です。"),
-            rx.cond(AdminLoginState.flash != "", alert(AdminLoginState.flash, tone="blue", icon="info")),
+            rx.cond(AdminLoginState.message != "", alert(AdminLoginState.message, tone="blue", icon="info")),
             card(
                 rx.form(
                     rx.vstack(

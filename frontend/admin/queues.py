@@ -4,44 +4,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from frontend.admin.state import (
-    APPLICATION_TABS,
-    AdminApplicationsState,
-    AdminCertificatesState,
-    ApplicationRow,
-    CertificateRow,
-    CompanyRow,
-    RegistrationsState,
-)
+from frontend import fmt
+from frontend.admin.rows import APPLICATION_TABS, ApplicationRow, CertificateRow, CompanyRow
+from frontend.admin.state import AdminApplicationsState, AdminCertificatesState, RegistrationsState
 from frontend.components.layout import admin_page
-from frontend.components.ui import alert, alert_if, badge, card, field, page_title, select_field
-
-STATUS_OPTIONS = [("valid", "有効"), ("cancelled", "解約"), ("expired", "期限満了")]
-
-
-def messages(state) -> rx.Component:
-    return rx.fragment(
-        alert_if(state.error),
-        rx.cond(state.message != "", alert(state.message, tone="green", icon="circle-check")),
-    )
-
-
-def table(headers: list[str], body: rx.Component, *, numeric: tuple[int, ...] = ()) -> rx.Component:
-    return rx.el.div(
-        rx.el.table(
-            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col", class_name="hs-num" if i in numeric else "")
-                                   for i, h in enumerate(headers)])),
-            rx.el.tbody(body),
-            class_name="hs-table",
-        ),
-        class_name="hs-table-wrap",
-    )
-
-
-def empty_row(columns: int, text: str) -> rx.Component:
-    return rx.el.tr(rx.el.td(text, col_span=columns, style={"color": "var(--gray-10)", "textAlign": "center",
-                                                            "padding": "24px"}))
-
+from frontend.components.tables import rows_table
+from frontend.components.ui import alert_if, badge, card, field, messages, page_title, select_field
 
 # --- registrations -----------------------------------------------------------------------------
 
@@ -78,15 +46,12 @@ def admin_registrations() -> rx.Component:
         messages(state),
         card(
             rx.text("承認待ち（", state.pending.length(), "件）", weight="bold"),
-            table(["お客様ID", "商号・代表者", "所在地・電話", "建設業許可番号", "メール", "申込日時", "操作"],
-                  rx.cond(state.pending.length() == 0, empty_row(7, "承認待ちの登録はありません。"),
-                          rx.foreach(state.pending, pending_row))),
+            rows_table(["お客様ID", "商号・代表者", "所在地・電話", "建設業許可番号", "メール", "申込日時", "操作"],
+                       state.pending, pending_row, "承認待ちの登録はありません。"),
         ),
         card(
             rx.text("利用中のお客様（", state.active.length(), "件）", weight="bold"),
-            table(["お客様ID", "商号", "代表者", "メール", "状態"],
-                  rx.cond(state.active.length() == 0, empty_row(5, "まだありません。"),
-                          rx.foreach(state.active, active_row))),
+            rows_table(["お客様ID", "商号", "代表者", "メール", "状態"], state.active, active_row, "まだありません。"),
         ),
         spacing="4",
         width="100%",
@@ -205,10 +170,8 @@ def admin_applications() -> rx.Component:
         messages(state),
         tabs,
         card(
-            table(["受付番号", "申込者", "種別", "工事", "請負代金額", "保証金額", "保証料・入金", "操作"],
-                  rx.cond(state.items.length() == 0, empty_row(8, "この状態のお申込みはありません。"),
-                          rx.foreach(state.items, application_row_view)),
-                  numeric=(4, 5, 6)),
+            rows_table(["受付番号", "申込者", "種別", "工事", "請負代金額", "保証金額", "保証料・入金", "操作"],
+                       state.items, application_row_view, "この状態のお申込みはありません。", numeric=(4, 5, 6)),
         ),
         application_dialog(),
         spacing="4",
@@ -324,7 +287,7 @@ def admin_certificates() -> rx.Component:
                 class_name="hs-field",
                 flex="2 1 260px",
             ),
-            rx.box(select_field("状態", "status", STATUS_OPTIONS, form="acert", placeholder="すべて"),
+            rx.box(select_field("状態", "status", fmt.CERTIFICATE_FILTER, form="acert", placeholder="すべて"),
                    flex="1 1 160px"),
             rx.button(rx.icon("search", size=16), "検索", type="submit", size="3", loading=state.busy),
             gap="12px",
@@ -342,10 +305,8 @@ def admin_certificates() -> rx.Component:
         messages(state),
         card(search),
         card(
-            table(["保証契約番号", "種別", "工事・発注者・業者", "保証金額", "状態", "発行日", "発注者閲覧", "操作"],
-                  rx.cond(state.items.length() == 0, empty_row(8, "該当する電子証書はありません。"),
-                          rx.foreach(state.items, certificate_row_view)),
-                  numeric=(3,)),
+            rows_table(["保証契約番号", "種別", "工事・発注者・業者", "保証金額", "状態", "発行日", "発注者閲覧", "操作"],
+                       state.items, certificate_row_view, "該当する電子証書はありません。", numeric=(3,)),
         ),
         certificate_dialog(),
         spacing="4",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import reflex as rx
 
 from frontend import fmt
-from frontend.admin.queues import empty_row, messages, table
-from frontend.admin.state import AuditRow, AuditState, MailRow, MailState, OrdererRow, OrderersState
+from frontend.admin.rows import AuditRow, MailRow, OrdererRow
+from frontend.admin.state import AuditState, MailState, OrderersState
 from frontend.components.layout import admin_page
-from frontend.components.ui import alert_if, badge, card, field, page_title, select_field
+from frontend.components.tables import rows_table
+from frontend.components.ui import alert_if, badge, card, field, messages, page_title, select_field
 
 CLASS_OPTIONS = list(fmt.ORDERER_CLASSES.items())
 
@@ -107,9 +108,8 @@ def admin_orderers() -> rx.Component:
                    rx.button(rx.icon("plus", size=16), "発注者を追加", on_click=state.open_create, size="2")),
         messages(state),
         card(
-            table(["コード", "名称・宛名", "区分", "電子保証", "提出方法・提出先", "状態", ""],
-                  rx.cond(state.items.length() == 0, empty_row(7, "発注者は登録されていません。"),
-                          rx.foreach(state.items, orderer_row_view))),
+            rows_table(["コード", "名称・宛名", "区分", "電子保証", "提出方法・提出先", "状態", ""],
+                       state.items, orderer_row_view, "発注者は登録されていません。"),
         ),
         rx.dialog.root(
             rx.dialog.content(
@@ -148,10 +148,8 @@ def admin_mail() -> rx.Component:
                    rx.button(rx.icon("refresh-cw", size=16), "更新", on_click=MailState.load, variant="soft", size="2")),
         messages(MailState),
         card(
-            table(["作成日時", "宛先", "件名", "状態", "送信日時", "試行", ""],
-                  rx.cond(MailState.items.length() == 0, empty_row(7, "メールはありません。"),
-                          rx.foreach(MailState.items, mail_row_view)),
-                  numeric=(5,)),
+            rows_table(["作成日時", "宛先", "件名", "状態", "送信日時", "試行", ""],
+                       MailState.items, mail_row_view, "メールはありません。", numeric=(5,)),
         ),
         spacing="4",
         width="100%",
@@ -205,10 +203,8 @@ def admin_audit() -> rx.Component:
                 reset_on_submit=False,
                 no_validate=True,
             ),
-            table(["seq", "日時", "操作", "実行者", "対象", "アドレス", "詳細", "ハッシュ"],
-                  rx.cond(state.items.length() == 0, empty_row(8, "記録はありません。"),
-                          rx.foreach(state.items, audit_row_view)),
-                  numeric=(0,)),
+            rows_table(["seq", "日時", "操作", "実行者", "対象", "アドレス", "詳細", "ハッシュ"],
+                       state.items, audit_row_view, "記録はありません。", numeric=(0,)),
             rx.cond(state.has_more,
                     rx.button("さらに古い記録を表示", on_click=state.more, variant="soft", size="2",
                               loading=state.busy)),

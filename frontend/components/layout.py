@@ -66,23 +66,42 @@ def footer() -> rx.Component:
     )
 
 
-def _register(page: Callable[[], rx.Component], route: str, title: str, on_load: Any) -> None:
-    kwargs: dict[str, Any] = {"route": route, "title": title}
-    if on_load is not None:
-        kwargs["on_load"] = on_load
-    PAGES.append((page, kwargs))
-
-
-def _shell(header: rx.Component, main: rx.Component, *, wide: bool = False) -> rx.Component:
-    return rx.el.div(
-        rx.el.a("本文へ移動", href="#main", class_name="hs-skip"),
-        header,
-        main,
-        footer(),
-        # Present once the page's state is live (connected, on_load done): tests and scripts wait for it.
-        rx.cond(rx.State.is_hydrated, rx.el.span(id="hs-ready", hidden=True)),
-        class_name="hs-shell hs-wide" if wide else "hs-shell",
+def _shell(header: rx.Component, body: rx.Component, *, accent: str, gray: str = "auto",
+           wide: bool = False) -> rx.Component:
+    """The frame every page shares: skip link, the face's header, the content, the footer."""
+    return rx.theme(
+        rx.el.div(
+            rx.el.a("本文へ移動", href="#main", class_name="hs-skip"),
+            header,
+            rx.el.main(body, id="main", class_name="hs-main"),
+            footer(),
+            # Present once the page's state is live (connected, on_load done): tests and scripts wait for it.
+            rx.cond(rx.State.is_hydrated, rx.el.span(id="hs-ready", hidden=True)),
+            class_name="hs-shell hs-wide" if wide else "hs-shell",
+        ),
+        accent_color=accent,
+        gray_color=gray,
+        has_background=False,
     )
+
+
+def page_template(route: str, title: str, frame: Callable[[rx.Component], rx.Component], on_load: Any = None):
+    """The one page decorator: ``frame`` puts the content in its face; the page is recorded in PAGES."""
+
+    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        def page() -> rx.Component:
+            return frame(content())
+
+        # Reflex groups a page's memoized components by the render function's module: keep
+        # the page module's name, so each face gets its own bundle (D-Sure stays light).
+        functools.update_wrapper(page, content)
+        kwargs: dict[str, Any] = {"route": route, "title": title}
+        if on_load is not None:
+            kwargs["on_load"] = on_load
+        PAGES.append((page, kwargs))
+        return page
+
+    return decorator
 
 
 # --- e-Net (contractors; phone first) ---------------------------------------------------
@@ -125,59 +144,23 @@ def enet_header(nav: str | None) -> rx.Component:
     )
 
 
-def enet_page(
-    route: str,
-    title: str,
-    *,
-    nav: str | None = None,
-    on_load: Any = None,
-    narrow: bool = False,
-) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
-    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        def page() -> rx.Component:
-            body = content()
-            return rx.theme(
-                _shell(
-                    enet_header(nav),
-                    rx.el.main(rx.el.div(body, class_name="hs-narrow") if narrow else body,
-                               id="main", class_name="hs-main"),
-                ),
-                accent_color="indigo",
-                has_background=False,
-            )
+def enet_page(route: str, title: str, *, nav: str | None = None, on_load: Any = None, narrow: bool = False):
+    def frame(body: rx.Component) -> rx.Component:
+        return _shell(enet_header(nav), rx.el.div(body, class_name="hs-narrow") if narrow else body, accent="indigo")
 
-        # Reflex groups a page's memoized components by the render function's module: keep
-        # the page module's name, so each face gets its own bundle (D-Sure stays light).
-        functools.update_wrapper(page, content)
-        _register(page, route, f"{title}｜e-Net保証", on_load)
-        return page
-
-    return decorator
+    return page_template(route, f"{title}｜e-Net保証", frame, on_load)
 
 
 # --- D-Sure (orderers; no login, kept light) and the public start page --------------------
 
 
 def _public_page(route: str, title: str, face: str, href: str, icon: str, accent: str, on_load: Any = None):
-    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        def page() -> rx.Component:
-            header = rx.el.header(
-                rx.el.div(brand(face, href, icon=icon), class_name="hs-header-inner"),
-                class_name="hs-header",
-            )
-            return rx.theme(
-                _shell(header, rx.el.main(content(), id="main", class_name="hs-main")),
-                accent_color=accent,
-                has_background=False,
-            )
+    def frame(body: rx.Component) -> rx.Component:
+        header = rx.el.header(rx.el.div(brand(face, href, icon=icon), class_name="hs-header-inner"),
+                              class_name="hs-header")
+        return _shell(header, body, accent=accent)
 
-        # Reflex groups a page's memoized components by the render function's module: keep
-        # the page module's name, so each face gets its own bundle (D-Sure stays light).
-        functools.update_wrapper(page, content)
-        _register(page, route, title, on_load)
-        return page
-
-    return decorator
+    return page_template(route, title, frame, on_load)
 
 
 def dsure_page(route: str, title: str, *, on_load: Any = None):
@@ -229,22 +212,8 @@ def admin_nav(active: str) -> rx.Component:
 
 
 def admin_page(route: str, title: str, *, nav: str | None = None, on_load: Any = None, bare: bool = False):
-    def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-        def page() -> rx.Component:
-            body = content()
-            inner = body if bare else rx.el.div(admin_nav(nav or ""), rx.box(body, min_width="0"),
-                                                 class_name="hs-admin")
-            return rx.theme(
-                _shell(admin_header(), rx.el.main(inner, id="main", class_name="hs-main"), wide=True),
-                accent_color="blue",
-                gray_color="slate",
-                has_background=False,
-            )
+    def frame(body: rx.Component) -> rx.Component:
+        inner = body if bare else rx.el.div(admin_nav(nav or ""), rx.box(body, min_width="0"), class_name="hs-admin")
+        return _shell(admin_header(), inner, accent="blue", gray="slate", wide=True)
 
-        # Reflex groups a page's memoized components by the render function's module: keep
-        # the page module's name, so each face gets its own bundle (D-Sure stays light).
-        functools.update_wrapper(page, content)
-        _register(page, route, f"{title}｜電子保証 管理画面", on_load)
-        return page
-
-    return decorator
+    return page_template(route, f"{title}｜電子保証 管理画面", frame, on_load)

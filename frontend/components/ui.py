@@ -160,6 +160,14 @@ def alert_if(message: Var, *, tone: str = "red", icon: str = "triangle_alert") -
     return rx.cond(message != "", alert(message, tone=tone, icon=icon))
 
 
+def messages(state: Any) -> rx.Component:
+    """A page state's refusal (red) and the outcome of its last action (green)."""
+    return rx.fragment(
+        alert_if(state.error),
+        rx.cond(state.message != "", alert(state.message, tone="green", icon="circle-check")),
+    )
+
+
 def note(*children: Any, warn: bool = False) -> rx.Component:
     return rx.el.div(*children, class_name="hs-note hs-note-warn" if warn else "hs-note")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from frontend import fmt
 from frontend.components.layout import enet_page
 from frontend.components.ui import (
     alert,
@@ -19,14 +20,8 @@ from frontend.components.ui import (
     select_field,
     submit_button,
 )
-from frontend.enet.state import (
-    DELIVERY_OPTIONS,
-    GUARANTEE_OPTIONS,
-    ApplicationsState,
-    ApplicationView,
-    ApplyState,
-    Step,
-)
+from frontend.enet.rows import ApplicationView, Step
+from frontend.enet.state import DELIVERY_OPTIONS, ApplicationsState, ApplyState
 
 
 def timeline(steps) -> rx.Component:
@@ -75,8 +70,8 @@ def withdraw_dialog() -> rx.Component:
             ),
             max_width="440px",
         ),
-        open=ApplicationsState.withdraw_id != "",
-        on_open_change=ApplicationsState.cancel_withdraw,
+        open=ApplicationsState.dialog == "withdraw",
+        on_open_change=ApplicationsState.close_dialog,
     )
 
 
@@ -130,7 +125,7 @@ def applications() -> rx.Component:
             "お申込みの手続きの進み具合をご確認いただけます。",
             rx.el.a(rx.button(rx.icon("plus", size=16), "新規保証申込", size="3"), href="/applications/new"),
         ),
-        rx.cond(ApplicationsState.flash != "", alert(ApplicationsState.flash, tone="green", icon="circle-check")),
+        rx.cond(ApplicationsState.message != "", alert(ApplicationsState.message, tone="green", icon="circle-check")),
         alert_if(ApplicationsState.error),
         rx.cond(
             ApplicationsState.busy & (ApplicationsState.items.length() == 0),
@@ -186,7 +181,7 @@ def new_application() -> rx.Component:
         rx.vstack(
             _section(
                 "保証の内容",
-                choices("保証種別", "guarantee_type", GUARANTEE_OPTIONS, ApplyState.guarantee_type,
+                choices("保証種別", "guarantee_type", fmt.options(fmt.GUARANTEE_TYPES), ApplyState.guarantee_type,
                         ApplyState.set_guarantee_type, errors, form="apply", required=True),
                 orderer_picker,
             ),

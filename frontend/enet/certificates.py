@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from frontend import fmt
 from frontend.components.layout import enet_page
 from frontend.components.ui import (
     alert,
@@ -16,11 +17,9 @@ from frontend.components.ui import (
     page_title,
     select_field,
 )
-from frontend.enet.state import GUARANTEE_OPTIONS, CertificatesState, CertificateState, CertificateView, ViewLogRow
+from frontend.enet.rows import CertificateView, ViewLogRow
+from frontend.enet.state import CertificatesState, CertificateState
 from frontend.views import ChangeView, VersionView
-
-STATUS_OPTIONS = [("valid", "有効"), ("cancelled", "解約"), ("expired", "期限満了")]
-
 
 def certificate_item(item: CertificateView) -> rx.Component:
     return rx.el.a(
@@ -70,8 +69,9 @@ def certificates() -> rx.Component:
                 class_name="hs-field",
             ),
             rx.el.div(
-                select_field("保証種別", "guarantee_type", GUARANTEE_OPTIONS, form="cert", placeholder="すべて"),
-                select_field("状態", "status", STATUS_OPTIONS, form="cert", placeholder="すべて"),
+                select_field("保証種別", "guarantee_type", fmt.options(fmt.GUARANTEE_TYPES), form="cert",
+                             placeholder="すべて"),
+                select_field("状態", "status", fmt.CERTIFICATE_FILTER, form="cert", placeholder="すべて"),
                 class_name="hs-grid-2",
             ),
             rx.button(rx.icon("search", size=16), "検索する", type="submit", size="3", variant="soft",
@@ -160,7 +160,8 @@ def paper_panel() -> rx.Component:
 def reissue_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(
-            rx.button("認証キーを再発行する", variant="ghost", color_scheme="gray", size="2", width="fit-content"),
+            rx.button("認証キーを再発行する", on_click=CertificateState.ask_reissue, variant="ghost", color_scheme="gray",
+                      size="2", width="fit-content"),
         ),
         rx.alert_dialog.content(
             rx.alert_dialog.title("認証キーを再発行しますか"),
@@ -180,8 +181,8 @@ def reissue_dialog() -> rx.Component:
             ),
             max_width="440px",
         ),
-        open=CertificateState.reissue_open,
-        on_open_change=CertificateState.set_reissue_open,
+        open=CertificateState.dialog == "reissue",
+        on_open_change=CertificateState.close_dialog,
     )
 
 
@@ -241,20 +242,20 @@ def certificate_detail() -> rx.Component:
     state = CertificateState
     status_card = card(
         rx.flex(
-            rx.hstack(badge(state.type_label, "indigo"), badge(state.status_label, state.status_tone),
+            rx.hstack(badge(state.summary.type_label, "indigo"), badge(state.status_label, state.status_tone),
                       badge(state.version, "gray"), spacing="2", wrap="wrap"),
             justify="between",
             width="100%",
         ),
-        rx.text(state.project_name, weight="bold", size="5", line_height="1.4"),
-        rx.text("保証契約番号 ", rx.el.span(state.contract_number, class_name="hs-mono"), "　", state.orderer_name,
+        rx.text(state.summary.project_name, weight="bold", size="5", line_height="1.4"),
+        rx.text("保証契約番号 ", rx.el.span(state.contract_number, class_name="hs-mono"), "　", state.summary.orderer_name,
                 size="2", color_scheme="gray"),
         rx.el.div(
             rx.box(
                 rx.text("発注者の閲覧", size="1", color_scheme="gray"),
-                rx.cond(state.viewed != "",
+                rx.cond(state.summary.viewed != "",
                         rx.hstack(rx.icon("eye", size=16, color="var(--green-9)"),
-                                  rx.text("発注者閲覧済 ", state.viewed, size="2", weight="bold"), align="center"),
+                                  rx.text("発注者閲覧済 ", state.summary.viewed, size="2", weight="bold"), align="center"),
                         rx.text("まだ閲覧されていません", size="2")),
             ),
             rx.box(
@@ -313,8 +314,8 @@ def certificate_detail() -> rx.Component:
         rx.cond(
             state.title == "",
             rx.cond(state.busy, loading_block()),
-            rx.vstack(status_card, rx.cond(state.electronic, key_panel(), paper_panel()),
-                      rx.cond(state.electronic, views), content, history, documents, spacing="4", width="100%"),
+            rx.vstack(status_card, rx.cond(state.summary.paper, paper_panel(), key_panel()),
+                      rx.cond(~state.summary.paper, views), content, history, documents, spacing="4", width="100%"),
         ),
         spacing="4",
         width="100%",

@@ -14,7 +14,7 @@ def login() -> rx.Component:
     errors = LoginState.field_errors
     return rx.vstack(
         page_title("e-Net保証にログイン", "お客様ID・パスワードを入力してください。"),
-        rx.cond(LoginState.flash != "", alert(LoginState.flash, tone="blue", icon="info")),
+        rx.cond(LoginState.message != "", alert(LoginState.message, tone="blue", icon="info")),
         card(
             rx.form(
                 rx.vstack(

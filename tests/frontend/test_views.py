@@ -5,13 +5,25 @@ from __future__ import annotations
 import msgspec
 
 from frontend.api import Application
-from frontend.enet.state import application_steps, application_view
+from frontend.enet.rows import application_steps, application_view
 from frontend.views import snapshot_rows
 
 
+# An application as GET /api/applications sends it (every field the API always sends).
+SUBMITTED = {
+    "id": 7, "guarantee_type": "advance", "guarantee_type_label": "前払金保証", "status": "submitted",
+    "status_label": "申込受付", "created_at": "2025-10-01T01:00:00Z", "orderer_code": "31000",
+    "orderer_name": "鳥取県", "orderer_project_number": None, "project_name": "○○道路改良工事",
+    "project_location": "鳥取市", "contract_amount": 55_000_000, "advance_amount": 22_000_000,
+    "guarantee_amount": 22_000_000, "contract_date": "2025-10-10", "period_start": "2025-10-11",
+    "period_end": "2026-03-19", "bid_announced_on": "2025-09-01", "delivery": "electronic", "notes": "",
+    "fee": None, "fee_notified_at": None, "paid_on": None, "paid_amount": None, "contract_number": None,
+    "rejected_reason": None, "timeline": [],
+}
+
+
 def _application(**fields) -> Application:
-    base = {"id": 7, "guarantee_type": "advance", "status": "submitted", "created_at": "2025-10-01T01:00:00Z"}
-    return msgspec.convert({**base, **fields}, Application, strict=False)
+    return msgspec.convert({**SUBMITTED, **fields}, Application, strict=False)
 
 
 def _states(steps) -> list[tuple[str, str]]:

@@ -1,0 +1,224 @@
+"""What the admin pages show: display-ready rows (和暦, 金…円) built from the API's structs (pure)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from frontend import fmt
+from frontend.api import Application, AuditEntry, CertificateItem, Company, MailItem, Orderer
+from frontend.views import STATUS_TONES
+
+
+@dataclasses.dataclass
+class Kpi:
+    label: str = ""
+    value: str = "0"
+    sub: str = ""
+    icon: str = "circle"
+    href: str = ""
+
+
+@dataclasses.dataclass
+class CompanyRow:
+    customer_id: str = ""
+    company_name: str = ""
+    representative: str = ""
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    license_number: str = ""
+    created: str = ""
+    status_label: str = ""
+
+
+@dataclasses.dataclass
+class ApplicationRow:
+    id: str = ""
+    company: str = ""
+    type_label: str = ""
+    project_name: str = ""
+    orderer_name: str = ""
+    contract_amount: str = ""
+    amount: str = ""
+    period: str = ""
+    bid_announced: str = ""
+    delivery: str = ""
+    created: str = ""
+    status: str = ""
+    status_label: str = ""
+    fee: str = ""
+    fee_value: str = ""
+    paid: str = ""
+    contract_number: str = ""
+    notes: str = ""
+
+
+@dataclasses.dataclass
+class CertificateRow:
+    contract_number: str = ""
+    type_label: str = ""
+    project_name: str = ""
+    orderer_name: str = ""
+    company: str = ""
+    amount: str = ""
+    status: str = ""
+    status_label: str = ""
+    status_tone: str = "gray"
+    version: str = ""
+    issued: str = ""
+    viewed: str = ""
+
+
+@dataclasses.dataclass
+class OrdererRow:
+    code: str = ""
+    name: str = ""
+    title: str = ""
+    orderer_class: str = ""
+    class_label: str = ""
+    e_guarantee_from: str = ""
+    e_guarantee_label: str = ""
+    submission_email: str = ""
+    channels: str = ""
+    channel_codes: str = ""
+    subject_advance: str = ""
+    subject_interim: str = ""
+    subject_contract: str = ""
+    routing_note: str = ""
+    active: bool = True
+
+
+@dataclasses.dataclass
+class MailRow:
+    id: str = ""
+    recipient: str = ""
+    subject: str = ""
+    status: str = ""
+    status_label: str = ""
+    status_tone: str = "gray"
+    created: str = ""
+    sent: str = ""
+    attempts: str = ""
+    error: str = ""
+
+
+@dataclasses.dataclass
+class AuditRow:
+    seq: str = ""
+    at: str = ""
+    action: str = ""
+    action_label: str = ""
+    actor: str = ""
+    target: str = ""
+    address: str = ""
+    details: str = ""
+    hash: str = ""
+
+
+APPLICATION_TABS = [
+    ("submitted", "審査待ち"),
+    ("fee_notified", "入金待ち"),
+    ("paid", "締結待ち（入金確認済）"),
+    ("concluded", "締結済"),
+    ("rejected", "謝絶"),
+    ("withdrawn", "取下げ"),
+]
+MAIL_TONES = {"pending": "amber", "sending": "blue", "sent": "green", "failed": "red"}
+
+
+def company_row(company: Company) -> CompanyRow:
+    return CompanyRow(
+        customer_id=company.customer_id,
+        company_name=company.company_name,
+        representative=company.representative,
+        address=company.address,
+        phone=company.phone,
+        email=company.email,
+        license_number=company.license_number,
+        created=fmt.wareki_time(company.created_at),
+        status_label=fmt.label(fmt.COMPANY_STATUS, company.status),
+    )
+
+
+def application_row(item: Application) -> ApplicationRow:
+    advance = item.guarantee_type in ("advance", "interim_advance")
+    amount = item.advance_amount if advance and item.advance_amount is not None else item.guarantee_amount
+    status = item.status
+    if status == "fee_notified" and item.paid_on is not None:
+        status = "paid"
+    return ApplicationRow(
+        id=str(item.id),
+        company=" ".join(filter(None, [item.company_name, f"（{item.customer_id}）" if item.customer_id else ""])),
+        type_label=fmt.label(fmt.GUARANTEE_TYPES, item.guarantee_type),
+        project_name=item.project_name,
+        orderer_name=item.orderer_name or item.orderer_code,
+        contract_amount=fmt.yen(item.contract_amount),
+        amount=fmt.yen(amount),
+        period=fmt.period(item.period_start, item.period_end),
+        bid_announced=fmt.wareki(item.bid_announced_on),
+        delivery=fmt.label(fmt.DELIVERY, item.delivery),
+        created=fmt.wareki_time(item.created_at),
+        status=status,
+        status_label=fmt.label(fmt.APPLICATION_STATUS, status),
+        fee=fmt.yen(item.fee),
+        fee_value=str(item.fee or ""),
+        paid=" ".join(filter(None, [fmt.wareki(item.paid_on), fmt.yen(item.paid_amount)])),
+        contract_number=item.contract_number or "",
+        notes=item.notes,
+    )
+
+
+def certificate_row(item: CertificateItem) -> CertificateRow:
+    return CertificateRow(
+        contract_number=item.contract_number,
+        type_label=fmt.label(fmt.GUARANTEE_TYPES, item.guarantee_type),
+        project_name=item.project_name,
+        orderer_name=item.orderer_name,
+        company=item.company_name,
+        amount=fmt.yen(item.guarantee_amount),
+        status=item.status,
+        status_label=fmt.label(fmt.CERTIFICATE_STATUS, item.status),
+        status_tone=STATUS_TONES.get(item.status, "gray"),
+        version=f"第{item.version}版",
+        issued=fmt.wareki(item.issued_on),
+        viewed=fmt.wareki_time(item.last_viewed_at),
+    )
+
+
+def orderer_row(item: Orderer) -> OrdererRow:
+    return OrdererRow(
+        code=item.code,
+        name=item.name,
+        title=item.title,
+        orderer_class=item.orderer_class,
+        class_label=item.orderer_class_label or fmt.label(fmt.ORDERER_CLASSES, item.orderer_class),
+        e_guarantee_from=item.e_guarantee_from.isoformat() if item.e_guarantee_from else "",
+        e_guarantee_label=fmt.wareki(item.e_guarantee_from) or "書面のみ",
+        submission_email=item.submission_email or "",
+        channels="・".join(fmt.label(fmt.CHANNELS, c) for c in item.channels),
+        channel_codes=",".join(item.channels),
+        subject_advance=item.subject_templates.get("advance", ""),
+        subject_interim=item.subject_templates.get("interim_advance", ""),
+        subject_contract=item.subject_templates.get("contract", ""),
+        routing_note=item.routing_note,
+        active=item.active,
+    )
+
+
+def mail_row(item: MailItem) -> MailRow:
+    return MailRow(
+        id=str(item.id), recipient=item.to, subject=item.subject, status=item.status,
+        status_label=fmt.label(fmt.MAIL_STATUS, item.status), status_tone=MAIL_TONES.get(item.status, "gray"),
+        created=fmt.wareki_time(item.created_at), sent=fmt.wareki_time(item.sent_at), attempts=str(item.attempts),
+        error=item.last_error,
+    )
+
+
+def audit_row(entry: AuditEntry) -> AuditRow:
+    return AuditRow(
+        seq=str(entry.seq), at=fmt.wareki_time(entry.at), action=entry.action,
+        action_label=fmt.AUDIT_ACTIONS.get(entry.action, ""), actor=entry.actor,
+        target=entry.target, address=entry.address,
+        details="、".join(f"{k}={v}" for k, v in entry.details.items())[:200],
+        hash=entry.hash[:12],
+    )

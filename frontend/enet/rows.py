@@ -1,0 +1,174 @@
+"""What the e-Net pages show: display-ready rows (和暦, 金…円) built from the API's structs (pure)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from frontend import fmt
+from frontend.api import Application, CertificateItem
+from frontend.views import STATUS_TONES
+
+
+@dataclasses.dataclass
+class Step:
+    label: str = ""
+    state: str = "todo"  # done | current | todo | stopped
+    date: str = ""
+
+
+@dataclasses.dataclass
+class ApplicationView:
+    id: str = ""
+    type_label: str = ""
+    project_name: str = ""
+    orderer_name: str = ""
+    amount_label: str = ""
+    amount: str = ""
+    created: str = ""
+    status_label: str = ""
+    status_tone: str = "gray"
+    delivery: str = ""
+    fee: str = ""
+    contract_number: str = ""
+    message: str = ""
+    has_fee: bool = False
+    paid: bool = False
+    can_withdraw: bool = False
+    steps: list[Step] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class CertificateView:
+    contract_number: str = ""
+    type_label: str = ""
+    project_name: str = ""
+    orderer_name: str = ""
+    amount: str = ""
+    status_label: str = ""
+    status_tone: str = "gray"
+    version: str = ""
+    issued: str = ""
+    viewed: str = ""
+    acknowledged: str = ""
+    paper: bool = False
+
+
+@dataclasses.dataclass
+class ViewLogRow:
+    """One D-Sure view as the contractor sees it."""
+
+    at: str = ""
+    what: str = ""
+    version: str = ""
+    origin: str = ""
+
+
+@dataclasses.dataclass
+class OrdererOption:
+    code: str = ""
+    name: str = ""
+    note: str = ""
+    accepts_electronic: bool = False
+
+
+APPLICATION_TONES = {
+    "submitted": "blue",
+    "fee_notified": "amber",
+    "paid": "cyan",
+    "concluded": "green",
+    "rejected": "red",
+    "withdrawn": "gray",
+}
+STEP_LABELS = ["申込受付", "保証料のお知らせ", "入金確認", "契約締結"]
+STEP_CODES = ["submitted", "fee_notified", "paid", "concluded"]
+
+
+def application_steps(item: Application) -> list[Step]:
+    """申込受付 → 保証料のお知らせ → 入金確認 → 契約締結, or stopped at 謝絶 / 取下げ.
+
+    From the API's ``timeline`` when it sends one, else from the dates on the application.
+    """
+    if item.timeline:
+        labels = {step.step: step for step in item.timeline}
+        reached = [labels[code].done if code in labels else False for code in STEP_CODES]
+        dates = [fmt.month_day(labels[code].on) if code in labels else "" for code in STEP_CODES]
+    else:
+        reached = [
+            True,
+            item.fee_notified_at is not None or item.status in ("fee_notified", "concluded"),
+            item.paid_on is not None or item.status == "concluded",
+            item.status == "concluded" or item.contract_number is not None,
+        ]
+        dates = [fmt.month_day(item.created_at), fmt.month_day(item.fee_notified_at), fmt.month_day(item.paid_on), ""]
+    stopped = item.status in ("rejected", "withdrawn")
+    steps: list[Step] = []
+    current_set = False
+    for index, label in enumerate(STEP_LABELS):
+        if reached[index]:
+            steps.append(Step(label, "done", dates[index]))
+        elif stopped and not current_set:
+            steps.append(Step(fmt.label(fmt.APPLICATION_STATUS, item.status), "stopped", ""))
+            current_set = True
+        elif not current_set and not stopped:
+            steps.append(Step(label, "current", "手続き中"))
+            current_set = True
+        else:
+            steps.append(Step(label, "todo", ""))
+    return steps
+
+
+def application_view(item: Application) -> ApplicationView:
+    advance = item.guarantee_type in ("advance", "interim_advance")
+    amount = item.advance_amount if advance and item.advance_amount is not None else item.guarantee_amount
+    message = ""
+    paid = item.paid_on is not None
+    if item.status == "submitted":
+        message = "お申込みを受け付けました。審査のうえ、保証料のお知らせをお送りします。"
+    elif item.status == "fee_notified" and paid:
+        message = "ご入金を確認しました。保証契約の締結までお待ちください。"
+    elif item.status == "fee_notified":
+        message = f"保証料は{fmt.yen(item.fee)}です（非課税）。お振込みをお願いいたします。" if item.fee else \
+            "保証料のお知らせをお送りしました。お振込みをお願いいたします。"
+    elif item.status == "concluded":
+        message = "保証契約を締結しました。電子証書と認証キーをご確認ください。"
+    elif item.status == "rejected":
+        message = f"誠に恐れ入りますが、今回のお申込みはお引き受けできませんでした。{item.rejected_reason or ''}"
+    elif item.status == "withdrawn":
+        message = "お申込みは取り下げられました。"
+    return ApplicationView(
+        id=str(item.id),
+        type_label=fmt.label(fmt.GUARANTEE_TYPES, item.guarantee_type),
+        project_name=item.project_name,
+        orderer_name=item.orderer_name or item.orderer_code,
+        amount_label="前払金額" if advance else "保証金額",
+        amount=fmt.yen(amount),
+        created=fmt.wareki(item.created_at),
+        status_label="入金確認済" if item.status == "fee_notified" and paid else
+        (item.status_label or fmt.label(fmt.APPLICATION_STATUS, item.status)),
+        status_tone="cyan" if item.status == "fee_notified" and paid else APPLICATION_TONES.get(item.status, "gray"),
+        delivery=fmt.label(fmt.DELIVERY, item.delivery),
+        fee=fmt.yen(item.fee),
+        contract_number=item.contract_number or "",
+        message=message,
+        has_fee=item.fee is not None and item.status in ("fee_notified", "concluded"),
+        paid=paid,
+        can_withdraw=item.status in ("submitted", "fee_notified") and not paid,
+        steps=application_steps(item),
+    )
+
+
+def certificate_view(item: CertificateItem) -> CertificateView:
+    return CertificateView(
+        contract_number=item.contract_number,
+        type_label=fmt.label(fmt.GUARANTEE_TYPES, item.guarantee_type),
+        project_name=item.project_name,
+        orderer_name=item.orderer_name,
+        amount=fmt.yen(item.guarantee_amount),
+        status_label=fmt.label(fmt.CERTIFICATE_STATUS, item.status),
+        status_tone=STATUS_TONES.get(item.status, "gray"),
+        version=f"第{item.version}版",
+        issued=fmt.wareki(item.issued_on),
+        viewed=fmt.wareki_time(item.last_viewed_at),
+        acknowledged=fmt.wareki_time(item.acknowledged_at),
+        paper=item.delivery == "paper",
+    )
