@@ -279,6 +279,7 @@ class CertificateDetail(CertificateItem, kw_only=True):
     digest: str
     signature: str
     cancelled_at: datetime | None
+    sent_to_orderer_at: datetime | None
     sent_to_orderer_address: str | None
     fee_adjustments: list[FeeAdjustment]
     has_auth_key: bool
