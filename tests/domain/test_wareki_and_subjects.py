@@ -36,7 +36,8 @@ def test_subject_templates():
 
 
 def test_password_rules():
-    assert password_problem("Kensetsu-2025") is None
+    assert password_problem("Hashi-kake-2025") is None
+    assert "よく使われて" in password_problem("password123")
     assert "10文字以上" in password_problem("short1")
     assert "英字と数字" in password_problem("abcdefghijkl")
     assert "同じ文字" in password_problem("aaaaaaaaa1")
