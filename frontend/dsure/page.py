@@ -10,6 +10,7 @@ import reflex as rx
 
 from frontend.components.layout import dsure_page
 from frontend.components.ui import alert, alert_if, badge, card, dl_dynamic, field, note, page_title
+from frontend.dsure.checks import MAX_TYPED
 from frontend.dsure.state import DsureState
 from frontend.views import ChangeView, VersionView
 
@@ -32,10 +33,10 @@ def verify_form() -> rx.Component:
         rx.form(
             rx.vstack(
                 field("保証契約番号", "contract_number", errors, form="dsure", required=True, input_mode="numeric",
-                      auto_complete="off", default_value=DsureState.number, key=DsureState.number,
+                      auto_complete="off", default_value=DsureState.number, key=DsureState.number, max_length=MAX_TYPED,
                       placeholder="例：2070004426", hint="10桁の数字です。"),
                 field("認証キー", "auth_key", errors, form="dsure", required=True, auto_complete="off",
-                      auto_capitalize="characters", spell_check=False, placeholder="例：ABCDE-FGHJK",
+                      auto_capitalize="characters", spell_check=False, placeholder="例：ABCDE-FGHJK", max_length=MAX_TYPED,
                       hint="10文字の英数字です。ハイフンやスペースは入力しなくても構いません。"),
                 alert_if(DsureState.error, tone=rx.cond(DsureState.locked_minutes > 0, "amber", "red")),
                 rx.button(rx.icon("file-search", size=18), "閲覧する", type="submit", size="4", width="100%",

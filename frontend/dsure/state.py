@@ -14,6 +14,7 @@ from frontend import fmt
 from frontend.api import ApiError
 from frontend.state import PageState, calls_api
 from frontend.views import CertificateShown
+from frontend.dsure.checks import pair_problems
 
 # Refusals the API words for the clerk itself (a wrong pair, a lock with its minutes, too many tries):
 # its ``detail`` is shown as it is; the code only decides how it looks (amber: wait, then try again).
@@ -51,6 +52,11 @@ class DsureState(PageState, CertificateShown):
         key = str(form.get("auth_key", "")).strip()
         self.locked_minutes = 0
         self.verified = False
+        problems = pair_problems(self.number, key)  # a typo is no attempt: caught before the API is asked
+        if problems:
+            self.field_errors = problems
+            self.error = " ".join(problems.values())
+            return None
         try:
             result = await self._api().dsure_verify(self.number, key)
         except ApiError as exc:

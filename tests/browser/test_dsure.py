@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import ARTIFACTS, open_page, requires_api, screenshot
+from tests.browser.helpers import ADMIN_LOGIN, ADMIN_PASSWORD, ARTIFACTS, open_page, requires_api, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -141,3 +141,28 @@ def test_the_dsure_page_stays_light(server, browser, certificates):
     (ARTIFACTS / "dsure-page-bytes.json").write_text(json.dumps(figures, indent=2))
     print(figures)
     assert dsure <= 1.3 * blank, figures
+
+
+def test_a_mistyped_key_is_caught_before_anything_is_sent(server, phone, certificates):
+    """A key of the wrong length or with a character no key has is named next to its box, and the
+    API is not asked: no failed attempt is counted (the admin's D-Sure figures do not move)."""
+    token = server.login(ADMIN_LOGIN, ADMIN_PASSWORD)
+    with server.api(token) as api:
+        failures = api.get("/api/admin/dsure/stats").json()["failures_last_24h"]
+    page = phone
+    open_page(page, "/dsure")
+    page.get_by_label("保証契約番号").fill(certificates[0]["contract_number"][:9])
+    key_box = page.get_by_label("認証キー")
+    key_box.fill(certificates[0]["auth_key"][:9])
+    button = page.get_by_role("button", name="閲覧する")
+    button.click()
+    expect(page.get_by_text("入力されたのは9桁です").first).to_be_visible()
+    expect(page.get_by_text("入力されたのは9文字です").first).to_be_visible()
+    expect(key_box).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("保証契約番号").fill(certificates[0]["contract_number"])
+    key_box.fill("ABCDE-FGHJU")
+    button.click()
+    expect(page.get_by_text("使われない文字").first).to_be_visible()
+    expect(page.locator("#result")).to_have_count(0)
+    with server.api(token) as api:
+        assert api.get("/api/admin/dsure/stats").json()["failures_last_24h"] == failures

@@ -91,3 +91,20 @@ async def redis_counters_patched(monkeypatch):
 async def redis_counters(monkeypatch):
     async with redis_counters_patched(monkeypatch) as counters:
         yield counters
+
+
+@pytest.fixture(params=["database", "redis"])
+async def backend(request, monkeypatch):
+    """Run a test with the default (database) counters and again with the real Redis's
+    (``HOSHO_REDIS_URL``): yields the Redis counters, or None for the database."""
+    if request.param == "redis":
+        async with redis_counters_patched(monkeypatch) as counters:
+            yield counters
+    else:
+        yield None
+
+
+async def redis_keys(counters) -> list[str]:
+    """Every key the Redis counters hold under this test's prefix, without it."""
+    keys = [key.decode()[len(counters.prefix):] async for key in counters.redis.scan_iter(match=counters.prefix + "*")]
+    return sorted(keys)

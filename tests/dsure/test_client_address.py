@@ -1,5 +1,6 @@
 """The client address: the socket or the UI's secret-backed header, X-Forwarded-For only
 through HOSHO_TRUSTED_PROXIES (right-most untrusted hop); never text a client chose.
+The throttle counts the resolved address, in the database and in the real Redis alike.
 
 The in-process client connects from 127.0.0.1; a real `hosho api` (uvicorn with
 proxy_headers off) is checked in tests/drills/test_kill_during_verify_flood.py.
@@ -15,7 +16,7 @@ from backend.dsure.tables import DsureView
 from backend.lib import security
 from backend.lib.security import FORWARD_SECRET_HEADER, FORWARDED_CHAIN_HEADER, FORWARDED_FOR_HEADER, forward_secret
 from backend.settings import _networks, get_settings
-from tests.dsure.conftest import audit_rows, wrong_key
+from tests.dsure.conftest import audit_rows, redis_keys, wrong_key
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ async def _failed_from(client, issued, headers: dict[str, str]) -> str:
     return (await audit_rows("dsure.failed"))[-1]["address"]
 
 
-async def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(client, issued):
+async def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(client, issued, backend):
     assert await _failed_from(client, issued, {"X-Forwarded-For": "203.0.113.9"}) == "127.0.0.1"
     assert await _failed_from(client, issued, {"X-Forwarded-For": "<script>alert(1)</script>"}) == "127.0.0.1"
     # The pair lock follows the socket: five spoofed "addresses" are one pair.
@@ -47,9 +48,12 @@ async def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(client, issued
     locked = await client.post("/api/dsure/verify", json={"contract_number": issued.number, "auth_key": issued.key},
                                headers={"X-Forwarded-For": "198.51.100.200"})
     assert locked.status_code == 429
+    if backend is not None:  # counted in Redis under the socket's address only
+        assert f"lock:dsure:pair:{issued.number}:127.0.0.1" in await redis_keys(backend)
+        assert not any("198.51.100" in key or "203.0.113" in key or "script" in key for key in await redis_keys(backend))
 
 
-async def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(client, issued, trust):
+async def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(client, issued, trust, backend):
     trust("127.0.0.1")
     assert await _failed_from(client, issued, {"X-Forwarded-For": "203.0.113.9"}) == "203.0.113.9"
     # The right-most untrusted hop: what the client wrote on the left proves nothing.
@@ -67,6 +71,18 @@ async def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(client, issued, 
     assert await _failed_from(client, issued, {"X-Forwarded-For": "203.0.113.9"}) == "127.0.0.1"
     everything = [row["address"] for row in await audit_rows("dsure.failed")]
     assert not any("script" in address or "not-an" in address for address in everything)
+    if backend is not None:  # the pairs and the per-address windows follow the resolved address
+        keys = await redis_keys(backend)
+        assert f"ev:dsure:pair:{issued.number}:203.0.113.9" in keys and f"ev:dsure:addr:198.51.100.7" in keys
+        assert not any("192.0.2.1" in key or "not-an" in key for key in keys)
+
+    # Through the trusted proxy, five failures from one client lock that client's pair only.
+    trust("127.0.0.1")
+    for _ in range(5):
+        await _failed_from(client, issued, {"X-Forwarded-For": "198.51.100.99"})
+    pair = {"contract_number": issued.number, "auth_key": issued.key}
+    assert (await client.post("/api/dsure/verify", json=pair, headers={"X-Forwarded-For": "198.51.100.99"})).status_code == 429
+    assert (await client.post("/api/dsure/verify", json=pair, headers={"X-Forwarded-For": "198.51.100.98"})).status_code == 200
 
 
 async def test_the_ui_header_counts_only_with_the_secret(client, issued, trust):

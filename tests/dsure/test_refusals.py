@@ -10,7 +10,7 @@ import time
 from backend.audit import service as audit
 from backend.dsure import service
 from backend.throttle.tables import ThrottleEvent
-from tests.dsure.conftest import audit_rows, call, verify, wrong_key
+from tests.dsure.conftest import audit_rows, call, redis_keys, verify, wrong_key
 
 IGNORED_HEADERS = {"date"}
 
@@ -43,7 +43,7 @@ async def test_unknown_number_and_wrong_key_are_byte_for_byte_the_same(client, i
             assert (response.status_code, response.content) == (reference[0], reference[2]), path
 
 
-async def test_malformed_input_is_a_400_naming_each_field_and_no_attempt(client, issued):
+async def test_malformed_input_is_a_400_naming_each_field_and_no_attempt(client, issued, backend):
     cases = [
         (("12345", issued.key), {"contract_number": "10桁"}),
         (("207ABCDEFG", issued.key), {"contract_number": "数字以外"}),
@@ -67,6 +67,8 @@ async def test_malformed_input_is_a_400_naming_each_field_and_no_attempt(client,
     # None of it counted: no failure, no lock, no throttle row, not even against the address.
     assert await audit_rows("dsure.failed") == []
     assert await ThrottleEvent.count() == 0
+    if backend is not None:
+        assert await redis_keys(backend) == []
     for _ in range(5):  # the pair is far from locked, the address far from its limit
         assert (await verify(client, issued.number, wrong_key(issued.key), address="198.51.100.30")).status_code == 404
     assert (await verify(client, issued.number, issued.key, address="198.51.100.31")).status_code == 200

@@ -15,22 +15,11 @@ from backend.mail.tables import MailMessage
 from backend.settings import get_settings
 from backend.throttle import service as throttle
 from backend.throttle.tables import ThrottleEvent, ThrottleLock
-from tests.dsure.conftest import audit_rows, redis_counters_patched, verify, wrong_key
+from tests.dsure.conftest import audit_rows, verify, wrong_key
 
-BACKENDS = ["database", "redis"]
 ORDERER = "198.51.100.1"
 ATTACKER = "203.0.113.66"
 STAFF = "dsure-alerts@hosho.example.jp"
-
-
-@pytest.fixture(params=BACKENDS)
-async def backend(request, monkeypatch):
-    """Run a test with the default (database) counters and again with Redis counters."""
-    if request.param == "redis":
-        async with redis_counters_patched(monkeypatch) as counters:
-            yield counters
-    else:
-        yield None
 
 
 @pytest.fixture
