@@ -155,27 +155,16 @@ async def record_failure(number: str, reason: str, address: str, *, project_name
 
 
 async def _alert_staff(number: str, failures: int, until: datetime, project_name: str | None) -> None:
-    from backend.mail import service as mail
+    from backend.mail import templates as mail_templates
 
     log.warning("dsure: number %s locked for everybody after %d failures in 24 hours", number, failures)
-    settings = get_settings()
-    if project_name is None or not settings.staff_alert_email:
+    to = get_settings().staff_alert_email
+    if project_name is None or not to:
         return
-    await mail.enqueue(
-        category="dsure.number_locked",
-        to=settings.staff_alert_email,
-        subject=f"【D-Sure】保証契約番号 {number} の照会を停止しました（誤った照会 {failures}回）",
-        body=(
-            "保証会社ご担当者様\n\n"
-            f"保証確認サービス（D-Sure）で、保証契約番号 {number} に対して24時間以内に{failures}回の誤った照会があったため、"
-            "すべての利用者からの照会を停止しました。認証キーを推測する攻撃の可能性があります。\n\n"
-            f"保証契約番号: {number}\n工事名: {project_name}\n"
-            f"停止期限: {until.astimezone(JST).strftime('%Y年%m月%d日 %H時%M分')}（日本時間）\n\n"
-            "対応: 請負者（保証契約者）に確認のうえ、管理画面で認証キーを再発行するか、"
-            "管理画面の D-Sure のロック一覧から照会停止を解除してください。\n\n"
-            f"{settings.surety_name} 保証確認サービス（D-Sure）\n※このメールは自動送信です。"
-        ),
-        related=number,
+    await mail_templates.send(
+        "dsure-number-locked", category="dsure.number_locked", to=to, related=number,
+        contract_number=number, failures=failures, project_name=project_name,
+        until=until.astimezone(JST).strftime("%Y年%m月%d日 %H時%M分"),
     )
 
 

@@ -105,6 +105,7 @@ async def test_a_hundred_failures_lock_the_number_for_everybody_and_alert_staff(
     [mail] = await MailMessage.select().where(MailMessage.category == "dsure.number_locked")
     assert mail["to_address"] == STAFF and issued.number in mail["subject"] and "100回" in mail["subject"]
     assert issued.key not in mail["body"] and wrong_key(issued.key) not in mail["body"]
+    assert "工事名：" in mail["body"] and "停止期限：" in mail["body"] and "日本時間" in mail["body"]  # the template's
 
     stats = (await client.get("/api/admin/dsure/stats", headers=admin.headers)).json()
     [lockout] = stats["lockouts"]
