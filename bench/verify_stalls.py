@@ -5,10 +5,12 @@
 Runs the API in this process under uvicorn (uvloop, httptools, one worker, as `hosho api`
 does) on a seeded data dir (bench/dsure_verify.py seeds it), with two probes wrapped around
 the D-Sure module: the duration of each hot-path read (``backend.dsure.service._query``) and
-of each view-log flush (``backend.dsure.views.write_views``). wrk sends verify at 50
-connections; the script prints wrk's figures, the reads that took over 20 ms (they run on
-the event loop: every request waits for them) and the flushes (size, duration: the SQLite
-write lock is held for that long).
+of each group commit of the view writer (its store's ``write``, in the writer thread). wrk
+sends verify at 50 connections; the script prints wrk's figures, the reads that took over
+20 ms (they run on the event loop: every request waits for them), the commits during the
+load (batch sizes, durations: the SQLite write lock is held for that long), the most views
+ever waiting for their commit (bounded by ``views.IN_FLIGHT_MAX``), and how many views were
+committed during the load and after it (after it: 0, since each answer waits for its commit).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     slow_reads: list[tuple[float, float, str]] = []
     flushes: list[tuple[float, float, int]] = []
-    read, write = service._query, views.write_views
+    read, new_store = service._query, views._new_store
 
     async def timed_read(sql: str, *args):
         started = time.perf_counter()
@@ -55,14 +57,19 @@ def main(argv: list[str] | None = None) -> int:
             if elapsed > 0.02:
                 slow_reads.append((time.time(), elapsed, sql.split(" FROM ")[-1][:40]))
 
-    async def timed_write(batch):
-        started = time.perf_counter()
-        try:
-            return await write(batch)
-        finally:
+    def timed_store():
+        store = new_store()
+        write = store.write
+
+        def timed_write(batch):
+            started = time.perf_counter()
+            write(batch)
             flushes.append((time.time(), time.perf_counter() - started, len(batch)))
 
-    service._query, views.write_views = timed_read, timed_write
+        store.write = timed_write
+        return store
+
+    service._query, views._new_store = timed_read, timed_store
     from backend.app import app
 
     port = common.free_port()
@@ -70,9 +77,17 @@ def main(argv: list[str] | None = None) -> int:
                                            loop="uvloop", http="httptools"))
     outcome: dict = {}
 
+    peak_queued = [0]
+
+    def watch_queue() -> None:
+        while "wrk" not in outcome:
+            peak_queued[0] = max(peak_queued[0], views.writer.queued)
+            time.sleep(0.01)
+
     def load() -> None:
         try:
             common.wait_http(f"http://127.0.0.1:{port}/api/health", timeout=60)
+            threading.Thread(target=watch_queue, daemon=True).start()
             outcome["wrk"] = common.wrk(
                 f"http://127.0.0.1:{port}/api/dsure/verify", label="POST /api/dsure/verify",
                 connections=args.connections, duration=args.duration, script=common.BENCH / "wrk" / "dsure_verify.lua",
@@ -95,11 +110,20 @@ def main(argv: list[str] | None = None) -> int:
                       for t, d, what in sorted(slow_reads, key=lambda r: -r[1])[:5]))
     if during:
         durations = sorted(d for _, d, _ in during)
-        print(f"view flushes during the load: {len(during)} ({sum(n for *_, n in during):,} views), "
-              f"median {durations[len(durations) // 2] * 1000:.0f} ms, slowest {durations[-1] * 1000:.0f} ms, "
-              f"sizes {sorted({n for *_, n in during})}")
-    print(f"views still pending when the load stopped were flushed after it: "
-          f"{sum(n for t, _, n in flushes if t > started + args.duration + 0.5):,}")
+        print(f"group commits during the load: {len(during)} ({sum(n for *_, n in during):,} views), "
+              f"median {durations[len(durations) // 2] * 1000:.1f} ms, slowest {durations[-1] * 1000:.0f} ms, "
+              f"batch sizes median {sorted(n for *_, n in during)[len(during) // 2]}, largest "
+              f"{max(n for *_, n in during)}")
+    after = sum(n for t, _, n in flushes if t > started + args.duration + 0.5)
+    print(f"views committed during the load: {sum(n for *_, n in during):,} of {outcome['wrk'].requests:,} answered; "
+          f"after it: {after:,}; most views waiting for their commit at once: {peak_queued[0]} "
+          f"(bound {views.IN_FLIGHT_MAX:,})")
+    common.write_result("verify_stalls", {
+        "wrk": outcome["wrk"].as_dict(), "slow_reads": len(slow_reads),
+        "commits_during": len(during), "views_during": sum(n for *_, n in during), "views_after": after,
+        "commit_ms": sorted(round(d * 1000, 2) for _, d, _ in during),
+        "peak_queued": peak_queued[0], "load_average": Path("/proc/loadavg").read_text().split()[:3],
+    })
     return 0
 
 
