@@ -3,6 +3,8 @@
     .venv/bin/python bench/profile_endpoint.py --data-dir /tmp/hosho-bench-list list
     .venv/bin/python bench/profile_endpoint.py --data-dir /tmp/hosho-bench-dsure verify
     .venv/bin/python bench/profile_endpoint.py --data-dir DIR health --requests 2000
+    .venv/bin/python bench/profile_endpoint.py --data-dir DIR dashboard          # GET /api/admin/stats
+    .venv/bin/python bench/profile_endpoint.py --data-dir DIR admin-search [--q 2070001]
 
 The app runs in this process (the real lifespan, the seeded data dir), requests go through
 httpx's ASGI transport from 10 concurrent tasks, and pyinstrument prints the call tree
@@ -26,7 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("endpoint", choices=["health", "list", "search", "verify", "pdf-cached"])
+    parser.add_argument("endpoint", choices=["health", "list", "search", "verify", "pdf-cached", "dashboard",
+                                             "admin-search"])
+    parser.add_argument("--q", default=None, help="admin-search: the query (default: a term that matches nothing; "
+                                                  "a number prefix when digits)")
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--requests", type=int, default=1000)
@@ -62,6 +67,10 @@ async def run(args) -> int:
                 login = await client.post("/api/auth/login", json={
                     "login_id": manifest["companies"][0], "password": manifest["contractor_password"]})
                 headers = {"Authorization": f"Bearer {login.json()['token']}"}
+            elif args.endpoint in ("dashboard", "admin-search"):
+                login = await client.post("/api/auth/login", json={
+                    "login_id": manifest["admin_login"], "password": manifest["admin_password"]})
+                headers = {"Authorization": f"Bearer {login.json()['token']}"}
             cycle = itertools.cycle(pairs)
 
             async def one() -> int:
@@ -71,6 +80,11 @@ async def run(args) -> int:
                     response = await client.get("/api/certificates", headers=headers)
                 elif args.endpoint == "search":
                     response = await client.get("/api/certificates", params={"q": "橋梁"}, headers=headers)
+                elif args.endpoint == "dashboard":
+                    response = await client.get("/api/admin/stats", headers=headers)
+                elif args.endpoint == "admin-search":
+                    response = await client.get("/api/admin/certificates", params={"q": args.q or "該当のない工事名"},
+                                                headers=headers)
                 elif args.endpoint == "pdf-cached":
                     response = await client.get(f"/api/certificates/{pairs[0][0]}/documents/auth-key-notice",
                                                 headers=headers)
