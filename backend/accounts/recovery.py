@@ -85,7 +85,9 @@ async def _may_mail(email: str, address: str) -> bool:
     """Under the hourly limits for this address and this client (the attempt counts either way)."""
     counters = throttle.get_counters()
     hour = timedelta(hours=1)
-    by_email = await counters.hit(f"mail:email:{email}", hour, limit=MAILS_PER_EMAIL_HOUR)
+    # The address is counted by its hash: throttle keys are bounded (an address may be 254 long)
+    # and the counter rows need not hold who asked.
+    by_email = await counters.hit(f"mail:email:{sha256_hex(email)}", hour, limit=MAILS_PER_EMAIL_HOUR)
     by_client = await counters.hit(f"mail:client:{throttle.address_bucket(address)}", hour, limit=MAILS_PER_CLIENT_HOUR)
     return by_email <= MAILS_PER_EMAIL_HOUR and by_client <= MAILS_PER_CLIENT_HOUR
 
