@@ -24,7 +24,7 @@ def pending_row(row: CompanyRow) -> rx.Component:
         rx.el.td(row.created, class_name="hs-nowrap"),
         rx.el.td(rx.button("承認する", on_click=RegistrationsState.approve(row.customer_id), size="2",
                            loading=RegistrationsState.busy,
-                           aria_label="お客様ID " + row.customer_id + " " + row.company_name + " を承認")),
+                           aria_label="お客様ID " + row.customer_id + " " + row.company_name + " を承認する")),
     )
 
 

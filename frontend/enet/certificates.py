@@ -54,7 +54,6 @@ def certificate_item(item: CertificateView) -> rx.Component:
         ),
         href="/certificates/" + item.contract_number,
         class_name="hs-card hs-card-link certificate-item",
-        aria_label="保証契約番号 " + item.contract_number + " " + item.project_name,
     )
 
 
