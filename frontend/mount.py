@@ -2,17 +2,82 @@
 
 The Litestar app's lifespan (database pool, mail worker) is registered with
 Reflex's lifespan, because Litestar's own startup hooks never run when mounted.
+
+Pages and assets are served from the compiled frontend by Reflex's static mount (a
+Starlette ``StaticFiles`` in html mode). Two things it does not do well on a phone are
+fixed here, in front of it:
+
+- ``/dsure`` is a directory holding ``index.html``, so StaticFiles answers with a 307 to
+  ``/dsure/`` (one more round trip, ~600 ms on a mobile network): the path is rewritten to
+  ``/dsure/`` in place instead, and the page is answered at once.
+- Vite's hashed files under ``/assets/`` never change under their name, yet were served
+  with no cache lifetime: they get a year and ``immutable``; pages are revalidated.
 """
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+import os
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 API_PREFIX = "/api"
+HASHED_ASSETS = "/assets/"
+IMMUTABLE = b"public, max-age=31536000, immutable"
+REVALIDATE = b"no-cache"
+
+
+def _static_dir() -> str:
+    from reflex import constants
+    from reflex.utils import prerequisites
+
+    return str(prerequisites.get_web_dir() / constants.Dirs.STATIC)
+
+
+def page_directory_path(path: str, static_dir: str) -> str | None:
+    """``/x/`` when ``/x`` names a prerendered page directory (``x/index.html``), else None."""
+    if path.endswith("/") or "." in path.rsplit("/", 1)[-1] or ".." in path:
+        return None
+    if os.path.isfile(os.path.join(static_dir, path.lstrip("/"), "index.html")):
+        return path + "/"
+    return None
+
+
+def _with_cache_control(send: Send, value: bytes) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] in (200, 304):
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+            message = {**message, "headers": [*headers, (b"cache-control", value)]}
+        await send(message)
+
+    return sending
+
+
+def serve_frontend(reflex_app: ASGIApp, static_dir: str | None = None) -> ASGIApp:
+    """The Reflex app with pages answered without a redirect and hashed assets cached for good."""
+    resolved: list[str] = [static_dir] if static_dir else []
+
+    async def frontend(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await reflex_app(scope, receive, send)
+            return
+        path = scope["path"]
+        if path.startswith(HASHED_ASSETS):
+            await reflex_app(scope, receive, _with_cache_control(send, IMMUTABLE))
+            return
+        if not resolved:
+            resolved.append(_static_dir())
+        directory_path = page_directory_path(path, resolved[0])
+        if directory_path is not None:
+            scope = {**scope, "path": directory_path, "raw_path": directory_path.encode()}
+        await reflex_app(scope, receive, _with_cache_control(send, REVALIDATE))
+
+    return frontend
 
 
 def mount_api(reflex_app: ASGIApp) -> ASGIApp:
     from backend.app import app as api_app
+
+    frontend = serve_frontend(reflex_app)
 
     async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and (
@@ -20,7 +85,7 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
         ):
             await api_app(scope, receive, send)
         else:
-            await reflex_app(scope, receive, send)
+            await frontend(scope, receive, send)
 
     return dispatch
 

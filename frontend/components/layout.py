@@ -85,7 +85,18 @@ def _shell(header: rx.Component, body: rx.Component, *, accent: str, gray: str =
     )
 
 
-def page_template(route: str, title: str, frame: Callable[[rx.Component], rx.Component], on_load: Any = None):
+# Each page's <meta name="description"> (search results, shared links): its face's sentence.
+DESCRIPTIONS = {
+    "enet": "建設業者様向けのe-Net保証：前払金保証・契約保証の申込み、審査状況の確認、電子証書と認証キーの受取り。",
+    "dsure": "発注者の方が保証契約番号と認証キーで前払金保証・契約保証の電子証書を閲覧・確認するD-Sureです。"
+             "アカウント登録は不要です。",
+    "home": "前払金保証・契約保証の電子証書サービス：建設業者様のe-Net保証と、発注者の方のD-Sure。",
+    "admin": "保証会社の管理画面：登録の承認、申込の審査、電子証書、発注者マスタ、メールと監査ログ。",
+}
+
+
+def page_template(route: str, title: str, frame: Callable[[rx.Component], rx.Component], on_load: Any = None,
+                  description: str = ""):
     """The one page decorator: ``frame`` puts the content in its face; the page is recorded in PAGES."""
 
     def decorator(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
@@ -95,7 +106,7 @@ def page_template(route: str, title: str, frame: Callable[[rx.Component], rx.Com
         # Reflex groups a page's memoized components by the render function's module: keep
         # the page module's name, so each face gets its own bundle (D-Sure stays light).
         functools.update_wrapper(page, content)
-        kwargs: dict[str, Any] = {"route": route, "title": title}
+        kwargs: dict[str, Any] = {"route": route, "title": title, "description": description}
         if on_load is not None:
             kwargs["on_load"] = on_load
         PAGES.append((page, kwargs))
@@ -148,28 +159,30 @@ def enet_page(route: str, title: str, *, nav: str | None = None, on_load: Any = 
     def frame(body: rx.Component) -> rx.Component:
         return _shell(enet_header(nav), rx.el.div(body, class_name="hs-narrow") if narrow else body, accent="indigo")
 
-    return page_template(route, f"{title}｜e-Net保証", frame, on_load)
+    return page_template(route, f"{title}｜e-Net保証", frame, on_load, f"{title}｜{DESCRIPTIONS['enet']}")
 
 
 # --- D-Sure (orderers; no login, kept light) and the public start page --------------------
 
 
-def _public_page(route: str, title: str, face: str, href: str, icon: str, accent: str, on_load: Any = None):
+def _public_page(route: str, title: str, face: str, href: str, icon: str, accent: str, description: str,
+                 on_load: Any = None):
     def frame(body: rx.Component) -> rx.Component:
         header = rx.el.header(rx.el.div(brand(face, href, icon=icon), class_name="hs-header-inner"),
                               class_name="hs-header")
         return _shell(header, body, accent=accent)
 
-    return page_template(route, title, frame, on_load)
+    return page_template(route, title, frame, on_load, description)
 
 
 def dsure_page(route: str, title: str, *, on_load: Any = None):
     return _public_page(route, f"{title}｜D-Sure", "D-Sure　発注者用保証確認サービス", "/dsure", "file-check", "teal",
-                        on_load)
+                        DESCRIPTIONS["dsure"], on_load)
 
 
 def home_page(route: str, title: str):
-    return _public_page(route, title, "前払金保証・契約保証の電子証書", "/", "shield-check", "indigo")
+    return _public_page(route, title, "前払金保証・契約保証の電子証書", "/", "shield-check", "indigo",
+                        DESCRIPTIONS["home"])
 
 
 # --- admin dashboard (surety staff; desktop) --------------------------------------------
@@ -216,4 +229,4 @@ def admin_page(route: str, title: str, *, nav: str | None = None, on_load: Any =
         inner = body if bare else rx.el.div(admin_nav(nav or ""), rx.box(body, min_width="0"), class_name="hs-admin")
         return _shell(admin_header(), inner, accent="blue", gray="slate", wide=True)
 
-    return page_template(route, f"{title}｜電子保証 管理画面", frame, on_load)
+    return page_template(route, f"{title}｜電子保証 管理画面", frame, on_load, f"{title}｜{DESCRIPTIONS['admin']}")
