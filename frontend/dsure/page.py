@@ -53,6 +53,27 @@ def verify_form() -> rx.Component:
     )
 
 
+def status_banner() -> rx.Component:
+    """What the orderer needs first: valid or not, which version, who guarantees it, when it was read.
+
+    Its heading takes the focus when the result appears (the page scrolls it just below the
+    sticky header: ``scroll-margin-top`` in hosho.css)."""
+    return rx.el.section(
+        rx.el.h2(DsureState.status_sentence, id="result-heading", tab_index=-1, class_name="hs-status-heading"),
+        rx.hstack(badge(DsureState.status_label, DsureState.status_tone), badge(DsureState.version, "gray"),
+                  spacing="2", wrap="wrap"),
+        rx.el.dl(
+            rx.el.dt("保証機関"), rx.el.dd(DsureState.issuer_name),
+            rx.el.dt("閲覧日時"), rx.el.dd(DsureState.checked_at),
+            class_name="hs-status-facts",
+        ),
+        class_name="hs-status-banner",
+        custom_attrs={"data-tone": DsureState.status_tone},
+        aria_labelledby="result-heading",
+        id="status-banner",
+    )
+
+
 def result() -> rx.Component:
     signature = rx.cond(
         DsureState.signature_valid,
@@ -88,16 +109,8 @@ def result() -> rx.Component:
     return rx.el.div(
         rx.el.p("D-Sure（発注者用保証確認サービス）で閲覧した電子証書の内容です（閲覧日時 ", DsureState.checked_at, "）。",
                 class_name="print-only", style={"fontSize": "12px", "margin": "0"}),
+        status_banner(),
         card(
-            rx.flex(
-                rx.hstack(badge(DsureState.status_label, DsureState.status_tone), badge(DsureState.version, "gray"),
-                          spacing="2"),
-                rx.text("閲覧日時 ", DsureState.checked_at, size="1", color_scheme="gray"),
-                justify="between",
-                wrap="wrap",
-                gap="8px",
-                width="100%",
-            ),
             rx.el.h2(DsureState.title, style={"fontSize": "20px", "margin": "0"}),
             rx.text("保証契約番号 ", rx.el.span(DsureState.contract_number, class_name="hs-mono"), size="2"),
             signature,
@@ -150,11 +163,18 @@ def result() -> rx.Component:
 def dsure() -> rx.Component:
     return rx.el.div(
         rx.el.div(
-            page_title("電子証書の閲覧", "「認証キー等のお知らせ」に記載の保証契約番号と認証キーを入力してください。"),
+            page_title("電子証書の閲覧", rx.cond(
+                DsureState.verified,
+                "保証契約番号 " + DsureState.contract_number + " の電子証書です。内容をご確認ください。",
+                "「認証キー等のお知らせ」に記載の保証契約番号と認証キーを入力してください。",
+            )),
             rx.cond(~DsureState.verified, verify_form()),
             rx.cond(~DsureState.verified,
-                    note(rx.text("ログインは不要です。保証証書の印刷物やPDFではなく、この画面に表示される内容が"
+                    note(rx.text("アカウント登録は不要です。保証証書の印刷物やPDFではなく、この画面に表示される内容が"
                                  "電子証書の正本です。"))),
+            # Announced by screen readers when a result (or a refusal) appears; present from the start.
+            rx.el.p(DsureState.announcement, role="status", aria_live="polite", class_name="visually-hidden",
+                    id="dsure-announcement"),
             class_name="no-print",
             style={"display": "flex", "flexDirection": "column", "gap": "16px"},
         ),

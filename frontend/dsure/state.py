@@ -20,12 +20,33 @@ from frontend.dsure.checks import pair_problems
 # its ``detail`` is shown as it is; the code only decides how it looks (amber: wait, then try again).
 WAIT_CODES = ("dsure.locked", "throttled")
 
+STATUS_SENTENCES = {
+    "valid": "この電子証書は有効です",
+    "cancelled": "この電子証書は解約されています",
+    "expired": "この電子証書は保証期限を過ぎています（期限満了）",
+}
+
+# Scroll the result's banner just below the sticky header and move the focus to its heading
+# (a screen reader reads it out). Retried for a moment: the result renders after the state delta.
+FOCUS_RESULT = """(function f(n){var h=document.getElementById('result-heading');
+if(h){document.getElementById('status-banner').scrollIntoView({block:'start'});h.focus({preventScroll:true});}
+else if(n<50){setTimeout(function(){f(n+1)},20);}})(0)"""
+
+
+def focus_field(element_id: str) -> str:
+    """A script focusing the input ``element_id`` once it is on the page."""
+    return (f"(function f(n){{var k=document.getElementById('{element_id}');"
+            "if(k){k.focus();}else if(n<50){setTimeout(function(){f(n+1)},20);}})(0)")
+
 
 class DsureState(PageState, CertificateShown):
     number: str = ""  # pre-filled from ?no= (the QR code on the key notice)
     locked_minutes: int = 0
 
     verified: bool = False
+    announcement: str = ""  # the live region's text (role=status)
+    status_sentence: str = ""
+    issuer_name: str = ""
     signature_valid: bool = False
     checked_at: str = ""
 
@@ -44,14 +65,18 @@ class DsureState(PageState, CertificateShown):
         self.number = fmt.normalize_digits(number)[:20]
         self.locked_minutes = 0
         self._forget_result()
+        if self.number:  # opened from the key notice's QR code: the number is there, the key is next
+            return rx.call_script(focus_field("dsure-auth_key"))
 
     @calls_api()
     async def verify(self, form: dict[str, Any]):
-        """The API names every field that cannot be a number or a key (an empty one too)."""
+        """Length and characters are checked here first (every field at once; no attempt is spent on a
+        typo); the API still names every field it refuses."""
         self.number = fmt.normalize_digits(str(form.get("contract_number", "")))
         key = str(form.get("auth_key", "")).strip()
         self.locked_minutes = 0
         self.verified = False
+        self.announcement = ""
         problems = pair_problems(self.number, key)  # a typo is no attempt: caught before the API is asked
         if problems:
             self.field_errors = problems
@@ -66,15 +91,19 @@ class DsureState(PageState, CertificateShown):
         self._auth_key = key
         self._show_certificate(result)
         self.verified = True
+        self.status_sentence = STATUS_SENTENCES.get(result.status, f"この電子証書の状態：{self.status_label}")
+        self.issuer_name = str((result.certificate.get("surety") or {}).get("name") or "")
         self.signature_valid = result.signature_valid
         self.checked_at = fmt.wareki_time(result.checked_at)
         self.subscribe_message = ""
         self.subscribe_error = ""
         self.action_error = ""
-        return rx.scroll_to("result")
+        self.announcement = f"電子証書を表示しました。{self.status_sentence}。{self.version}、保証機関 {self.issuer_name}。"
+        return rx.call_script(FOCUS_RESULT)
 
     def _forget_result(self) -> None:
         self.verified = False
+        self.announcement = ""
         self._auth_key = ""
         self.error = ""
         self.field_errors = {}
@@ -85,7 +114,7 @@ class DsureState(PageState, CertificateShown):
     def reset_form(self):
         """照会をやり直す: back to an empty form."""
         self._forget_result()
-        return rx.scroll_to("main")
+        return [rx.scroll_to("main"), rx.call_script(focus_field("dsure-contract_number"))]
 
     @calls_api("receipt_busy", error="action_error")
     async def receipt(self):

@@ -41,7 +41,7 @@ def login() -> rx.Component:
                     width="100%"),
         ),
         note(
-            rx.text("発注者の方へ：電子証書の閲覧にログインは不要です。", weight="bold"),
+            rx.text("発注者の方へ：電子証書の閲覧にアカウント登録は不要です。", weight="bold"),
             rx.text("「認証キー等のお知らせ」に記載の保証契約番号と認証キーで、",
                     rx.link("D-Sure（発注者用保証確認サービス）", href="/dsure"), "からご確認いただけます。"),
         ),

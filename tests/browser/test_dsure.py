@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -166,3 +167,48 @@ def test_a_mistyped_key_is_caught_before_anything_is_sent(server, phone, certifi
     expect(page.locator("#result")).to_have_count(0)
     with server.api(token) as api:
         assert api.get("/api/admin/dsure/stats").json()["failures_last_24h"] == failures
+
+
+def test_the_qr_link_focuses_the_key_and_the_result_leads_with_its_status(server, phone, certificates):
+    """Opened from the key notice's QR code: the number is filled in and the key field has the focus;
+    the result opens on its status banner, below the sticky header, with the focus on its heading."""
+    page = phone
+    certificate = certificates[0]
+    open_page(page, f"/dsure?no={certificate['contract_number']}")
+    key_box = page.get_by_label("認証キー")
+    expect(key_box).to_be_focused()
+    expect(page.get_by_text("アカウント登録は不要です", exact=False)).to_be_visible()
+    expect(page.get_by_text("ログインは不要です", exact=False)).to_have_count(0)
+    page.keyboard.type(certificate["auth_key"].lower())  # typed straight away, where the focus is
+    page.keyboard.press("Enter")
+
+    heading = page.locator("#result-heading")
+    expect(heading).to_be_focused()
+    expect(heading).to_have_text("この電子証書は有効です")
+    banner = page.locator("#status-banner")
+    expect(banner).to_contain_text(re.compile(r"第\d+版"))
+    expect(banner).to_contain_text("西日本建設業保証株式会社")
+    expect(banner).to_contain_text("閲覧日時")
+    expect(page.locator("#dsure-announcement")).to_contain_text("この電子証書は有効です")
+    expect(page.locator(".hs-lead")).not_to_contain_text("入力してください")
+    header_bottom = page.locator(".hs-header").bounding_box()["height"]
+    top = banner.evaluate("el => el.getBoundingClientRect().top")
+    assert header_bottom <= top <= header_bottom + 40, (header_bottom, top)  # visible, not under the header
+    page.screenshot(path=str(ARTIFACTS / "dsure-06-status-banner.png"))  # as scrolled, header included
+
+
+def test_pages_answer_at_once_with_a_description_and_assets_cache_for_a_year(server):
+    """No /x → /x/ redirect (a round trip on a phone), a meta description, hashed assets immutable."""
+    import re as regex
+
+    import httpx
+
+    for path in ("/dsure", "/login", "/applications", "/admin/orderers"):
+        page = httpx.get(server.url + path, follow_redirects=False, timeout=30)
+        assert page.status_code == 200, (path, page.status_code, page.headers.get("location"))
+        assert regex.search(r'<meta[^>]+name="description"[^>]+content="[^"]{20,}', page.text), path
+    html = httpx.get(server.url + "/dsure", timeout=30).text
+    asset = regex.search(r'(/assets/[^"\']+\.js)', html).group(1)
+    cached = httpx.get(server.url + asset, timeout=30)
+    assert cached.status_code == 200
+    assert cached.headers["cache-control"] == "public, max-age=31536000, immutable"
