@@ -44,6 +44,7 @@ def _orderer_from_row(row: dict) -> OrdererCreate:
     return OrdererCreate(
         code=row["code"],
         name=row["name"],
+        reading=row["reading"],
         title=row["title"],
         orderer_class=row["orderer_class"],
         e_guarantee_from=date.fromisoformat(row["e_guarantee_from"]) if row["e_guarantee_from"] else None,
@@ -61,6 +62,9 @@ async def seed_orderers() -> int:
             if not await Orderer.exists().where(Orderer.code == row["code"]):
                 await orderers.create(_orderer_from_row(row), actor="demo", address="")
                 created += 1
+            else:  # a demo database from before readings existed
+                await Orderer.update({Orderer.reading: row["reading"]}).where(
+                    (Orderer.code == row["code"]) & (Orderer.reading == ""))
     return created
 
 

@@ -60,6 +60,7 @@ FIELD_LABELS = {
     "display_name": "表示名",
     "code": "発注者コード",
     "name": "名称",
+    "reading": "読み仮名（ひらがな・カタカナ）",
     "title": "宛名（職名）",
     "orderer_class": "発注者区分",
     "e_guarantee_from": "電子保証の対象開始日",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, get, patch, post
+from litestar.params import Parameter
 
 from backend.accounts.guards import requires_admin
 from backend.lib.security import client_address
@@ -14,9 +17,11 @@ class OrdererController(Controller):
     path = "/orderers"
     tags = ["発注者"]
 
-    @get("/", operation_id="listOrderers", summary="発注者一覧（申込フォーム用）", cache=False)
-    async def list_orderers(self) -> list[OrdererOut]:
-        return await service.list_orderers()
+    @get("/", operation_id="listOrderers", summary="発注者一覧（申込フォーム用、五十音順）", cache=False)
+    async def list_orderers(
+        self, q: Annotated[str, Parameter(max_length=100, description="名称・読み仮名・コードの一部")] = "",
+    ) -> list[OrdererOut]:
+        return await service.list_orderers(query=q)
 
 
 class AdminOrdererController(Controller):
@@ -24,9 +29,11 @@ class AdminOrdererController(Controller):
     guards = [requires_admin]
     tags = ["管理：発注者マスタ"]
 
-    @get("/", operation_id="adminListOrderers", summary="発注者マスタ（停止中を含む）")
-    async def list_all(self) -> list[OrdererOut]:
-        return await service.list_orderers(include_inactive=True)
+    @get("/", operation_id="adminListOrderers", summary="発注者マスタ（停止中を含む、五十音順）")
+    async def list_all(
+        self, q: Annotated[str, Parameter(max_length=100, description="名称・読み仮名・コードの一部")] = "",
+    ) -> list[OrdererOut]:
+        return await service.list_orderers(include_inactive=True, query=q)
 
     @post("/", operation_id="adminCreateOrderer", status_code=201, summary="発注者の登録")
     async def create(self, request: Request, data: OrdererCreate) -> OrdererOut:

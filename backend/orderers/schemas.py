@@ -17,6 +17,8 @@ GuaranteeType = Literal["advance", "interim_advance", "contract"]
 SubjectTemplate = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 RoutingNote = Annotated[str, msgspec.Meta(max_length=500)]
 Channels = Annotated[list[Channel], msgspec.Meta(max_length=5)]
+# 読み仮名: hiragana or katakana (stored as hiragana), with the long-vowel mark and spaces.
+Reading = Annotated[str, msgspec.Meta(max_length=100, pattern=r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u3000 ]*$")]
 
 
 class OrdererCreate(Input):
@@ -24,6 +26,7 @@ class OrdererCreate(Input):
     name: ShortText
     title: ShortText
     orderer_class: OrdererClass
+    reading: Reading = ""
     e_guarantee_from: date | None = None
     submission_email: Email | None = None
     channels: Channels = msgspec.field(default_factory=list)
@@ -33,6 +36,7 @@ class OrdererCreate(Input):
 
 class OrdererUpdate(Input):
     name: ShortText | UnsetType = UNSET
+    reading: Reading | UnsetType = UNSET
     title: ShortText | UnsetType = UNSET
     orderer_class: OrdererClass | UnsetType = UNSET
     e_guarantee_from: date | None | UnsetType = UNSET
@@ -46,6 +50,7 @@ class OrdererUpdate(Input):
 class OrdererOut(Output):
     code: str
     name: str
+    reading: str
     title: str
     orderer_class: OrdererClass
     orderer_class_label: str

@@ -8,6 +8,7 @@ class Orderer(Table, tablename="orderer"):
 
     code = Varchar(length=20, unique=True)
     name = Varchar(length=100)
+    reading = Varchar(length=100, default="")  # 読み仮名 in hiragana: the master's 五十音順 and its search
     title = Varchar(length=100)  # printed on documents, e.g. 鳥取県知事
     orderer_class = Varchar(length=20)  # national | prefecture | municipality | agency | other
     e_guarantee_from = Date(null=True, default=None)  # null = paper only

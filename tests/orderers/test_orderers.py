@@ -94,3 +94,24 @@ async def test_demo_seed_includes_tottori_and_paper_only_orderers(client):
     assert orderers["鳥取県建設技術センター"]["e_guarantee_from"] == "2025-10-01"
     assert orderers["本巣市"]["subject_templates"]["interim_advance"] == "【電子保証(中間前払金)】{仕様書番号}"
     assert sum(1 for o in orderers.values() if not o["accepts_electronic"]) >= 2
+
+
+async def test_orderers_are_listed_in_gojuon_order_and_searchable(client, admin):
+    """五十音順 by the reading (katakana stored as hiragana), not by the romanised code; searchable."""
+    for code, name, reading in (("a-kochi", "高知県", "コウチケン"), ("b-akita", "秋田県", "あきたけん"),
+                                ("c-unread", "読みなし町", ""), ("d-saga", "佐賀県", "さがけん")):
+        body = {"code": code, "name": name, "reading": reading, "title": f"{name}知事", "orderer_class": "prefecture"}
+        assert (await client.post("/api/admin/orderers", json=body, headers=admin.headers)).status_code == 201
+    listed = (await client.get("/api/orderers")).json()
+    assert [o["name"] for o in listed] == ["秋田県", "高知県", "佐賀県", "読みなし町"]
+    assert listed[1]["reading"] == "こうちけん"
+    assert [o["code"] for o in (await client.get("/api/orderers", params={"q": "コウチ"})).json()] == ["a-kochi"]
+    assert [o["code"] for o in (await client.get("/api/orderers", params={"q": "佐賀"})).json()] == ["d-saga"]
+    admin_search = await client.get("/api/admin/orderers", params={"q": "akita"}, headers=admin.headers)
+    assert [o["code"] for o in admin_search.json()] == ["b-akita"]
+    bad = await client.post("/api/admin/orderers", headers=admin.headers,
+                            json={"code": "x", "name": "x", "title": "x", "orderer_class": "other", "reading": "kochi"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"].endswith("reading")
+    renamed = await client.patch("/api/admin/orderers/c-unread", json={"reading": "ヨミナシチョウ"},
+                                 headers=admin.headers)
+    assert renamed.json()["reading"] == "よみなしちょう"
