@@ -17,7 +17,7 @@ def account() -> rx.Component:
         alert_if(AccountState.error),
         rx.cond(
             AccountState.rows.length() == 0,
-            rx.cond(AccountState.busy, loading_block()),
+            rx.cond(AccountState.error == "", loading_block()),
             card(
                 rx.flex(
                     rx.text(AccountState.company_name, weight="bold", size="5"),

@@ -128,7 +128,7 @@ def applications() -> rx.Component:
         rx.cond(ApplicationsState.message != "", alert(ApplicationsState.message, tone="green", icon="circle-check")),
         alert_if(ApplicationsState.error),
         rx.cond(
-            ApplicationsState.busy & (ApplicationsState.items.length() == 0),
+            ~ApplicationsState.loaded & (ApplicationsState.error == ""),
             loading_block(),
             rx.cond(
                 ApplicationsState.items.length() == 0,

@@ -89,7 +89,7 @@ def certificates() -> rx.Component:
         card(search),
         alert_if(CertificatesState.error),
         rx.cond(
-            CertificatesState.busy & (CertificatesState.items.length() == 0),
+            ~CertificatesState.loaded & (CertificatesState.error == ""),
             loading_block(),
             rx.cond(
                 CertificatesState.items.length() == 0,
@@ -185,45 +185,70 @@ def reissue_dialog() -> rx.Component:
     )
 
 
+# The flyer's words (shared/seed): what the key is, and which file goes to the orderer.
+KEY_FOOTNOTE = "※認証キー：発注者がD-Sure（発注者用保証確認サービス）において電子証書を閲覧するために必要となる暗証番号"
+IMPORTANT = "【重要】当該PDFファイル（認証キー等のお知らせ）を「発注者」へご提出ください"
+IMPORTANT_NOTE = ("※保存した電子証書（保証証書（閲覧用）の印刷・PDF）を誤ってご提出しないようご注意ください。"
+                  "発注者はD-Sure（発注者用保証確認サービス）を通じて電子証書を閲覧します。")
+
+# Copies the shown key; says so in a live region (the button's label stays the same).
+COPY_KEY = """(function(){var key=document.getElementById('auth-key').innerText.trim();
+var done=function(text){document.getElementById('auth-key-copied').textContent=text;};
+var fallback=function(){var r=document.createRange();r.selectNodeContents(document.getElementById('auth-key'));
+var s=window.getSelection();s.removeAllRanges();s.addRange(r);
+done(document.execCommand('copy')?'認証キーをコピーしました。':'コピーできませんでした。選択された認証キーをコピーしてください。');};
+if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(key).then(function(){
+done('認証キーをコピーしました。');},fallback);}else{fallback();}})()"""
+
+
 def key_panel() -> rx.Component:
+    shown = rx.vstack(
+        rx.text("認証キー", size="2", color_scheme="gray"),
+        rx.text(CertificateState.auth_key, class_name="hs-key", id="auth-key", width="100%"),
+        rx.hstack(
+            rx.button(rx.icon("copy", size=16), "認証キーをコピー", on_click=rx.call_script(COPY_KEY),
+                      variant="outline", size="3"),
+            rx.button("認証キーを隠す", on_click=CertificateState.hide_key, variant="soft", color_scheme="gray",
+                      size="3"),
+            wrap="wrap",
+            spacing="2",
+        ),
+        rx.el.p("", id="auth-key-copied", role="status", aria_live="polite", class_name="hs-hint"),
+        width="100%",
+        spacing="2",
+    )
+    notice = rx.vstack(
+        rx.button(rx.icon("file-down", size=16), "認証キー等のお知らせ（PDF）をダウンロード",
+                  on_click=CertificateState.download("auth-key-notice"),
+                  loading=CertificateState.doc_busy == "auth-key-notice", size="3"),
+        rx.callout(
+            rx.text(rx.el.strong(IMPORTANT), rx.el.br(), IMPORTANT_NOTE),
+            icon="triangle_alert", color_scheme="amber", width="100%", id="key-notice-important",
+        ),
+        rx.text("このPDFを電子メールに添付するか電子契約システムに登録（アップロード）して、発注者へご提出ください。",
+                size="2"),
+        width="100%",
+        spacing="2",
+    )
     return card(
         rx.el.h2("認証キー等の取得と発注者への提出", class_name="hs-label", style={"fontSize": "16px"}),
-        rx.callout(
-            rx.text(rx.el.strong("【重要】発注者へ提出するのは「認証キー等のお知らせ（PDF）」です。"),
-                    "保証証書（閲覧用）の印刷やPDFは提出書類ではありません。誤って提出しないようご注意ください。"),
-            icon="triangle_alert", color_scheme="amber", width="100%",
-        ),
         rx.cond(
-            CertificateState.auth_key != "",
-            rx.vstack(
-                rx.text("認証キー", size="2", color_scheme="gray"),
-                rx.text(CertificateState.auth_key, class_name="hs-key", id="auth-key", width="100%"),
-                rx.text("この認証キーを記載した「認証キー等のお知らせ」（PDF）を、電子メールに添付するか"
-                        "電子契約システムに登録して、発注者へご提出ください。", size="2"),
-                rx.hstack(
-                    rx.button(rx.icon("file-down", size=16), "認証キー等のお知らせ（PDF）",
-                              on_click=CertificateState.download("auth-key-notice"),
-                              loading=CertificateState.doc_busy == "auth-key-notice", size="3"),
-                    rx.button("認証キーを隠す", on_click=CertificateState.hide_key, variant="soft", color_scheme="gray",
-                              size="3"),
-                    wrap="wrap",
-                    spacing="2",
+            CertificateState.has_key,
+            rx.fragment(
+                rx.cond(
+                    CertificateState.auth_key != "",
+                    shown,
+                    rx.button(rx.icon("key-round", size=18), "認証キーを表示", on_click=CertificateState.reveal_key,
+                              loading=CertificateState.key_busy, size="4", width="100%",
+                              custom_attrs={"aria-describedby": "auth-key-help"}),
                 ),
-                width="100%",
-                spacing="2",
+                rx.text(KEY_FOOTNOTE, size="1", color_scheme="gray", id="auth-key-help"),
+                rx.divider(),
+                notice,
+                reissue_dialog(),
             ),
-            rx.cond(
-                CertificateState.has_key,
-                rx.button(rx.icon("key-round", size=18), "認証キー", on_click=CertificateState.reveal_key,
-                          loading=CertificateState.key_busy, size="4", width="100%",
-                          custom_attrs={"aria-describedby": "auth-key-help"}),
-                rx.text("この電子証書には表示できる認証キーがありません（解約済みなど）。", size="2"),
-            ),
+            rx.text("この電子証書には表示できる認証キーがありません（解約済みなど）。", size="2"),
         ),
-        rx.text("認証キーは、発注者がD-Sure（発注者用保証確認サービス）で電子証書を閲覧するための暗証番号です。"
-                "ボタンを押すと認証キーを表示し、「認証キー等のお知らせ」（PDF）をダウンロードします。",
-                size="1", color_scheme="gray", id="auth-key-help"),
-        rx.cond(CertificateState.has_key, reissue_dialog()),
         rx.divider(),
         rx.text("発注者へのメール送付", weight="bold", size="2"),
         rx.text("発注者の登録アドレスへ、発注者指定の件名で「認証キー等のお知らせ」をお送りします。", size="2"),
@@ -312,7 +337,7 @@ def certificate_detail() -> rx.Component:
         alert_if(state.error),
         rx.cond(
             state.title == "",
-            rx.cond(state.busy, loading_block()),
+            rx.cond(state.error == "", loading_block()),
             rx.vstack(status_card, rx.cond(state.summary.paper, paper_panel(), key_panel()),
                       rx.cond(~state.summary.paper, views), content, history, documents, spacing="4", width="100%"),
         ),

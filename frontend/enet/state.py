@@ -238,12 +238,8 @@ class CertificateState(EnetState, CertificateShown):
 
     @calls_api("key_busy")
     async def reveal_key(self):
-        """Show the 認証キー and hand over the key notice PDF (the document for the orderer)."""
-        api = self._face_api()
-        self.auth_key = fmt.format_key((await api.auth_key(self.contract_number)).auth_key)
-        data, filename = await api.document(self.contract_number, "auth-key-notice")
-        return rx.download(data=data, filename=filename or f"認証キー等のお知らせ_{self.contract_number}.pdf",
-                           mime_type="application/pdf")
+        """Show the 認証キー (audited); the key notice PDF is its own button, never a silent download."""
+        self.auth_key = fmt.format_key((await self._face_api().auth_key(self.contract_number)).auth_key)
 
     @rx.event
     def hide_key(self):

@@ -129,15 +129,23 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     item.click()
     page.wait_for_url(f"**/certificates/{number}")
     expect(page.get_by_text("保証証書（閲覧用）の印刷やPDFは提出書類ではありません", exact=False)).to_be_visible()
+    page.get_by_role("button", name="認証キーを表示").click()  # shows the key, downloads nothing
+    key = page.locator("#auth-key").inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", key)
+    expect(page.get_by_text("発注者がD-Sure（発注者用保証確認サービス）において電子証書を閲覧するために必要となる暗証番号",
+                            exact=False)).to_be_visible()
+    expect(page.locator("#key-notice-important")).to_contain_text("【重要】")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="認証キーをコピー").click()
+    expect(page.locator("#auth-key-copied")).to_have_text("認証キーをコピーしました。")
+    assert page.evaluate("navigator.clipboard.readText()") == key
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="認証キー", exact=True).click()
+        page.get_by_role("button", name="認証キー等のお知らせ（PDF）をダウンロード").click()
     download = download_info.value
-    assert download.suggested_filename.endswith(".pdf")
+    assert download.suggested_filename == f"認証キー等のお知らせ_{number}.pdf"  # a Japanese name
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF")
-    key = page.locator("#auth-key").inner_text().strip()
-    assert re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", key)
     _no_sideways_scroll(page, PHONE["width"])
     screenshot(page, "enet-05-certificate-key")
     page.get_by_role("button", name="発注者へ送付").click()
