@@ -111,6 +111,27 @@ def select_field(
     )
 
 
+# Kana folded one way (katakana → hiragana, full-width → half-width, lower case) on both sides of a match.
+_FOLD_JS = ("function(s){return (s||'').normalize('NFKC').replace(/[\\u30a1-\\u30f6]/g,"
+            "function(c){return String.fromCharCode(c.charCodeAt(0)-96);}).toLowerCase();}")
+
+
+def filter_box(label: str, input_id: str, items: str, *, placeholder: str = "", hint: str | None = None) -> rx.Component:
+    """A search box that hides, in the browser, the elements matched by the CSS selector ``items`` whose
+    text (or ``data-search``) does not contain what is typed: a select of hundreds of orderers, a table."""
+    script = (f"(function(){{var fold={_FOLD_JS};var q=fold(document.getElementById('{input_id}').value.trim());"
+              f"document.querySelectorAll('{items}').forEach(function(el){{if(el.value===''&&el.tagName==='OPTION')"
+              "return;el.hidden=q!==''&&fold(el.dataset.search||el.textContent).indexOf(q)<0;});})()")
+    described = {"aria-describedby": f"{input_id}-hint"} if hint else {}
+    return rx.el.div(
+        rx.el.label(label, html_for=input_id, class_name="hs-label"),
+        rx.el.input(id=input_id, type="search", class_name="hs-input", placeholder=placeholder,
+                    auto_complete="off", on_change=rx.call_script(script), custom_attrs=described),
+        rx.el.p(hint, id=f"{input_id}-hint", class_name="hs-hint") if hint else rx.fragment(),
+        class_name="hs-field",
+    )
+
+
 def choices(
     legend: str,
     name: str,
@@ -147,7 +168,36 @@ def choices(
         ),
         rx.el.p(hint, class_name="hs-hint") if hint else rx.fragment(),
         field_error(errors, name, element_id) if errors is not None else rx.fragment(),
+        id=element_id,  # the error summary's link lands on the group
         class_name="hs-fieldset hs-field",
+    )
+
+
+def error_summary(errors: Var, form: str) -> rx.Component:
+    """Every refused field at the top of the form, each message a link to its field; it takes the focus
+    when it appears (and again when the errors change), so a screen reader reads what to fix."""
+    summary_id = f"{form}-error-summary"
+
+    def entry(item: Var) -> rx.Component:
+        target = form + "-" + item[0].to(str)
+        # The link moves the focus into the field itself (a fragment only scrolls), without a route change.
+        focus = rx.call_script("var el=document.getElementById('" + target + "');"
+                               "if(el){el.scrollIntoView({block:'center'});(el.matches('fieldset')?"
+                               "el.querySelector('input'):el).focus({preventScroll:true});}")
+        return rx.el.li(rx.el.a(item[1].to(str), href="#" + target, on_click=[rx.prevent_default, focus]))
+
+    return rx.cond(
+        errors.keys().length() > 0,
+        rx.el.div(
+            rx.el.h2("入力内容をご確認ください", id=f"{summary_id}-title", class_name="hs-error-summary-title"),
+            rx.el.ul(rx.foreach(errors, entry)),
+            id=summary_id,
+            tab_index=-1,
+            aria_labelledby=f"{summary_id}-title",
+            class_name="hs-error-summary",
+            key=errors.to_string(),
+            on_mount=rx.call_script(f"document.getElementById('{summary_id}').focus()"),
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from frontend.components.layout import dsure_page
-from frontend.components.ui import alert, alert_if, badge, card, dl_dynamic, field, note, page_title
+from frontend.components.ui import alert, alert_if, badge, card, dl_dynamic, error_summary, field, note, page_title
 from frontend.dsure.checks import MAX_TYPED
 from frontend.dsure.state import DsureState
 from frontend.views import ChangeView, VersionView
@@ -32,6 +32,7 @@ def verify_form() -> rx.Component:
     return card(
         rx.form(
             rx.vstack(
+                error_summary(errors, "dsure"),
                 field("保証契約番号", "contract_number", errors, form="dsure", required=True, input_mode="numeric",
                       auto_complete="off", default_value=DsureState.number, key=DsureState.number, max_length=MAX_TYPED,
                       placeholder="例：2070004426", hint="10桁の数字です。"),

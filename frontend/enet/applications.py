@@ -13,6 +13,8 @@ from frontend.components.ui import (
     card,
     choices,
     empty_state,
+    error_summary,
+    filter_box,
     field,
     loading_block,
     note,
@@ -179,10 +181,13 @@ def new_application() -> rx.Component:
     )
     form = rx.form(
         rx.vstack(
+            error_summary(errors, "apply"),
             _section(
                 "保証の内容",
                 choices("保証種別", "guarantee_type", fmt.options(fmt.GUARANTEE_TYPES), ApplyState.guarantee_type,
                         ApplyState.set_guarantee_type, errors, form="apply", required=True),
+                filter_box("発注者を検索", "apply-orderer-search", "#apply-orderer_code option",
+                           placeholder="例：鳥取", hint="名称の一部を入力すると、下の一覧を絞り込みます（五十音順）。"),
                 orderer_picker,
             ),
             _section(

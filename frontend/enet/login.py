@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from frontend.components.layout import enet_page
-from frontend.components.ui import alert, alert_if, card, field, note, page_title, submit_button
+from frontend.components.ui import alert, alert_if, card, error_summary, field, note, page_title, submit_button
 from frontend.enet.state import LoginState, RegisterState
 
 
@@ -18,6 +18,7 @@ def login() -> rx.Component:
         card(
             rx.form(
                 rx.vstack(
+                    error_summary(errors, "login"),
                     field("お客様ID", "login_id", errors, form="login", required=True, auto_complete="username",
                           input_mode="numeric", hint="登録時にお知らせした8桁の番号です。", auto_focus=True),
                     field("パスワード", "password", errors, form="login", type_="password", required=True,
@@ -55,6 +56,7 @@ def register() -> rx.Component:
     errors = RegisterState.field_errors
     form = rx.form(
         rx.vstack(
+            error_summary(errors, "reg"),
             field("商号（会社名）", "company_name", errors, form="reg", required=True, auto_complete="organization",
                   placeholder="例：因幡建設株式会社"),
             field("代表者", "representative", errors, form="reg", required=True,

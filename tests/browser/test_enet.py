@@ -128,7 +128,7 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     screenshot(page, "enet-04-certificates")
     item.click()
     page.wait_for_url(f"**/certificates/{number}")
-    expect(page.get_by_text("保証証書（閲覧用）の印刷やPDFは提出書類ではありません", exact=False)).to_be_visible()
+    expect(page.get_by_text("を誤ってご提出しないようご注意ください", exact=False)).to_be_visible()
     page.get_by_role("button", name="認証キーを表示").click()  # shows the key, downloads nothing
     key = page.locator("#auth-key").inner_text().strip()
     assert re.fullmatch(r"[0-9A-Z]{5}-[0-9A-Z]{5}", key)
@@ -284,3 +284,27 @@ def test_an_unknown_address_gets_a_helpful_page(server, phone):
     phone.goto("/no-such-page")
     expect(phone.get_by_text("お探しのページが見つかりませんでした")).to_be_visible()
     expect(phone.get_by_role("link", name="D-Sure（発注者の方）")).to_be_visible()
+
+
+def test_the_form_lists_every_error_at_the_top_and_takes_the_focus(server, phone):
+    """The API's errors list: each message beside its field, and a summary above the form that gets
+    the focus and links to each field (the link moves the focus into the field)."""
+    page = phone
+    open_page(page, "/register")
+    page.get_by_label("商号（会社名）").fill("株式会社まとめて確認")
+    page.get_by_label("メールアドレス").fill("not-an-address")
+    page.get_by_role("button", name="登録を申し込む").click()
+    summary = page.locator("#reg-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("heading")).to_have_text("入力内容をご確認ください")
+    links = summary.get_by_role("link")
+    expect(links.first).to_be_visible()
+    # As many links as the API's errors list names fields (all of them once the API lists every one).
+    assert links.count() == page.locator("#reg-error-summary li").count() >= 1
+    for index in range(links.count()):
+        target = links.nth(index).get_attribute("href").lstrip("#")
+        expect(page.locator(f"#{target}-error")).to_have_text(links.nth(index).inner_text())
+    email_link = summary.get_by_role("link", name=re.compile("メールアドレス"))
+    email_link.click()
+    expect(page.get_by_label("メールアドレス")).to_be_focused()
+    screenshot(page, "enet-09-error-summary")
