@@ -23,7 +23,7 @@ demo:
 	.venv/bin/hosho demo
 
 # Benchmarks (bench/, figures in bench/RESULTS.md) and reliability drills (tests/drills/).
-.PHONY: bench bench-dsure bench-list bench-pdf bench-page bench-scale bench-ten-years drills soak
+.PHONY: bench bench-dsure bench-list bench-pdf bench-page bench-scale bench-ten-years bench-lighthouse drills soak
 
 bench: bench-dsure bench-list bench-pdf bench-scale bench-page
 
@@ -42,6 +42,10 @@ bench-pdf:
 bench-page:
 	scripts/setup.sh test
 	PATH="$(CURDIR)/.tools/node_modules/.bin:$$PATH" REFLEX_USE_SYSTEM_BUN=1 .venv/bin/python bench/dsure_page.py
+
+bench-lighthouse:
+	scripts/setup.sh bench
+	PATH="$(CURDIR)/.tools/node_modules/.bin:$$PATH" REFLEX_USE_SYSTEM_BUN=1 .venv/bin/python bench/lighthouse.py
 
 bench-scale:
 	scripts/setup.sh test
