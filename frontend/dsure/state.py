@@ -79,8 +79,7 @@ class DsureState(PageState, CertificateShown):
         self.announcement = ""
         problems = pair_problems(self.number, key)  # a typo is no attempt: caught before the API is asked
         if problems:
-            self.field_errors = problems
-            self.error = " ".join(problems.values())
+            self.field_errors = problems  # listed by the form's error summary and beside each box
             return None
         try:
             result = await self._api().dsure_verify(self.number, key)
