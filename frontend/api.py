@@ -152,6 +152,7 @@ class Me(_Out):
 class Orderer(_Out):
     code: str
     name: str
+    reading: str  # 読み仮名 (hiragana): the API lists orderers in 五十音順 by it
     title: str
     orderer_class: str
     orderer_class_label: str

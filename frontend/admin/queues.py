@@ -9,7 +9,7 @@ from frontend.admin.rows import APPLICATION_TABS, ApplicationRow, CertificateRow
 from frontend.admin.state import AdminApplicationsState, AdminCertificatesState, RegistrationsState
 from frontend.components.layout import admin_page
 from frontend.components.tables import rows_table
-from frontend.components.ui import alert_if, badge, card, field, messages, page_title, select_field
+from frontend.components.ui import alert_if, badge, card, confirm_button, field, messages, page_title, select_field
 
 # --- registrations -----------------------------------------------------------------------------
 
@@ -66,7 +66,9 @@ def application_actions(row: ApplicationRow) -> rx.Component:
     return rx.match(
         row.status,
         ("submitted", rx.hstack(
-            rx.button("保証料を通知", on_click=state.fee_notice(row.id), size="1", loading=state.busy),
+            confirm_button("保証料を通知", "保証料のお知らせを送りますか",
+                           "受付番号 " + row.id + "（" + row.company + "）へ、保証料計算書を添えたお知らせのメールを送ります。",
+                           "通知する", state.fee_notice(row.id), loading=state.busy),
             rx.button("謝絶", on_click=state.open_dialog("reject", row.id), size="1", color_scheme="red",
                       variant="soft"),
             spacing="2", wrap="wrap")),
@@ -75,8 +77,10 @@ def application_actions(row: ApplicationRow) -> rx.Component:
             rx.button("謝絶", on_click=state.open_dialog("reject", row.id), size="1", color_scheme="red",
                       variant="soft"),
             spacing="2", wrap="wrap")),
-        ("paid", rx.button("締結する", on_click=state.conclude(row.id), size="1", color_scheme="green",
-                           loading=state.busy)),
+        ("paid", confirm_button("締結する", "保証契約を締結しますか",
+                                "受付番号 " + row.id + "「" + row.project_name + "」の保証契約を締結し、保証契約番号と"
+                                "電子証書を発行します。締結は取り消せません（以後は変更・解約の手続きになります）。",
+                                "締結する", state.conclude(row.id), tone="green", loading=state.busy)),
         ("concluded", rx.link(row.contract_number, href="/admin/certificates", class_name="hs-mono")),
         rx.text("―", color_scheme="gray"),
     )

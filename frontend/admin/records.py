@@ -9,7 +9,7 @@ from frontend.admin.rows import AuditRow, MailRow, OrdererRow
 from frontend.admin.state import AuditState, MailState, OrderersState
 from frontend.components.layout import admin_page
 from frontend.components.tables import rows_table
-from frontend.components.ui import alert_if, badge, card, field, messages, page_title, select_field
+from frontend.components.ui import alert_if, badge, card, field, filter_box, messages, page_title, select_field
 
 CLASS_OPTIONS = list(fmt.ORDERER_CLASSES.items())
 
@@ -17,7 +17,8 @@ CLASS_OPTIONS = list(fmt.ORDERER_CLASSES.items())
 def orderer_row_view(row: OrdererRow) -> rx.Component:
     return rx.el.tr(
         rx.el.td(rx.el.span(row.code, class_name="hs-mono")),
-        rx.el.td(rx.text(row.name, weight="bold"), rx.text(row.title, size="1", color_scheme="gray")),
+        rx.el.td(rx.text(row.reading, size="1", color_scheme="gray"), rx.text(row.name, weight="bold"),
+                 rx.text(row.title, size="1", color_scheme="gray")),
         rx.el.td(row.class_label),
         rx.el.td(rx.cond(row.e_guarantee_from != "", badge(row.e_guarantee_label + "〜", "green"),
                          badge("書面のみ", "gray"))),
@@ -61,7 +62,12 @@ def orderer_form() -> rx.Component:
                              default_value=row.orderer_class),
                 class_name="hs-grid-2",
             ),
-            field("名称", "name", errors, form="ord", required=True, default_value=row.name),
+            rx.el.div(
+                field("名称", "name", errors, form="ord", required=True, default_value=row.name),
+                field("読み仮名", "reading", errors, form="ord", default_value=row.reading,
+                      hint="ひらがな（例：とっとりけん）。一覧はこの読みの五十音順です。"),
+                class_name="hs-grid-2",
+            ),
             field("宛名（職名）", "title", errors, form="ord", required=True, default_value=row.title,
                   hint="書類に印字する宛名（例：鳥取県知事）"),
             rx.el.div(
@@ -108,8 +114,11 @@ def admin_orderers() -> rx.Component:
                    rx.button(rx.icon("plus", size=16), "発注者を追加", on_click=state.open_create, size="2")),
         messages(state),
         card(
+            filter_box("発注者を検索", "orderer-search", "#orderer-list tbody tr", placeholder="名称・読み仮名・コード",
+                       hint="一覧は読み仮名の五十音順です。"),
             rows_table(["コード", "名称・宛名", "区分", "電子保証", "提出方法・提出先", "状態", ""],
-                       state.items, orderer_row_view, "発注者は登録されていません。"),
+                       state.items, orderer_row_view, "発注者は登録されていません。", label="発注者の一覧"),
+            id="orderer-list",
         ),
         rx.dialog.root(
             rx.dialog.content(

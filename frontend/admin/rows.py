@@ -73,6 +73,7 @@ class CertificateRow:
 class OrdererRow:
     code: str = ""
     name: str = ""
+    reading: str = ""
     title: str = ""
     orderer_class: str = ""
     class_label: str = ""
@@ -189,6 +190,7 @@ def orderer_row(item: Orderer) -> OrdererRow:
     return OrdererRow(
         code=item.code,
         name=item.name,
+        reading=item.reading,
         title=item.title,
         orderer_class=item.orderer_class,
         class_label=item.orderer_class_label or fmt.label(fmt.ORDERER_CLASSES, item.orderer_class),

@@ -226,7 +226,8 @@ class AdminCertificatesState(AdminState, ListPage):
 # --- master data, mail, audit ----------------------------------------------------------------
 
 
-ORDERER_FIELDS = ("code", "name", "title", "orderer_class", "e_guarantee_from", "submission_email", "routing_note")
+ORDERER_FIELDS = ("code", "name", "reading", "title", "orderer_class", "e_guarantee_from", "submission_email",
+                  "routing_note")
 
 
 def orderer_body(form: dict[str, Any], *, creating: bool) -> dict[str, Any]:

@@ -271,6 +271,30 @@ def page_title(title: str, lead: str | Var | None = None, *actions: rx.Component
     )
 
 
+def confirm_button(text: str, title: Var | str, description: Var | str, confirm: str, on_confirm: Any, *,
+                   tone: str = "blue", size: str = "1", label: Var | str | None = None,
+                   loading: Var | bool = False) -> rx.Component:
+    """A button that asks first (an alert dialog: やめる / ``confirm``): for steps that mail a customer,
+    issue a number or cannot be undone. ``label`` names the button for a screen reader (which row)."""
+    trigger_props: dict[str, Any] = {"aria_label": label} if label is not None else {}
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(text, size=size, color_scheme=tone, loading=loading, **trigger_props)),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description, size="2"),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("やめる", variant="soft", color_scheme="gray", size="3")),
+                rx.alert_dialog.action(rx.button(confirm, on_click=on_confirm, color_scheme=tone, size="3")),
+                gap="12px",
+                justify="end",
+                margin_top="16px",
+                wrap="wrap",
+            ),
+            max_width="460px",
+        ),
+    )
+
+
 def submit_button(text: str, loading: Var, **props: Any) -> rx.Component:
     return rx.button(text, type="submit", size="3", loading=loading, min_height="44px", **props)
 

@@ -70,6 +70,29 @@ def test_orderer_master_editor(server, desktop):
     expect(page.get_by_text("発注者「テスト市」を更新しました。")).to_be_visible()
     expect(page.locator("tr", has_text="テスト市")).to_contain_text("書面のみ")
 
+    # A success message belongs to its visit: gone after going elsewhere and coming back.
+    open_page(page, "/admin/mail")
+    open_page(page, "/admin/orderers")
+    page.locator("#orderer-list tbody tr").first.wait_for()
+    expect(page.get_by_text("発注者「テスト市」を更新しました。")).to_have_count(0)
+
+
+@requires_api("/api/admin/orderers")
+def test_orderers_in_gojuon_order_and_searchable(server, desktop):
+    page = desktop
+    login_admin(page)
+    open_page(page, "/admin/orderers")
+    rows = page.locator("#orderer-list tbody tr")
+    expect(rows.first).to_contain_text("いちき串木野市")  # いちき… before えたじま… (not by romanised code)
+    texts = rows.all_inner_texts()
+    position = {name: next(i for i, text in enumerate(texts) if name in text) for name in ("江田島市", "五島市", "福岡県")}
+    assert position["江田島市"] < position["五島市"] < position["福岡県"], texts  # えた… < ごと… < ふく…
+    page.get_by_label("発注者を検索").fill("フクオカ")  # katakana finds the hiragana reading
+    expect(rows.filter(visible=True)).to_have_count(1)
+    expect(rows.filter(visible=True)).to_contain_text("福岡県")
+    page.get_by_label("発注者を検索").fill("")
+    expect(rows.filter(visible=True).first).to_contain_text("いちき串木野市")
+
 
 @requires_api("/api/admin/mail", "/api/admin/audit", "/api/admin/audit/verify", "/api/admin/certificates")
 def test_mail_audit_and_certificate_search(server, desktop):

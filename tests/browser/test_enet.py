@@ -104,6 +104,7 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     open_page(admin, "/admin/applications")
     row = admin.locator("tr", has_text="県道テスト線道路改良工事")
     row.get_by_role("button", name="保証料を通知").click()
+    admin.get_by_role("alertdialog").get_by_role("button", name="通知する").click()  # asked first
     expect(admin.get_by_text("保証料のお知らせを送りました")).to_be_visible()
     admin.get_by_role("button", name=re.compile("^入金待ち")).click()
     row.get_by_role("button", name="入金確認").click()
@@ -113,6 +114,9 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     expect(admin.get_by_text("の入金を確認しました")).to_be_visible()
     admin.get_by_role("button", name=re.compile("^締結待ち")).click()
     row.get_by_role("button", name="締結する").click()
+    confirm = admin.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("取り消せません")
+    confirm.get_by_role("button", name="締結する").click()
     concluded = admin.get_by_text(re.compile(r"保証契約番号 \d{10}"))
     expect(concluded).to_be_visible()
     number = re.search(r"\d{10}", concluded.inner_text()).group(0)
