@@ -673,13 +673,14 @@ class Api:
 
 
 def _filename(response: httpx.Response) -> str | None:
-    disposition = response.headers.get("content-disposition", "")
-    for part in disposition.split(";"):
+    """The download name: the Japanese ``filename*`` (RFC 6266) over the ASCII ``filename`` fallback."""
+    from urllib.parse import unquote
+
+    names: dict[str, str] = {}
+    for part in response.headers.get("content-disposition", "").split(";"):
         name, _, value = part.strip().partition("=")
         if name.lower() == "filename*" and "''" in value:
-            from urllib.parse import unquote
-
-            return unquote(value.split("''", 1)[1])
-        if name.lower() == "filename":
-            return value.strip('"')
-    return None
+            names["utf-8"] = unquote(value.split("''", 1)[1])
+        elif name.lower() == "filename":
+            names["ascii"] = value.strip('"')
+    return names.get("utf-8") or names.get("ascii")

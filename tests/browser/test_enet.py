@@ -306,7 +306,7 @@ def test_the_form_lists_every_error_at_the_top_and_takes_the_focus(server, phone
     # As many links as the API's errors list names fields (all of them once the API lists every one).
     assert links.count() == page.locator("#reg-error-summary li").count() >= 1
     for index in range(links.count()):
-        target = links.nth(index).get_attribute("href").lstrip("#")
+        target = links.nth(index).get_attribute("href").rsplit("#", 1)[-1]
         expect(page.locator(f"#{target}-error")).to_have_text(links.nth(index).inner_text())
     email_link = summary.get_by_role("link", name=re.compile("メールアドレス"))
     email_link.click()

@@ -77,3 +77,16 @@ async def test_an_unreachable_api_is_a_polite_503():
         await nowhere.health()
     assert failed.value.status_code == 503
     assert "接続できません" in failed.value.detail
+
+
+def test_download_names_prefer_the_japanese_filename():
+    import httpx
+
+    from frontend.api import _filename
+
+    both = httpx.Response(200, headers={"content-disposition": "attachment; filename=\"auth-key-notice_2070004426.pdf\"; "
+                                        "filename*=UTF-8''%E8%AA%8D%E8%A8%BC%E3%82%AD%E3%83%BC%E7%AD%89%E3%81%AE"
+                                        "%E3%81%8A%E7%9F%A5%E3%82%89%E3%81%9B_2070004426.pdf"})
+    assert _filename(both) == "認証キー等のお知らせ_2070004426.pdf"
+    assert _filename(httpx.Response(200, headers={"content-disposition": 'attachment; filename="a.pdf"'})) == "a.pdf"
+    assert _filename(httpx.Response(200)) is None
