@@ -9,8 +9,8 @@ Loads the demo data into a data dir of its own (`hosho demo`), starts `hosho run
 --disable-background-networking) with a DevTools port. Playwright logs the demo contractor
 and the demo admin in through the pages (the tokens live in the browser's localStorage),
 then Lighthouse audits each page in that same browser (`--port`, `--disable-storage-reset`,
-so logged-in pages stay logged in). Lighthouse's defaults otherwise: mobile form factor,
-simulated slow 4G and a 4× CPU slowdown.
+so logged-in pages stay logged in; the public pages are audited before, cold). Lighthouse's
+defaults otherwise: mobile form factor, simulated slow 4G and a 4× CPU slowdown.
 
 Targets (DESIGN §8, Round 2): performance ≥ 90 on /dsure and /login, ≥ 80 on logged-in
 pages, accessibility 100. Scores are medians over --runs; the machine's load average is
@@ -85,11 +85,13 @@ def log_in(debug_port: int, base: str, customer_id: str) -> None:
         page.close()
 
 
-def audit(debug_port: int, url: str, out: Path) -> dict:
-    """One Lighthouse run (mobile preset) of ``url`` in the running browser."""
+def audit(debug_port: int, url: str, out: Path, *, logged_in: bool) -> dict:
+    """One Lighthouse run (mobile preset) of ``url`` in the running browser: a cold first visit for
+    the public pages (storage and cache cleared), the logged-in state kept for the others."""
     command = [str(LIGHTHOUSE), url, f"--port={debug_port}", "--output=json", f"--output-path={out}", "--quiet",
-               "--disable-storage-reset", f"--only-categories={','.join(CATEGORIES)}",
-               f"--chrome-flags={' '.join(CHROME_FLAGS)}", "--locale=ja"]
+               f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={' '.join(CHROME_FLAGS)}", "--locale=ja"]
+    if logged_in:
+        command.append("--disable-storage-reset")
     subprocess.run(command, check=True, timeout=300, env={**os.environ, "CHROME_PATH": CHROME})
     report = json.loads(out.read_text())
     audits = report["audits"]
@@ -137,15 +139,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   hosho run ready after {wait_ui(base, ui, data_dir / 'ui.log'):.0f} s (includes the frontend build)")
         chrome = start_chrome(debug_port, profile)
         common.wait_http(f"http://127.0.0.1:{debug_port}/json/version", timeout=30)
-        log_in(debug_port, base, customer_id)
-        for path in pages:
-            runs = [audit(debug_port, base + path, data_dir / f"lighthouse-{i}.json") for i in range(args.runs)]
-            results[path] = {**median_run(runs), "performance_runs": [run["performance"] for run in runs]}
-            row = results[path]
-            print(f"{path:22} perf {row['performance']:3} a11y {row['accessibility']:3} bp {row['best-practices']:3} "
-                  f"seo {row['seo']:3}  LCP {row['lcp_ms'] / 1000:4.1f} s  TBT {row['tbt_ms']:4} ms  "
-                  f"CLS {row['cls']:.3f}  {row['bytes'] / 1024:6.0f} KiB"
-                  + (f"  a11y misses: {', '.join(row['failed_a11y'])}" if row["failed_a11y"] else ""))
+        # The public pages first, cold; then log in (through the pages) for the others.
+        for logged_in in (False, True):
+            if logged_in:
+                log_in(debug_port, base, customer_id)
+            for path in [path for path in pages if (path not in PUBLIC) == logged_in]:
+                runs = [audit(debug_port, base + path, data_dir / f"lighthouse-{i}.json", logged_in=logged_in)
+                        for i in range(args.runs)]
+                results[path] = row = {**median_run(runs), "performance_runs": [run["performance"] for run in runs]}
+                print(f"{path:22} perf {row['performance']:3} a11y {row['accessibility']:3} "
+                      f"bp {row['best-practices']:3} seo {row['seo']:3}  LCP {row['lcp_ms'] / 1000:4.1f} s  "
+                      f"TBT {row['tbt_ms']:4} ms  CLS {row['cls']:.3f}  {row['bytes'] / 1024:6.0f} KiB"
+                      + (f"  a11y misses: {', '.join(row['failed_a11y'])}" if row["failed_a11y"] else ""))
     finally:
         for process in (chrome, ui):
             if process is None:
