@@ -10,11 +10,11 @@ from __future__ import annotations
 import hmac
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import Receive, Scope, Send
 
 from backend.accounts.service import CurrentUser, csrf_token_for, user_for_token
+from backend.lib.errors import Forbidden
 
 SESSION_COOKIE = "hosho_session"
 CSRF_COOKIE = "hosho_csrf"
@@ -73,4 +73,4 @@ def check_csrf(connection: ASGIConnection, user: CurrentUser) -> None:
         return
     presented = connection.headers.get(CSRF_HEADER, "")
     if not hmac.compare_digest(presented.encode(), csrf_token_for(user.token_hash).encode()):
-        raise PermissionDeniedException("CSRFトークンが正しくありません。画面を再読み込みしてからやり直してください。")
+        raise Forbidden("CSRFトークンが正しくありません。画面を再読み込みしてからやり直してください。", code="auth.csrf")

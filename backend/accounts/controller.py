@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.exceptions import HTTPException
 
 from backend.accounts import recovery, service
 from backend.accounts.auth import CSRF_COOKIE, SESSION_COOKIE
@@ -27,15 +26,6 @@ from backend.lib.security import client_address, user_agent
 from backend.settings import get_settings
 
 
-def _too_many(exc: service.TooManyAttempts) -> HTTPException:
-    minutes = max(1, round(exc.retry_after / 60))
-    return HTTPException(
-        status_code=429,
-        detail=f"ログインの失敗が続いたため、一時的にログインを停止しています。約{minutes}分後に再度お試しください。",
-        headers={"Retry-After": str(exc.retry_after)},
-    )
-
-
 class AuthController(Controller):
     path = "/auth"
     tags = ["認証"]
@@ -47,10 +37,7 @@ class AuthController(Controller):
 
     @post("/login", operation_id="login", status_code=200, summary="ログイン（トークン発行とCookie設定）")
     async def login(self, request: Request, data: LoginInput) -> Response[LoginOutput]:
-        try:
-            token, account, session = await service.login(data, client_address(request), user_agent(request))
-        except service.TooManyAttempts as exc:
-            raise _too_many(exc) from exc
+        token, account, session = await service.login(data, client_address(request), user_agent(request))
         csrf = service.csrf_token_for(session.token_hash)
         secure = get_settings().public_url.startswith("https://")
         max_age = get_settings().session_days * 86400

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
 from backend.accounts.auth import check_csrf
+from backend.lib.errors import Forbidden, Unauthorized
 
 
 def _require(connection: ASGIConnection, role: str | None) -> None:
     user = connection.scope.get("user")
     if user is None:
-        raise NotAuthorizedException("ログインが必要です。")
+        raise Unauthorized("ログインが必要です。")
     check_csrf(connection, user)
     if role is not None and user.role != role:
-        raise PermissionDeniedException("この操作を行う権限がありません。")
+        raise Forbidden("この操作を行う権限がありません。")
 
 
 def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -7,20 +7,31 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.lib.schema import Email, Input, MediumText, Output, Phone, ShortText
+from backend.domain.passwords import PASSWORD_RULE, password_problem
+from backend.lib.schema import Email, Input, MediumText, Output, Phone, ShortText, text
 
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+# A new password: the rule is stated in the message before a person breaks it.
+NewPassword = Annotated[str, msgspec.Meta(min_length=1, max_length=128, extra={"hint": PASSWORD_RULE})]
+LoginId = text(64, hint="お客様ID（8桁）または職員のログイン名")
 Role = Literal["contractor", "admin"]
 
 
 class RegisterInput(Input):
     email: Email
-    password: Password
+    password: NewPassword
     company_name: ShortText
     representative: ShortText
     address: MediumText
     phone: Phone
     license_number: ShortText
+
+    @classmethod
+    def rule_problems(cls, values: dict) -> list[tuple[str, str]]:
+        if "password" not in values:
+            return []
+        problem = password_problem(values["password"], email=values.get("email", ""))
+        return [("password", problem)] if problem else []
 
 
 class RegisterOutput(Output):
@@ -29,7 +40,7 @@ class RegisterOutput(Output):
 
 
 class LoginInput(Input):
-    login_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    login_id: LoginId
     password: Password
 
 

@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from backend import db
 from backend.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -23,7 +22,7 @@ from backend.documents.formatting import jst_datetime
 from backend.domain.glossary import COMPANY_STATUS_LABELS
 from backend.domain.passwords import password_problem
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.errors import Conflict, FieldError, Forbidden, NotFound, Throttled
 from backend.lib.security import sha256_hex
 from backend.mail import templates as mail_templates
 from backend.settings import get_settings
@@ -33,9 +32,16 @@ from backend.throttle import service as throttle
 CSRF_SECRET_FILE = "csrf.secret"
 
 
-class TooManyAttempts(Exception):
+class TooManyAttempts(Throttled):
+    """Login failures locked this (login id, address) pair: 429 with Retry-After."""
+
     def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            f"ログインの失敗が続いたため、一時的にログインを停止しています。約{minutes}分後に再度お試しください。",
+            retry_after=retry_after,
+            code="auth.locked",
+        )
 
 
 @dataclass(frozen=True)
@@ -155,10 +161,10 @@ async def decide_company(decision: str, customer_id: str, actor: str, address: s
     async with db.transaction():
         company = await Company.objects().where(Company.customer_id == customer_id).first()
         if company is None:
-            raise NotFoundException("お客様IDが見つかりません。")
+            raise NotFound("お客様IDが見つかりません。")
         if company.status != before:
             label = COMPANY_STATUS_LABELS.get(company.status, company.status)
-            raise ConflictError(_DECISION_CONFLICTS[decision].format(status=label))
+            raise Conflict(_DECISION_CONFLICTS[decision].format(status=label))
         now = clock.now()
         values = {Company.status: after, Company.status_reason: reason, Company.status_changed_at: now}
         if decision == "approve":
@@ -169,7 +175,7 @@ async def decide_company(decision: str, customer_id: str, actor: str, address: s
             .returning(Company.id)
         )
         if not moved:
-            raise ConflictError("このお客様IDは他の操作で更新されました。画面を読み込み直してください。")
+            raise Conflict("このお客様IDは他の操作で更新されました。画面を読み込み直してください。")
         await counters.bump(counters.moved(counters.COMPANY_STATUS, before, after))
         for column, value in values.items():
             setattr(company, column._meta.name, value)
@@ -311,12 +317,15 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
     account = await Account.objects().where(Account.login_id == login_id).first()
     if not verify_password(account.password_hash if account else None, data.password):
         await record_login_failure(login_id, address, "bad_credentials")
-        raise PermissionDeniedException("お客様ID（ログインID）またはパスワードが正しくありません。")
+        raise Forbidden("お客様ID（ログインID）またはパスワードが正しくありません。", code="auth.bad_credentials")
     if account.role == "contractor":
         company = await Company.objects().where(Company.id == account.company).first()
         if company.status != "active":
             await audit.record("login.refused", actor=login_id, address=address, details={"status": company.status})
-            raise PermissionDeniedException(_REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]))
+            raise Forbidden(
+                _REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]),
+                code=f"auth.{company.status}" if company.status in _REFUSED_STATUS else "auth.suspended",
+            )
     token = secrets.token_urlsafe(32)
     now = clock.now()
     session = Session(

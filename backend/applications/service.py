@@ -7,18 +7,23 @@ from datetime import date
 
 import msgspec
 
-from litestar.exceptions import NotFoundException
 
 from backend import db
 from backend.accounts.service import CurrentUser
-from backend.applications.schemas import ApplicationInput, ApplicationOut, FeeStatementOut, TimelineStep
+from backend.applications.schemas import (
+    ApplicationInput,
+    ApplicationOut,
+    FeeStatementOut,
+    TimelineStep,
+    application_facts,
+)
 from backend.applications.tables import Application
 from backend.audit import service as audit
 from backend.domain import fees, rules
 from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
 from backend.domain.wareki import yen
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
 from backend.mail import service as mail
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
@@ -103,7 +108,7 @@ async def _row(application_id: int, company_id: int | None = None) -> dict:
         query = query.where(Application.company == company_id)
     row = await query.first()
     if row is None:
-        raise NotFoundException("お申込みが見つかりません。")
+        raise NotFound("お申込みが見つかりません。")
     return row
 
 
@@ -122,20 +127,6 @@ async def _earlier_advance(company_id: int, orderer_id: int, data: ApplicationIn
     return sum(row["advance_amount"] or 0 for row in await query)
 
 
-def _facts(data: ApplicationInput) -> rules.ApplicationFacts:
-    return rules.ApplicationFacts(
-        guarantee_type=data.guarantee_type,
-        contract_amount=data.contract_amount,
-        advance_amount=data.advance_amount,
-        guarantee_amount=data.guarantee_amount,
-        contract_date=data.contract_date,
-        period_start=data.period_start,
-        period_end=data.period_end,
-        bid_announced_on=data.bid_announced_on,
-        delivery=data.delivery,
-    )
-
-
 async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> ApplicationOut:
     orderer = await Orderer.select().where(Orderer.code == data.orderer_code).first()
     if orderer is None:
@@ -145,9 +136,9 @@ async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> App
     if data.guarantee_type == INTERIM_ADVANCE:
         earlier = await _earlier_advance(user.company_id, orderer["id"], data)
     try:
-        guarantee_amount = rules.check_application(_facts(data), facts, earlier_advance=earlier)
+        guarantee_amount = rules.check_application(application_facts(msgspec.structs.asdict(data)), facts, earlier_advance=earlier)
     except rules.RuleViolation as violation:
-        raise FieldError(violation.field, violation.message) from None
+        raise Validation(field_messages(violation.problems)) from None
     async with db.transaction():
         application = Application(
             company=user.company_id,
@@ -212,7 +203,7 @@ async def withdraw(user: CurrentUser, application_id: int, address: str) -> Appl
     async with db.transaction():
         row = await _row(application_id, user.company_id)
         if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
-            raise ConflictError("このお申込みは取り下げられない状態です（入金確認後・締結後・謝絶後は取り下げできません）。")
+            raise Conflict("このお申込みは取り下げられない状態です（入金確認後・締結後・謝絶後は取り下げできません）。")
         await move(
             application_id, row["status"],
             {Application.status: "withdrawn", Application.withdrawn_at: clock.now(), Application.updated_at: clock.now()},
@@ -234,7 +225,7 @@ async def move(application_id: int, status: str, values: dict) -> None:
         .returning(Application.id)
     )
     if not changed:
-        raise ConflictError("このお申込みは他の操作で更新されました。画面を読み込み直してください。")
+        raise Conflict("このお申込みは他の操作で更新されました。画面を読み込み直してください。")
     await counters.bump(counters.moved(counters.APPLICATION_STATUS, status, values[Application.status]))
 
 
@@ -284,7 +275,7 @@ async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatem
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] != "submitted":
-            raise ConflictError(f"保証料のお知らせは申込受付の状態でのみ行えます（現在: {STATUS_LABELS[row['status']]}）。")
+            raise Conflict(f"保証料のお知らせは申込受付の状態でのみ行えます（現在: {STATUS_LABELS[row['status']]}）。")
         quote = fee_quote_for(row)
         statement = statement_of(row, quote, clock.today_jst())
         await move(
@@ -311,9 +302,9 @@ async def record_payment(application_id: int, paid_on: date, amount: int, actor:
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] != "fee_notified":
-            raise ConflictError("入金は保証料のお知らせ後にのみ記録できます。")
+            raise Conflict("入金は保証料のお知らせ後にのみ記録できます。")
         if row["paid_on"] is not None:
-            raise ConflictError("この申込みの入金はすでに記録されています。")
+            raise Conflict("この申込みの入金はすでに記録されています。")
         if amount != row["fee"]:
             raise FieldError("amount", f"入金額（{yen(amount)}）が保証料（{yen(row['fee'])}）と一致しません。")
         if paid_on > clock.today_jst():
@@ -340,7 +331,7 @@ async def reject(application_id: int, reason: str, actor: str, address: str) -> 
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
-            raise ConflictError("このお申込みは謝絶できない状態です。")
+            raise Conflict("このお申込みは謝絶できない状態です。")
         await move(
             application_id, row["status"],
             {Application.status: "rejected", Application.rejected_reason: reason.strip(), Application.updated_at: clock.now()},

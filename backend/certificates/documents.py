@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import msgspec
-from litestar.exceptions import NotFoundException
 
 from backend import db
 from backend.accounts.service import CurrentUser
@@ -28,7 +27,7 @@ from backend.domain.subjects import render_subject
 from backend.domain.wareki import wareki
 from backend.lib import clock, keyring
 from backend.lib.clock import JST
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.errors import Conflict, FieldError, NotFound
 from backend.mail import service as mail
 from backend.mail.attachments import register_renderer
 from backend.orderers.tables import Orderer
@@ -47,7 +46,7 @@ class Document(msgspec.Struct):
 SEND_COOLDOWN = timedelta(minutes=10)
 
 
-class RecentlySent(ConflictError):
+class RecentlySent(Conflict):
     """The key notice went to the orderer less than 10 minutes ago (code ``certificate.recently_sent``)."""
 
     code = "certificate.recently_sent"
@@ -80,13 +79,13 @@ async def _application(application_id: int) -> dict:
         Application.company.address.as_alias("company_address"),
     ).where(Application.id == application_id).first()
     if row is None:
-        raise NotFoundException("お申込みが見つかりません。")
+        raise NotFound("お申込みが見つかりません。")
     return row
 
 
 def _fee_statement_context(application: dict) -> dict:
     if application["fee_statement"] is None:
-        raise ConflictError("保証料のお知らせ前のため、保証料計算書はまだありません。")
+        raise Conflict("保証料のお知らせ前のため、保証料計算書はまだありません。")
     statement = application["fee_statement"]
     statement = json.loads(statement) if isinstance(statement, str) else statement
     return {
@@ -112,7 +111,7 @@ def _fee_statement_context(application: dict) -> dict:
 
 def _fee_receipt_context(application: dict) -> dict:
     if application["paid_on"] is None:
-        raise ConflictError("入金確認前のため、保証料領収証はまだありません。")
+        raise Conflict("入金確認前のため、保証料領収証はまだありません。")
     return {
         **_fee_statement_context(application),
         "receipt_number": application["receipt_number"],
@@ -140,7 +139,7 @@ async def _certificate_context(row: dict, version: int | None) -> dict:
 async def _auth_key_notice_context(row: dict) -> dict:
     key_row = await AuthKey.select().where(AuthKey.certificate == row["id"]).first()
     if key_row is None:
-        raise ConflictError("この保証は書面交付のため、認証キー等のお知らせはありません。")
+        raise Conflict("この保証は書面交付のため、認証キー等のお知らせはありません。")
     orderer = await Orderer.select(Orderer.title).where(Orderer.id == row["orderer"]).first()
     return {
         "contract_number": row["contract_number"],
@@ -160,7 +159,7 @@ async def _fee_adjustment_context(row: dict, version: int | None) -> tuple[dict,
         query = query.where(FeeAdjustment.version == version)
     adjustment = await query.first()
     if adjustment is None:
-        raise NotFoundException("追加保証料・返還保証料の計算書はありません。")
+        raise NotFound("追加保証料・返還保証料の計算書はありません。")
     details = adjustment["details"]
     details = json.loads(details) if isinstance(details, str) else details
     company = await Company.select(Company.name, Company.address).where(Company.id == row["company"]).first()
@@ -224,7 +223,7 @@ async def certificate_document(
 async def application_document(application_id: int, kind: str, *, company_id: int | None, actor: str, address: str) -> Document:
     application = await _application(application_id)
     if company_id is not None and application["company"] != company_id:
-        raise NotFoundException("お申込みが見つかりません。")
+        raise NotFound("お申込みが見つかりません。")
     context = _fee_statement_context(application) if kind == "fee-statement" else _fee_receipt_context(application)
     pdf = await render_pdf(kind, context)
     target = application["contract_number"] or f"application:{application_id}"
@@ -272,14 +271,14 @@ async def send_to_orderer(user: CurrentUser, number: str, address: str, *, resen
     async with db.transaction():
         row = await certificate_row(number, user.company_id)
         if row["delivery"] != "electronic":
-            raise ConflictError("この保証は書面交付のため、発注者への電子送付はできません。")
+            raise Conflict("この保証は書面交付のため、発注者への電子送付はできません。")
         if row["cancelled_at"] is not None:
-            raise ConflictError("解約済みの保証は送付できません。")
+            raise Conflict("解約済みの保証は送付できません。")
         orderer = await Orderer.select().where(Orderer.id == row["orderer"]).first()
         channels = orderer["channels"]
         channels = json.loads(channels) if isinstance(channels, str) else channels
         if not orderer["submission_email"] or "email" not in channels:
-            raise ConflictError(
+            raise Conflict(
                 f"{orderer['name']}は電子メールでの提出先が登録されていません。発注者の指定する方法"
                 "（電子契約システムへの登録など）で「認証キー等のお知らせ」をご提出ください。"
             )

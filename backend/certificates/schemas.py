@@ -8,12 +8,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from backend.dsure.schemas import ViewOut
-from backend.lib.schema import Input, Output, VersionChange
+from backend.lib.schema import Input, Output, PositiveYen, Reason, VersionChange
 
 CertificateStatus = Literal["valid", "cancelled", "expired"]
 GuaranteeType = Literal["advance", "interim_advance", "contract"]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-PositiveYen = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
 
 
 class CertificateListItem(Output):

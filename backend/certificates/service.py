@@ -6,7 +6,6 @@ import base64
 import json
 from datetime import date
 
-from litestar.exceptions import NotFoundException
 
 from backend import db, documents
 from backend.accounts.service import CurrentUser
@@ -34,7 +33,7 @@ from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.wareki import wareki, yen
 from backend.dsure import views as dsure_views
 from backend.lib import clock, keyring
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
 from backend.mail import service as mail
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
@@ -95,9 +94,9 @@ async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut
         await db.advisory_lock(f"application:{application_id}")  # the same application concluded twice at once
         application = await Application.select().where(Application.id == application_id).first()
         if application is None:
-            raise NotFoundException("お申込みが見つかりません。")
+            raise NotFound("お申込みが見つかりません。")
         if application["status"] != "fee_notified" or application["paid_on"] is None:
-            raise ConflictError("保証契約は保証料の入金確認後にのみ締結できます。")
+            raise Conflict("保証契約は保証料の入金確認後にのみ締結できます。")
         company = await Company.select().where(Company.id == application["company"]).first()
         orderer = await Orderer.select().where(Orderer.id == application["orderer"]).first()
         number = numbering.contract_number(settings.office_code, await _next_sequence(settings.office_code))
@@ -352,7 +351,7 @@ async def certificate_row(number: str, company_id: int | None = None) -> dict:
         rows = await Certificate.raw(_OWN_ROW_SQL, number, company_id)
     row = rows[0] if rows else None
     if row is None:
-        raise NotFoundException("保証契約番号が見つかりません。")
+        raise NotFound("保証契約番号が見つかりません。")
     return row
 
 
@@ -410,7 +409,7 @@ async def show_auth_key(user: CurrentUser, number: str, address: str) -> AuthKey
     row = await certificate_row(number, user.company_id)
     key_row = await AuthKey.select().where(AuthKey.certificate == row["id"]).first()
     if key_row is None:
-        raise ConflictError("この保証は書面交付のため、認証キーはありません。")
+        raise Conflict("この保証は書面交付のため、認証キーはありません。")
     key = keys.decrypt_key(keyring.auth_key_aes_key(), number, key_row["key_ciphertext"])
     await audit.record("auth_key.displayed", actor=user.login_id, target=number, address=address)
     return AuthKeyOut(contract_number=number, auth_key=key)
@@ -421,9 +420,9 @@ async def reissue_key(number: str, *, actor: str, address: str, company_id: int 
     async with db.transaction():
         row = await certificate_row(number, company_id)
         if row["delivery"] != "electronic":
-            raise ConflictError("この保証は書面交付のため、認証キーはありません。")
+            raise Conflict("この保証は書面交付のため、認証キーはありません。")
         if row["cancelled_at"] is not None:
-            raise ConflictError("解約済みの保証の認証キーは再発行できません。")
+            raise Conflict("解約済みの保証の認証キーは再発行できません。")
         key, key_row = _new_auth_key_row(row["id"], number)
         await AuthKey.delete().where(AuthKey.certificate == row["id"])
         await key_row.save()
@@ -468,9 +467,9 @@ async def _current(row: dict) -> tuple[dict, str]:
 def _require_amendable(row: dict) -> None:
     status = _status(row)
     if status == "cancelled":
-        raise ConflictError("解約済みの保証は変更できません。")
+        raise Conflict("解約済みの保証は変更できません。")
     if status == "expired":
-        raise ConflictError("期限満了の保証は変更できません。")
+        raise Conflict("期限満了の保証は変更できません。")
 
 
 async def amend(number: str, data: AmendInput, actor: str, address: str) -> AdjustmentResult:
@@ -497,7 +496,7 @@ async def amend(number: str, data: AmendInput, actor: str, address: str) -> Adju
                 date.fromisoformat(snapshot["guarantee"]["period_end"]),
             )
         except rules.RuleViolation as violation:
-            raise FieldError(violation.field, violation.message) from None
+            raise Validation(field_messages(violation.problems)) from None
         old_quote, new_quote = _quote(previous, orderer_class), _quote(snapshot, orderer_class)
         kind, amount = fees.adjustment(old_quote, new_quote)
         version = _signed_version(row["id"], snapshot)
@@ -519,7 +518,7 @@ async def amend(number: str, data: AmendInput, actor: str, address: str) -> Adju
             .returning(Certificate.id)
         )
         if not changed:
-            raise ConflictError("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
+            raise Conflict("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
         await counters.bump(counters.merge({counters.live_key(row["period_end"]): -1}, {counters.live_key(period_end): 1}))
         if kind != "none":
             await FeeAdjustment.insert(
@@ -582,7 +581,7 @@ async def cancel(number: str, reason: str, actor: str, address: str) -> Adjustme
     async with db.transaction():
         row = await certificate_row(number)
         if row["cancelled_at"] is not None:
-            raise ConflictError("この保証はすでに解約されています。")
+            raise Conflict("この保証はすでに解約されています。")
         snapshot, orderer_class = await _current(row)
         quote = _quote(snapshot, orderer_class)
         today = clock.today_jst()
@@ -598,7 +597,7 @@ async def cancel(number: str, reason: str, actor: str, address: str) -> Adjustme
             .returning(Certificate.id)
         )
         if not cancelled:
-            raise ConflictError("この保証はすでに解約されています。")
+            raise Conflict("この保証はすでに解約されています。")
         await counters.bump({counters.live_key(row["period_end"]): -1, counters.CANCELLED: 1})
         if refund > 0:
             details = _adjustment_details(snapshot, snapshot, quote, quote)

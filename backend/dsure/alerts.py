@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
-from litestar.exceptions import HTTPException
 
 from backend import db
 from backend.audit import service as audit
@@ -26,6 +25,7 @@ from backend.domain.wareki import wareki
 from backend.dsure import service
 from backend.dsure.tables import DsureSubscription, DsureUnsubscribeToken
 from backend.lib import clock
+from backend.lib.errors import Conflict
 from backend.lib.security import sha256_hex
 from backend.mail import service as mail
 from backend.settings import get_settings
@@ -78,7 +78,7 @@ async def subscribe(raw_number: str, raw_key: str, email: str, address: str) -> 
     status = match.status
     if status != "valid":
         label = "解約された" if status == "cancelled" else "保証期限を過ぎた"
-        raise HTTPException(status_code=409, detail=f"{label}保証のため、変更のお知らせは登録できません。")
+        raise Conflict(f"{label}保証のため、変更のお知らせは登録できません。", code="dsure.not_valid")
     email = email.strip()
     number = match.contract_number
     async with db.transaction():
@@ -90,10 +90,7 @@ async def subscribe(raw_number: str, raw_key: str, email: str, address: str) -> 
         if existing is not None and existing["active"]:
             return number, existing["email"], True
         if sum(1 for row in rows if row["active"]) >= MAX_SUBSCRIPTIONS_PER_CERTIFICATE:
-            raise HTTPException(
-                status_code=409,
-                detail=f"この電子証書には、すでに{MAX_SUBSCRIPTIONS_PER_CERTIFICATE}件のお知らせ先が登録されています。",
-            )
+            raise Conflict(f"この電子証書には、すでに{MAX_SUBSCRIPTIONS_PER_CERTIFICATE}件のお知らせ先が登録されています。")
         if existing is not None:
             subscription_id = existing["id"]
             await DsureSubscription.update(

@@ -32,7 +32,6 @@ from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from litestar.exceptions import HTTPException
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
@@ -47,6 +46,7 @@ from backend.dsure.schemas import DsureStats, LockReleased, PublicKeyOut, Verify
 from backend.dsure.tables import DsureView
 from backend.lib import clock, keyring
 from backend.lib.clock import JST
+from backend.lib.errors import Conflict, FieldMessage, NotFound, Unavailable, Validation
 from backend.settings import get_settings
 from backend.throttle import service as throttle
 
@@ -56,24 +56,17 @@ REFUSAL_DETAIL = "保証契約番号または認証キーが正しくありま�
 _DUMMY_NUMBER = "0000000000"
 
 
-class Refused(HTTPException):
+class Refused(NotFound):
     """The one answer to an unknown number and a wrong key (code ``dsure.refused``)."""
 
-    status_code = REFUSAL_STATUS
-    code = "dsure.refused"
+    status, code = REFUSAL_STATUS, "dsure.refused"
 
     def __init__(self) -> None:
-        super().__init__(detail=REFUSAL_DETAIL)
+        super().__init__(REFUSAL_DETAIL)
 
 
-class Malformed(HTTPException):
+class Malformed(Validation):
     """A number or key that cannot be one (code ``validation``): every failing field named."""
-
-    status_code = 400
-    code = "validation"
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        super().__init__(detail=" ".join(error["message"] for error in errors), extra=errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +145,9 @@ def parse_pair(raw_number: str, raw_key: str) -> tuple[str, str]:
     key = keys.normalize_key(raw_key)
     errors = []
     if number is None:
-        errors.append({"field": "contract_number", "message": _number_problem(raw_number)})
+        errors.append(FieldMessage("contract_number", _number_problem(raw_number)))
     if key is None:
-        errors.append({"field": "auth_key", "message": _key_problem(raw_key)})
+        errors.append(FieldMessage("auth_key", _key_problem(raw_key)))
     if errors:
         raise Malformed(errors)
     return number, key
@@ -163,7 +156,7 @@ def parse_pair(raw_number: str, raw_key: str) -> tuple[str, str]:
 def parse_number(raw_number: str) -> str:
     number = numbering.normalize_contract_number(raw_number)
     if number is None:
-        raise Malformed([{"field": "number", "message": _number_problem(raw_number)}])
+        raise Malformed([FieldMessage("number", _number_problem(raw_number))])
     return number
 
 
@@ -404,8 +397,8 @@ def receipt_data(*, contract_number: str, version: int, status: str, digest: str
     }
 
 
-class ReceiptUnavailable(HTTPException):
-    status_code = 503
+class ReceiptUnavailable(Unavailable):
+    """The receipt PDF could not be rendered (code ``unavailable``)."""
 
 
 async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) -> tuple[bytes, str]:
@@ -415,7 +408,7 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
     match, versions = await authenticate(raw_number, raw_key, address, with_versions=True)
     current = versions[-1]
     if not signature_valid(current):
-        raise HTTPException(status_code=409, detail="電子証書の電子署名を検証できなかったため、閲覧証明を発行できません。")
+        raise Conflict("電子証書の電子署名を検証できなかったため、閲覧証明を発行できません。", code="dsure.signature_invalid")
     checked_at = clock.now().replace(microsecond=0)
     status = match.status
     _, key_id = verifier()
@@ -440,7 +433,7 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
     try:
         pdf = await documents.render_pdf("dsure-receipt", context, cached=False)
     except documents.RenderError as exc:
-        raise ReceiptUnavailable(detail="閲覧証明（PDF）を作成できませんでした。時間をおいて再度お試しください。") from exc
+        raise ReceiptUnavailable("閲覧証明（PDF）を作成できませんでした。時間をおいて再度お試しください。") from exc
     await views.record_view(
         views.PendingView(
             certificate_id=match.certificate_id, contract_number=match.contract_number,
@@ -460,7 +453,7 @@ async def acknowledge(raw_number: str, raw_key: str, address: str) -> tuple[str,
 
     match, _ = await authenticate(raw_number, raw_key, address)
     if match.status == "cancelled":
-        raise HTTPException(status_code=409, detail="解約された保証のため、受領確認はできません。")
+        raise Conflict("解約された保証のため、受領確認はできません。", code="dsure.cancelled")
     number = match.contract_number
     now = clock.now()
     async with db.transaction():

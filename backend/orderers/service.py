@@ -6,7 +6,6 @@ import json
 import unicodedata
 from datetime import date
 
-from litestar.exceptions import NotFoundException
 from msgspec import UNSET
 
 from backend import db
@@ -15,7 +14,7 @@ from backend.domain.glossary import ORDERER_CLASS_LABELS
 from backend.domain.subjects import template_problem
 from backend.domain.wareki import wareki
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.errors import Conflict, FieldError, NotFound
 from backend.orderers.schemas import OrdererCreate, OrdererOut, OrdererUpdate
 from backend.orderers.tables import Orderer
 
@@ -106,7 +105,7 @@ async def list_orderers(include_inactive: bool = False, query: str = "") -> list
 async def get_row(code: str) -> dict:
     row = await Orderer.select().where(Orderer.code == code).first()
     if row is None:
-        raise NotFoundException("発注者が見つかりません。")
+        raise NotFound("発注者が見つかりません。")
     return row
 
 
@@ -116,7 +115,7 @@ async def create(data: OrdererCreate, actor: str, address: str) -> OrdererOut:
     _check_channels(data.channels, data.submission_email)
     async with db.transaction():
         if await Orderer.exists().where(Orderer.code == data.code):
-            raise ConflictError(f"発注者コード {data.code} はすでに登録されています。")
+            raise Conflict(f"発注者コード {data.code} はすでに登録されています。")
         orderer = Orderer(
             code=data.code,
             name=data.name.strip(),
