@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.di import Provide
 from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -31,6 +32,7 @@ from backend.documents.controller import DocumentsController
 from backend.dsure.background import dsure_background
 from backend.dsure.controller import AdminDsureController, DsureController
 from backend.health import health
+from backend.lib.actor import actor_of
 from backend.lib.compression import CompressionWhenAccepted
 from backend.lib.errors import exception_handlers
 from backend.lib.openapi import code_table, document_errors
@@ -117,7 +119,9 @@ def _openapi_config() -> OpenAPIConfig:
 
 def create_app() -> Litestar:
     logging.getLogger("hosho").setLevel(logging.INFO)
-    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS)
+    # ``actor: Actor`` in a handler's signature: who is calling, from where (backend/lib/actor.py).
+    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS,
+                 dependencies={"actor": Provide(actor_of, sync_to_thread=False)})
     static = create_static_files_router(path=f"{API_PREFIX}/static", directories=[STATIC_DIR], include_in_schema=False)
     app = Litestar(
         route_handlers=[api, static],

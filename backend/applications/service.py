@@ -9,7 +9,6 @@ import msgspec
 
 
 from backend import db
-from backend.accounts.service import CurrentUser
 from backend.applications.schemas import (
     ApplicationInput,
     ApplicationOut,
@@ -23,6 +22,7 @@ from backend.domain import fees, rules
 from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
 from backend.domain.wareki import yen
 from backend.lib import clock
+from backend.lib.actor import Actor
 from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
 from backend.mail import service as mail
 from backend.orderers.tables import Orderer
@@ -127,21 +127,21 @@ async def _earlier_advance(company_id: int, orderer_id: int, data: ApplicationIn
     return sum(row["advance_amount"] or 0 for row in await query)
 
 
-async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> ApplicationOut:
+async def submit(actor: Actor, data: ApplicationInput) -> ApplicationOut:
     orderer = await Orderer.select().where(Orderer.code == data.orderer_code).first()
     if orderer is None:
         raise FieldError("orderer_code", "選択された発注者が見つかりません。発注者一覧から選んでください。")
     facts = rules.OrdererFacts(name=orderer["name"], e_guarantee_from=orderer["e_guarantee_from"], active=orderer["active"])
     earlier = 0
     if data.guarantee_type == INTERIM_ADVANCE:
-        earlier = await _earlier_advance(user.company_id, orderer["id"], data)
+        earlier = await _earlier_advance(actor.company_id, orderer["id"], data)
     try:
         guarantee_amount = rules.check_application(application_facts(msgspec.structs.asdict(data)), facts, earlier_advance=earlier)
     except rules.RuleViolation as violation:
         raise Validation(field_messages(violation.problems)) from None
     async with db.transaction():
         application = Application(
-            company=user.company_id,
+            company=actor.company_id,
             orderer=orderer["id"],
             guarantee_type=data.guarantee_type,
             orderer_project_number=(data.orderer_project_number or "").strip(),
@@ -163,7 +163,7 @@ async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> App
         await application.save()
         await counters.bump(counters.moved(counters.APPLICATION_STATUS, None, "submitted"))
         await audit.record(
-            "application.submitted", actor=user.login_id, target=f"application:{application.id}", address=address,
+            "application.submitted", by=actor, target=f"application:{application.id}",
             details={"guarantee_type": data.guarantee_type, "orderer": data.orderer_code},
         )
         row = await _row(application.id)
@@ -188,27 +188,27 @@ async def _mail_company(row: dict, category: str, subject: str, text: str) -> No
     )
 
 
-async def list_for_company(user: CurrentUser, status: str | None) -> list[ApplicationOut]:
-    query = Application.select(*_COLUMNS).where(Application.company == user.company_id).order_by(Application.id, ascending=False)
+async def list_for_company(actor: Actor, status: str | None) -> list[ApplicationOut]:
+    query = Application.select(*_COLUMNS).where(Application.company == actor.company_id).order_by(Application.id, ascending=False)
     if status:
         query = query.where(Application.status == status)
     return [to_out(row) for row in await query]
 
 
-async def get_for_company(user: CurrentUser, application_id: int) -> ApplicationOut:
-    return to_out(await _row(application_id, user.company_id))
+async def get_for_company(actor: Actor, application_id: int) -> ApplicationOut:
+    return to_out(await _row(application_id, actor.company_id))
 
 
-async def withdraw(user: CurrentUser, application_id: int, address: str) -> ApplicationOut:
+async def withdraw(actor: Actor, application_id: int) -> ApplicationOut:
     async with db.transaction():
-        row = await _row(application_id, user.company_id)
+        row = await _row(application_id, actor.company_id)
         if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
             raise Conflict("このお申込みは取り下げられない状態です（入金確認後・締結後・謝絶後は取り下げできません）。")
         await move(
             application_id, row["status"],
             {Application.status: "withdrawn", Application.withdrawn_at: clock.now(), Application.updated_at: clock.now()},
         )
-        await audit.record("application.withdrawn", actor=user.login_id, target=f"application:{application_id}", address=address)
+        await audit.record("application.withdrawn", by=actor, target=f"application:{application_id}")
     return to_out(await _row(application_id))
 
 
@@ -271,7 +271,7 @@ def statement_of(row: dict, quote: fees.FeeQuote, computed_on: date) -> FeeState
     )
 
 
-async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatementOut:
+async def notify_fee(application_id: int, actor: Actor) -> FeeStatementOut:
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] != "submitted":
@@ -288,7 +288,7 @@ async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatem
                 Application.updated_at: clock.now(),
             },
         )
-        await audit.record("application.fee_notified", actor=actor, target=f"application:{application_id}", address=address,
+        await audit.record("application.fee_notified", by=actor, target=f"application:{application_id}",
                            details={"fee": quote.fee})
         await _mail_company(
             row, "application.fee_notice", f"【e-Net保証】保証料のお知らせ（{row['project_name']}）",
@@ -298,7 +298,7 @@ async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatem
     return statement
 
 
-async def record_payment(application_id: int, paid_on: date, amount: int, actor: str, address: str) -> ApplicationOut:
+async def record_payment(application_id: int, paid_on: date, amount: int, actor: Actor) -> ApplicationOut:
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] != "fee_notified":
@@ -318,7 +318,7 @@ async def record_payment(application_id: int, paid_on: date, amount: int, actor:
                 Application.updated_at: clock.now(),
             }
         ).where(Application.id == application_id)
-        await audit.record("application.paid", actor=actor, target=f"application:{application_id}", address=address,
+        await audit.record("application.paid", by=actor, target=f"application:{application_id}",
                            details={"amount": amount, "paid_on": paid_on.isoformat()})
         await _mail_company(
             row, "application.payment", f"【e-Net保証】保証料の入金を確認しました（{row['project_name']}）",
@@ -327,7 +327,7 @@ async def record_payment(application_id: int, paid_on: date, amount: int, actor:
     return to_out(await _row(application_id), for_admin=True)
 
 
-async def reject(application_id: int, reason: str, actor: str, address: str) -> ApplicationOut:
+async def reject(application_id: int, reason: str, actor: Actor) -> ApplicationOut:
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
@@ -336,7 +336,7 @@ async def reject(application_id: int, reason: str, actor: str, address: str) -> 
             application_id, row["status"],
             {Application.status: "rejected", Application.rejected_reason: reason.strip(), Application.updated_at: clock.now()},
         )
-        await audit.record("application.rejected", actor=actor, target=f"application:{application_id}", address=address)
+        await audit.record("application.rejected", by=actor, target=f"application:{application_id}")
         await _mail_company(
             row, "application.rejected", f"【e-Net保証】お申込みについてのお知らせ（{row['project_name']}）",
             f"誠に恐れ入りますが、今回のお申込みはお引き受けできないこととなりました。\n理由: {reason.strip()}\n\n"

@@ -26,6 +26,7 @@ from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.subjects import render_subject
 from backend.domain.wareki import wareki
 from backend.lib import clock, keyring
+from backend.lib.actor import Actor
 from backend.lib.clock import JST
 from backend.lib.errors import Conflict, FieldError, NotFound
 from backend.mail import service as mail
@@ -197,10 +198,10 @@ def _fee_basis(side: dict) -> dict:
 
 
 async def certificate_document(
-    number: str, kind: str, *, company_id: int | None, version: int | None, actor: str, address: str
+    number: str, kind: str, actor: Actor, *, version: int | None = None
 ) -> Document:
-    """One PDF of a certificate; ``company_id`` restricts to that contractor's own (404 otherwise)."""
-    row = await certificate_row(number, company_id)
+    """One PDF of a certificate; a contractor gets only their own (404 otherwise)."""
+    row = await certificate_row(number, actor.company_scope)
     adjustment_kind = None
     if kind == "certificate":
         context = await _certificate_context(row, version)
@@ -212,7 +213,7 @@ async def certificate_document(
         application = await _application(row["application"])
         context = _fee_statement_context(application) if kind == "fee-statement" else _fee_receipt_context(application)
     pdf = await render_pdf(kind, context)
-    await audit.record("document.downloaded", actor=actor, target=number, address=address, details={"kind": kind})
+    await audit.record("document.downloaded", by=actor, target=number, details={"kind": kind})
     return Document(
         data=pdf,
         content_disposition=attachment_header(kind, number, row["guarantee_type"], adjustment_kind=adjustment_kind),
@@ -220,14 +221,14 @@ async def certificate_document(
     )
 
 
-async def application_document(application_id: int, kind: str, *, company_id: int | None, actor: str, address: str) -> Document:
+async def application_document(application_id: int, kind: str, actor: Actor) -> Document:
     application = await _application(application_id)
-    if company_id is not None and application["company"] != company_id:
+    if actor.company_scope is not None and application["company"] != actor.company_scope:
         raise NotFound("お申込みが見つかりません。")
     context = _fee_statement_context(application) if kind == "fee-statement" else _fee_receipt_context(application)
     pdf = await render_pdf(kind, context)
     target = application["contract_number"] or f"application:{application_id}"
-    await audit.record("document.downloaded", actor=actor, target=target, address=address, details={"kind": kind})
+    await audit.record("document.downloaded", by=actor, target=target, details={"kind": kind})
     identifier = application["contract_number"] or f"申込{application_id}"
     return Document(data=pdf, content_disposition=attachment_header(kind, identifier), kind=kind)
 
@@ -264,12 +265,12 @@ async def _claim_sending(row: dict, to: str, now: datetime, *, resend: bool) -> 
         raise RecentlySent(current["sent_to_orderer_at"], current["sent_to_orderer_address"])
 
 
-async def send_to_orderer(user: CurrentUser, number: str, address: str, *, resend: bool = False) -> SentToOrderer:
+async def send_to_orderer(actor: Actor, number: str, *, resend: bool = False) -> SentToOrderer:
     """Mail the key notice to the orderer's registered address, with the orderer's subject template
     (at most once per SEND_COOLDOWN unless ``resend`` confirms another)."""
     settings = get_settings()
     async with db.transaction():
-        row = await certificate_row(number, user.company_id)
+        row = await certificate_row(number, actor.company_id)
         if row["delivery"] != "electronic":
             raise Conflict("この保証は書面交付のため、発注者への電子送付はできません。")
         if row["cancelled_at"] is not None:
@@ -294,7 +295,7 @@ async def send_to_orderer(user: CurrentUser, number: str, address: str, *, resen
             project_name=row["project_name"],
             project_number=application["orderer_project_number"],
         )
-        company = await Company.select().where(Company.id == user.company_id).first()
+        company = await Company.select().where(Company.id == actor.company_id).first()
         body = (
             f"{orderer['name']}\nご担当者様\n\n"
             f"{company['name']}です。いつもお世話になっております。\n"
@@ -316,7 +317,7 @@ async def send_to_orderer(user: CurrentUser, number: str, address: str, *, resen
             related=number,
         )
         await audit.record(
-            "certificate.sent_to_orderer", actor=user.login_id, target=number, address=address,
+            "certificate.sent_to_orderer", by=actor, target=number,
             details={"to": orderer["submission_email"], "resend": resend},
         )
     return SentToOrderer(contract_number=number, to=orderer["submission_email"], subject=subject, mail_id=mail_id, sent_at=now.isoformat())

@@ -33,6 +33,7 @@ from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.wareki import wareki, yen
 from backend.dsure import views as dsure_views
 from backend.lib import clock, keyring
+from backend.lib.actor import Actor
 from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
 from backend.mail import service as mail
 from backend.orderers.tables import Orderer
@@ -87,7 +88,7 @@ def _signed_version(certificate_id: int, snapshot: dict) -> CertificateVersion:
 # --- conclusion ---------------------------------------------------------------------------------
 
 
-async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut:
+async def conclude(application_id: int, actor: Actor) -> ConcludeOut:
     """One transaction: number, signed version 1, 認証キー, audit entry and mail — all or nothing."""
     settings = get_settings()
     async with db.transaction():
@@ -148,7 +149,7 @@ async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut
         await counters.bump(issued_counters(issued_on, application["guarantee_type"], application["period_end"]))
         await search.index([search.entry(certificate.id, certificate.project_name, certificate.orderer_name, company["name"])])
         await audit.record(
-            "certificate.concluded", actor=actor, target=number, address=address,
+            "certificate.concluded", by=actor, target=number,
             details={"application_id": application_id, "digest": version.digest},
         )
         await _mail_conclusion(company, snapshot, application["delivery"])
@@ -405,20 +406,20 @@ async def detail(number: str, company_id: int | None) -> CertificateDetail:
 # --- 認証キー ----------------------------------------------------------------------------------
 
 
-async def show_auth_key(user: CurrentUser, number: str, address: str) -> AuthKeyOut:
-    row = await certificate_row(number, user.company_id)
+async def show_auth_key(actor: Actor, number: str) -> AuthKeyOut:
+    row = await certificate_row(number, actor.company_id)
     key_row = await AuthKey.select().where(AuthKey.certificate == row["id"]).first()
     if key_row is None:
         raise Conflict("この保証は書面交付のため、認証キーはありません。")
     key = keys.decrypt_key(keyring.auth_key_aes_key(), number, key_row["key_ciphertext"])
-    await audit.record("auth_key.displayed", actor=user.login_id, target=number, address=address)
+    await audit.record("auth_key.displayed", by=actor, target=number)
     return AuthKeyOut(contract_number=number, auth_key=key)
 
 
-async def reissue_key(number: str, *, actor: str, address: str, company_id: int | None = None) -> AuthKeyOut:
+async def reissue_key(number: str, actor: Actor) -> AuthKeyOut:
     """A new key; the old one stops working the moment this commits."""
     async with db.transaction():
-        row = await certificate_row(number, company_id)
+        row = await certificate_row(number, actor.company_scope)
         if row["delivery"] != "electronic":
             raise Conflict("この保証は書面交付のため、認証キーはありません。")
         if row["cancelled_at"] is not None:
@@ -426,8 +427,8 @@ async def reissue_key(number: str, *, actor: str, address: str, company_id: int 
         key, key_row = _new_auth_key_row(row["id"], number)
         await AuthKey.delete().where(AuthKey.certificate == row["id"])
         await key_row.save()
-        await audit.record("auth_key.reissued", actor=actor, target=number, address=address)
-        await events.emit("key_reissued", number, {"actor": actor, "address": address})  # D-Sure lifts its locks
+        await audit.record("auth_key.reissued", by=actor, target=number)
+        await events.emit("key_reissued", number, {"actor": actor.name, "address": actor.address})  # D-Sure lifts its locks
         company = await Company.select().where(Company.id == row["company"]).first()
         await _mail_contractor(
             company, "certificate.key_reissued", number,
@@ -472,7 +473,7 @@ def _require_amendable(row: dict) -> None:
         raise Conflict("期限満了の保証は変更できません。")
 
 
-async def amend(number: str, data: AmendInput, actor: str, address: str) -> AdjustmentResult:
+async def amend(number: str, data: AmendInput, actor: Actor) -> AdjustmentResult:
     requested = {
         name: value
         for name in ("contract_amount", "guarantee_amount", "period_end")
@@ -529,7 +530,7 @@ async def amend(number: str, data: AmendInput, actor: str, address: str) -> Adju
                 )
             )
         await audit.record(
-            "certificate.amended", actor=actor, target=number, address=address,
+            "certificate.amended", by=actor, target=number,
             details={"version": snapshot["version"], "changes": [c["field"] for c in snapshot["changes"]], "digest": version.digest},
         )
         company = await Company.select().where(Company.id == row["company"]).first()
@@ -577,7 +578,7 @@ def _adjustment_details(before: dict, after: dict, old: fees.FeeQuote, new: fees
     }
 
 
-async def cancel(number: str, reason: str, actor: str, address: str) -> AdjustmentResult:
+async def cancel(number: str, reason: str, actor: Actor) -> AdjustmentResult:
     async with db.transaction():
         row = await certificate_row(number)
         if row["cancelled_at"] is not None:
@@ -608,7 +609,7 @@ async def cancel(number: str, reason: str, actor: str, address: str) -> Adjustme
                     details=json.dumps(details, ensure_ascii=False), created_at=clock.now(),
                 )
             )
-        await audit.record("certificate.cancelled", actor=actor, target=number, address=address, details={"refund": refund})
+        await audit.record("certificate.cancelled", by=actor, target=number, details={"refund": refund})
         company = await Company.select().where(Company.id == row["company"]).first()
         await _mail_contractor(
             company, "certificate.cancelled", number,

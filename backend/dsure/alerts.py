@@ -25,6 +25,7 @@ from backend.domain.wareki import wareki
 from backend.dsure import service
 from backend.dsure.tables import DsureSubscription, DsureUnsubscribeToken
 from backend.lib import clock
+from backend.lib.actor import Actor
 from backend.lib.errors import Conflict
 from backend.lib.security import sha256_hex
 from backend.mail import service as mail
@@ -72,8 +73,9 @@ async def _send(subscription_id: int, email: str, number: str, subject: str, tex
 # --- subscribe / unsubscribe ----------------------------------------------------------------
 
 
-async def subscribe(raw_number: str, raw_key: str, email: str, address: str) -> tuple[str, str, bool]:
+async def subscribe(raw_number: str, raw_key: str, email: str, actor: Actor) -> tuple[str, str, bool]:
     """(number, email, already_subscribed). A confirmation mail (with its unsubscribe link) is sent once."""
+    address = actor.address
     match, _ = await service.authenticate(raw_number, raw_key, address)
     status = match.status
     if status != "valid":

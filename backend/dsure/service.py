@@ -45,6 +45,7 @@ from backend.dsure import locks, views
 from backend.dsure.schemas import DsureStats, LockReleased, PublicKeyOut, VerifyResult, VersionSummary
 from backend.dsure.tables import DsureView
 from backend.lib import clock, keyring
+from backend.lib.actor import Actor
 from backend.lib.clock import JST
 from backend.lib.errors import Conflict, FieldMessage, NotFound, Unavailable, Validation
 from backend.settings import get_settings
@@ -307,7 +308,8 @@ def _b64decode(value: str) -> bytes:
     return base64.b64decode(value, validate=True)
 
 
-async def verify(raw_number: str, raw_key: str, address: str, user_agent: str) -> VerifyResult:
+async def verify(raw_number: str, raw_key: str, actor: Actor) -> VerifyResult:
+    address, user_agent = actor.address, actor.user_agent
     match, versions = await authenticate(raw_number, raw_key, address, with_versions=True)
     current = versions[-1]
     checked_at = clock.now()
@@ -369,10 +371,10 @@ async def stats() -> DsureStats:
     )
 
 
-async def release_lock(raw_number: str, *, actor: str, address: str) -> LockReleased:
+async def release_lock(raw_number: str, actor: Actor) -> LockReleased:
     """Staff lift a number's lock (and its (number, address) locks)."""
     number = parse_number(raw_number)
-    released, pairs = await locks.release(number, actor=actor, address=address, cause="staff")
+    released, pairs = await locks.release(number, actor=actor.name, address=actor.address, cause="staff")
     return LockReleased(contract_number=number, released=released, pairs_released=pairs)
 
 
@@ -401,10 +403,11 @@ class ReceiptUnavailable(Unavailable):
     """The receipt PDF could not be rendered (code ``unavailable``)."""
 
 
-async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) -> tuple[bytes, str]:
+async def receipt(raw_number: str, raw_key: str, actor: Actor) -> tuple[bytes, str]:
     """The signed 閲覧証明 PDF and its Content-Disposition."""
     from backend import documents
 
+    address, user_agent = actor.address, actor.user_agent
     match, versions = await authenticate(raw_number, raw_key, address, with_versions=True)
     current = versions[-1]
     if not signature_valid(current):
@@ -446,11 +449,12 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
 # --- 受領確認 -----------------------------------------------------------------------------------
 
 
-async def acknowledge(raw_number: str, raw_key: str, address: str) -> tuple[str, datetime, bool]:
+async def acknowledge(raw_number: str, raw_key: str, actor: Actor) -> tuple[str, datetime, bool]:
     """Set acknowledged_at the first time (audited, the contractor told by mail); later calls are no-ops."""
     from backend.accounts.tables import Company
     from backend.mail import service as mail
 
+    address = actor.address
     match, _ = await authenticate(raw_number, raw_key, address)
     if match.status == "cancelled":
         raise Conflict("解約された保証のため、受領確認はできません。", code="dsure.cancelled")

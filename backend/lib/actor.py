@@ -29,6 +29,11 @@ class Actor:
         return self.role == "admin"
 
     @property
+    def company_scope(self) -> int | None:
+        """The only company whose data this actor may see; ``None`` (staff): every company's."""
+        return None if self.is_admin else self.company_id
+
+    @property
     def name(self) -> str:
         """What the audit log records as the actor."""
         return self.login_id or "anonymous"

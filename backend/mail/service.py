@@ -15,6 +15,7 @@ from email.utils import parseaddr
 from backend import db
 from backend.audit import service as audit
 from backend.lib import clock
+from backend.lib.actor import Actor
 from backend.lib.errors import Conflict, NotFound
 from backend.mail import attachments as attachment_refs
 from backend.mail import config
@@ -150,7 +151,7 @@ async def get_message(mail_id: int) -> MailDetail:
     return to_detail(await get_row(mail_id))
 
 
-async def retry(mail_id: int, actor: str = "", address: str = "") -> MailDetail:
+async def retry(mail_id: int, actor: Actor) -> MailDetail:
     """Put a failed mail back in the queue (attempts start again), or send a waiting one now."""
     async with db.transaction():
         row = await get_row(mail_id)
@@ -167,7 +168,7 @@ async def retry(mail_id: int, actor: str = "", address: str = "") -> MailDetail:
         if not updated:
             raise Conflict("メールの状態が変わりました。もう一度お試しください。")
         await audit.record(
-            "mail.retried", actor=actor, target=row["related"], address=address,
+            "mail.retried", by=actor, target=row["related"],
             details={"mail_id": mail_id, "previous_status": row["status"], "previous_attempts": row["attempts"]},
         )
     from backend.mail import worker
