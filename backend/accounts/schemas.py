@@ -7,12 +7,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.domain.passwords import PASSWORD_RULE, password_problem
+from backend.domain.passwords import MIN_LENGTH, password_problem
 from backend.lib.schema import Email, Input, MediumText, Output, Phone, ShortText, text
 
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 # A new password: the rule is stated in the message before a person breaks it.
-NewPassword = Annotated[str, msgspec.Meta(min_length=1, max_length=128, extra={"hint": PASSWORD_RULE})]
+NewPassword = Annotated[str, msgspec.Meta(min_length=1, max_length=128, extra={"hint": f"{MIN_LENGTH}文字以上で、英字と数字をそれぞれ1文字以上"})]
 LoginId = text(64, hint="お客様ID（8桁）または職員のログイン名")
 Role = Literal["contractor", "admin"]
 
@@ -89,7 +89,7 @@ class MeOutput(Output):
 
 class PasswordChangeInput(Input):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class EmailInput(Input):
@@ -100,7 +100,7 @@ class EmailInput(Input):
 
 class PasswordResetConfirmInput(Input):
     token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    new_password: Password
+    new_password: NewPassword
 
 
 class AcceptedOut(Output):

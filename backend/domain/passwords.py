@@ -8,7 +8,6 @@ from backend.domain.common_passwords import COMMON_PASSWORDS
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128
-PASSWORD_RULE = f"{MIN_LENGTH}文字以上{MAX_LENGTH}文字以内で、英字と数字をそれぞれ1文字以上含めてください"
 
 # Shown on every form that sets a password, before anything is typed.
 RULE = (
@@ -31,11 +30,11 @@ def is_common(password: str) -> bool:
 def password_problem(password: str, *, login_id: str = "", email: str = "") -> str | None:
     """The first rule the password breaks, in Japanese; ``None`` when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"パスワードが短すぎます（{len(password)}文字）。パスワードは{PASSWORD_RULE}。"
+        return f"パスワードが短すぎます（{len(password)}文字）。パスワードは{RULE}"
     if len(password) > MAX_LENGTH:
-        return f"パスワードが長すぎます（{len(password)}文字）。パスワードは{PASSWORD_RULE}。"
+        return f"パスワードが長すぎます（{len(password)}文字、{MAX_LENGTH}文字まで）。パスワードは{RULE}"
     if not any(ch.isalpha() for ch in password) or not any(ch.isdigit() for ch in password):
-        return f"パスワードには英字と数字をそれぞれ1文字以上含めてください（{PASSWORD_RULE}）。"
+        return f"パスワードには英字と数字をそれぞれ1文字以上含めてください。パスワードは{RULE}"
     if len(set(password)) < 4:
         return "パスワードに同じ文字ばかりを使うことはできません。"
     lowered = password.lower()
