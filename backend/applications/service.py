@@ -24,9 +24,8 @@ from backend.domain.wareki import yen
 from backend.lib import clock
 from backend.lib.actor import Actor
 from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
-from backend.mail import service as mail
+from backend.mail import templates as mail_templates
 from backend.orderers.tables import Orderer
-from backend.settings import get_settings
 from backend.stats import counters
 
 STATUS_LABELS = {
@@ -168,23 +167,18 @@ async def submit(actor: Actor, data: ApplicationInput) -> ApplicationOut:
         )
         row = await _row(application.id)
         await _mail_company(
-            row, "application.received", f"【e-Net保証】お申込みを受け付けました（{row['project_name']}）",
-            f"{GUARANTEE_TYPE_LABELS[row['guarantee_type']]}のお申込みを受け付けました。\n"
-            f"工事名: {row['project_name']}\n発注者: {row['orderer_name']}\n保証金額: {yen(row['guarantee_amount'])}\n\n"
-            "審査のうえ、保証料のお知らせをお送りします。",
+            row, "application-received", guarantee_type_label=GUARANTEE_TYPE_LABELS[row["guarantee_type"]],
+            orderer_name=row["orderer_name"], guarantee_amount=row["guarantee_amount"],
         )
     return to_out(row)
 
 
-async def _mail_company(row: dict, category: str, subject: str, text: str) -> None:
-    settings = get_settings()
-    body = (
-        f"{row['company_name']} 御中\n\n{text}\n\n"
-        f"お申込みの状況は e-Net保証 でご確認いただけます。\n{settings.public_url}/applications\n\n"
-        f"{settings.surety_name}\n※このメールは送信専用です。"
-    )
-    await mail.enqueue(
-        category=category, to=row["company_email"], subject=subject, body=body, related=f"application:{row['id']}"
+async def _mail_company(row: dict, template: str, **context) -> None:
+    """A mail about an application to its company (category ``application.<case>``, as before templates)."""
+    await mail_templates.send(
+        template, to=row["company_email"], related=f"application:{row['id']}",
+        category=template.replace("application-", "application.").replace("-", "_"),
+        company_name=row["company_name"], project_name=row["project_name"], **context,
     )
 
 
@@ -290,11 +284,7 @@ async def notify_fee(application_id: int, actor: Actor) -> FeeStatementOut:
         )
         await audit.record("application.fee_notified", by=actor, target=f"application:{application_id}",
                            details={"fee": quote.fee})
-        await _mail_company(
-            row, "application.fee_notice", f"【e-Net保証】保証料のお知らせ（{row['project_name']}）",
-            f"保証料は{yen(quote.fee)}です（保証期間{quote.days}日、非課税）。\n"
-            "e-Net保証から保証料計算書をご確認のうえ、お振込みをお願いいたします。",
-        )
+        await _mail_company(row, "application-fee-notice", fee=quote.fee, days=quote.days)
     return statement
 
 
@@ -320,10 +310,7 @@ async def record_payment(application_id: int, paid_on: date, amount: int, actor:
         ).where(Application.id == application_id)
         await audit.record("application.paid", by=actor, target=f"application:{application_id}",
                            details={"amount": amount, "paid_on": paid_on.isoformat()})
-        await _mail_company(
-            row, "application.payment", f"【e-Net保証】保証料の入金を確認しました（{row['project_name']}）",
-            f"保証料{yen(amount)}の入金を確認しました。保証料領収証は e-Net保証 からダウンロードできます。",
-        )
+        await _mail_company(row, "application-payment", amount=amount)
     return to_out(await _row(application_id), for_admin=True)
 
 
@@ -337,9 +324,5 @@ async def reject(application_id: int, reason: str, actor: Actor) -> ApplicationO
             {Application.status: "rejected", Application.rejected_reason: reason.strip(), Application.updated_at: clock.now()},
         )
         await audit.record("application.rejected", by=actor, target=f"application:{application_id}")
-        await _mail_company(
-            row, "application.rejected", f"【e-Net保証】お申込みについてのお知らせ（{row['project_name']}）",
-            f"誠に恐れ入りますが、今回のお申込みはお引き受けできないこととなりました。\n理由: {reason.strip()}\n\n"
-            "ご不明な点は担当窓口までお問い合わせください。",
-        )
+        await _mail_company(row, "application-rejected", reason=reason.strip())
     return to_out(await _row(application_id), for_admin=True)

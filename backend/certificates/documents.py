@@ -29,7 +29,7 @@ from backend.lib import clock, keyring
 from backend.lib.actor import Actor
 from backend.lib.clock import JST
 from backend.lib.errors import Conflict, FieldError, NotFound
-from backend.mail import service as mail
+from backend.mail import templates as mail_templates
 from backend.mail.attachments import register_renderer
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
@@ -296,25 +296,13 @@ async def send_to_orderer(actor: Actor, number: str, *, resend: bool = False) ->
             project_number=application["orderer_project_number"],
         )
         company = await Company.select().where(Company.id == actor.company_id).first()
-        body = (
-            f"{orderer['name']}\nご担当者様\n\n"
-            f"{company['name']}です。いつもお世話になっております。\n"
-            f"下記工事の{GUARANTEE_TYPE_LABELS[row['guarantee_type']]}について、電子証書閲覧用「認証キー」等のお知らせ（PDF）を"
-            "お送りいたします。\n\n"
-            f"工事名: {row['project_name']}\n保証契約番号: {number}\n"
-            f"保証期限: {wareki(row['period_end'])}\n\n"
-            "添付のPDFに記載の「保証契約番号」と「認証キー」を、保証確認サービス（D-Sure）に入力のうえ、\n"
-            f"電子証書をご確認ください。\nD-Sure: {settings.public_url}/dsure?no={number}\n\n"
-            f"{company['name']}\n{company['address']}\n電話 {company['phone']}\n"
-            f"（このメールは{settings.surety_name}の電子保証サービスから送信しています）"
-        )
-        mail_id = await mail.enqueue(
-            category="certificate.sent_to_orderer",
-            to=orderer["submission_email"],
-            subject=subject,
-            body=body,
-            attachments=[{"kind": "auth-key-notice", "contract_number": number}],
-            related=number,
+        mail_id = await mail_templates.send(
+            "key-notice-to-orderer", category="certificate.sent_to_orderer", to=orderer["submission_email"],
+            related=number, attachments=[{"kind": "auth-key-notice", "contract_number": number}],
+            subject=subject,  # the orderer's own subject template, filled in above
+            orderer_name=orderer["name"], company_name=company["name"], company_address=company["address"],
+            company_phone=company["phone"], guarantee_type_label=GUARANTEE_TYPE_LABELS[row["guarantee_type"]],
+            project_name=row["project_name"], contract_number=number, period_end=row["period_end"],
         )
         await audit.record(
             "certificate.sent_to_orderer", by=actor, target=number,

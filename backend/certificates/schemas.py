@@ -7,11 +7,20 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.dsure.schemas import ViewOut
 from backend.lib.schema import Input, Output, PositiveYen, Reason, VersionChange
 
 CertificateStatus = Literal["valid", "cancelled", "expired"]
 GuaranteeType = Literal["advance", "interim_advance", "contract"]
+
+
+class ViewOut(Output):
+    """One D-Sure view as the contractor sees it: the orderer's address only coarsened."""
+
+    at: datetime
+    version: int
+    kind: Literal["verify", "receipt"]
+    origin: str  # e.g. "203.0.113.0/24" (IPv4 /24, IPv6 /48), never the full address
+    browser: str  # e.g. "Chrome（Windows）"
 
 
 class CertificateListItem(Output):

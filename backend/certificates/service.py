@@ -31,11 +31,10 @@ from backend.domain.canonical import canonical_json
 from backend.domain.certificate import STATUS_LABELS, amended_snapshot, first_snapshot, status_of
 from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.wareki import wareki, yen
-from backend.dsure import views as dsure_views
 from backend.lib import clock, keyring
 from backend.lib.actor import Actor
 from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
-from backend.mail import service as mail
+from backend.mail import templates as mail_templates
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
 from backend.stats import counters
@@ -161,38 +160,25 @@ def issued_counters(issued_on: date, guarantee_type: str, period_end: date) -> d
     return {counters.issued_key(issued_on, guarantee_type): 1, counters.live_key(period_end): 1}
 
 
-async def _mail_contractor(company: dict, category: str, number: str, subject: str, text: str) -> None:
-    settings = get_settings()
-    body = (
-        f"{company['name']} 御中\n\n{text}\n\n"
-        f"e-Net保証（電子証書の確認）: {settings.public_url}/certificates/{number}\n"
-        "ログインの際のお客様ID・パスワードは、e-Net保証のお客様ID・パスワードと共通です。\n\n"
-        f"{settings.surety_name}\n※このメールは送信専用です。"
+async def _mail_contractor(company: dict, template: str, number: str, **context) -> None:
+    """A mail about a certificate to its company (category ``certificate.<case>``, as before templates)."""
+    await mail_templates.send(
+        template, to=company["email"], related=number,
+        category=template.replace("certificate-", "certificate.").replace("-", "_"),
+        company_name=company["name"], contract_number=number, **context,
     )
-    await mail.enqueue(category=category, to=company["email"], subject=subject, body=body, related=number)
 
 
 async def _mail_conclusion(company: dict, snapshot: dict, delivery: str) -> None:
-    number = snapshot["contract_number"]
-    project = snapshot["project"]["name"]
-    if delivery == "electronic":
-        await _mail_contractor(
-            company, "certificate.issued", number,
-            f"【e-Net保証】電子証書・認証キー登録のお知らせ（保証契約番号 {number}）",
-            f"{snapshot['guarantee_type_label']}の保証契約を締結し、電子証書を登録しました。\n\n"
-            f"保証契約番号: {number}\n工事名: {project}\n発注者: {snapshot['orderer']['name']}\n"
-            f"保証金額: {yen(snapshot['guarantee']['amount'])}\n保証期限: {wareki(date.fromisoformat(snapshot['guarantee']['period_end']))}\n\n"
-            "e-Net保証の「電子証書の確認はこちら」からログインし、「認証キー」の表示をクリックして\n"
-            "「認証キー等のお知らせ」（PDFファイル）をダウンロードのうえ、発注者へご提出ください。\n"
-            "【重要】電子証書の画面を印刷・保存したファイルは提出書類ではありません。",
-        )
-    else:
-        await _mail_contractor(
-            company, "certificate.issued", number,
-            f"【e-Net保証】保証契約締結のお知らせ（保証契約番号 {number}）",
-            f"{snapshot['guarantee_type_label']}の保証契約を締結しました。保証証書（書面）は郵送いたします。\n\n"
-            f"保証契約番号: {number}\n工事名: {project}\n発注者: {snapshot['orderer']['name']}",
-        )
+    await _mail_contractor(
+        company, "certificate-issued", snapshot["contract_number"],
+        electronic=delivery == "electronic",
+        guarantee_type_label=snapshot["guarantee_type_label"],
+        project_name=snapshot["project"]["name"],
+        orderer_name=snapshot["orderer"]["name"],
+        guarantee_amount=snapshot["guarantee"]["amount"],
+        period_end=snapshot["guarantee"]["period_end"],
+    )
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -399,7 +385,7 @@ async def detail(number: str, company_id: int | None) -> CertificateDetail:
             for a in adjustments
         ],
         has_auth_key=await AuthKey.exists().where(AuthKey.certificate == row["id"]),
-        views=await dsure_views.views_for(row["id"]),
+        views=await events.views_for(row["id"]),
     )
 
 
@@ -430,12 +416,7 @@ async def reissue_key(number: str, actor: Actor) -> AuthKeyOut:
         await audit.record("auth_key.reissued", by=actor, target=number)
         await events.emit("key_reissued", number, {"actor": actor.name, "address": actor.address})  # D-Sure lifts its locks
         company = await Company.select().where(Company.id == row["company"]).first()
-        await _mail_contractor(
-            company, "certificate.key_reissued", number,
-            f"【e-Net保証】認証キー再発行のお知らせ（保証契約番号 {number}）",
-            "認証キーを再発行しました。以前の認証キーは使用できません。\n"
-            "e-Net保証から新しい「認証キー等のお知らせ」をダウンロードし、発注者へ改めてご提出ください。",
-        )
+        await _mail_contractor(company, "certificate-key-reissued", number)
     await documents.discard("auth-key-notice", number)  # the old key's notice can never be served again
     return AuthKeyOut(contract_number=number, auth_key=key)
 
@@ -534,12 +515,10 @@ async def amend(number: str, data: AmendInput, actor: Actor) -> AdjustmentResult
             details={"version": snapshot["version"], "changes": [c["field"] for c in snapshot["changes"]], "digest": version.digest},
         )
         company = await Company.select().where(Company.id == row["company"]).first()
-        changes_text = "\n".join(f"・{c['label']}: {_show(c['before'])} → {_show(c['after'])}" for c in snapshot["changes"])
-        fee_text = f"\n{ADJUSTMENT_LABELS[kind]}: {yen(amount)}" if kind != "none" else ""
         await _mail_contractor(
-            company, "certificate.amended", number,
-            f"【e-Net保証】電子証書変更のお知らせ（保証契約番号 {number}）",
-            f"電子証書の内容を変更しました（第{snapshot['version']}版）。\n{changes_text}\n理由: {data.reason.strip()}{fee_text}",
+            company, "certificate-amended", number, version=snapshot["version"], reason=data.reason.strip(),
+            changes=[{"label": c["label"], "before": _show(c["before"]), "after": _show(c["after"])} for c in snapshot["changes"]],
+            adjustment_label=ADJUSTMENT_LABELS[kind] if kind != "none" else "", adjustment_amount=amount,
         )
         await events.emit("amended", number, {"version": snapshot["version"], "changes": snapshot["changes"]})
     return AdjustmentResult(
@@ -611,11 +590,7 @@ async def cancel(number: str, reason: str, actor: Actor) -> AdjustmentResult:
             )
         await audit.record("certificate.cancelled", by=actor, target=number, details={"refund": refund})
         company = await Company.select().where(Company.id == row["company"]).first()
-        await _mail_contractor(
-            company, "certificate.cancelled", number,
-            f"【e-Net保証】保証契約解約のお知らせ（保証契約番号 {number}）",
-            f"保証契約を解約しました。\n理由: {reason.strip()}\n返還保証料: {yen(refund)}",
-        )
+        await _mail_contractor(company, "certificate-cancelled", number, reason=reason.strip(), refund=refund)
         await events.emit("cancelled", number, {"reason": reason.strip()})
     return AdjustmentResult(
         contract_number=number, version=row["current_version"], status="cancelled",

@@ -452,7 +452,7 @@ async def receipt(raw_number: str, raw_key: str, actor: Actor) -> tuple[bytes, s
 async def acknowledge(raw_number: str, raw_key: str, actor: Actor) -> tuple[str, datetime, bool]:
     """Set acknowledged_at the first time (audited, the contractor told by mail); later calls are no-ops."""
     from backend.accounts.tables import Company
-    from backend.mail import service as mail
+    from backend.mail import templates as mail_templates
 
     address = actor.address
     match, _ = await authenticate(raw_number, raw_key, address)
@@ -472,19 +472,9 @@ async def acknowledge(raw_number: str, raw_key: str, actor: Actor) -> tuple[str,
         await audit.record("dsure.acknowledged", actor="dsure", target=number, address=address)
         company = await Company.select(Company.name, Company.email).where(Company.id == match.row["company"]).first()
         if company is not None:
-            settings = get_settings()
-            await mail.enqueue(
-                category="dsure.acknowledged",
-                to=company["email"],
-                subject=f"【e-Net保証】発注者による受領確認のお知らせ（保証契約番号 {number}）",
-                body=(
-                    f"{company['name']} 御中\n\n"
-                    "発注者が保証確認サービス（D-Sure）で電子証書を確認し、受領確認を行いました。\n\n"
-                    f"保証契約番号: {number}\n工事名: {match.row['project_name']}\n発注者: {match.row['orderer_name']}\n"
-                    f"受領確認日時: {now.astimezone(JST).strftime('%Y年%m月%d日 %H時%M分')}（日本時間）\n\n"
-                    f"e-Net保証（電子証書の確認）: {settings.public_url}/certificates/{number}\n\n"
-                    f"{settings.surety_name}\n※このメールは送信専用です。"
-                ),
-                related=number,
+            await mail_templates.send(
+                "dsure-acknowledged", category="dsure.acknowledged", to=company["email"], related=number,
+                company_name=company["name"], contract_number=number, project_name=match.row["project_name"],
+                orderer_name=match.row["orderer_name"], acknowledged_at=now.astimezone(JST).strftime("%Y年%m月%d日 %H時%M分"),
             )
     return number, now, True

@@ -38,7 +38,8 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from backend import db
 from backend.audit import chain
-from backend.dsure.schemas import ViewOut
+from backend.certificates import events
+from backend.certificates.schemas import ViewOut
 from backend.dsure.tables import DsureView
 from backend.lib import clock
 from backend.lib.errors import Unavailable
@@ -394,6 +395,7 @@ def browser_family(user_agent: str) -> str:
     return f"{browser}（{system}）" if system else browser
 
 
+@events.read_views_with
 async def views_for(certificate_id: int, limit: int = 100) -> list[ViewOut]:
     """The newest views of a certificate for its contractor (coarse origin and browser)."""
     rows = (

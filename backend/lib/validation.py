@@ -82,8 +82,9 @@ def request_problems(request: Request, extra: list) -> list[FieldMessage]:
             problems.append(FieldMessage(_field_of(key, item.get("message", "")), translate(key, item.get("message", ""))))
     data_field = request.route_handler.parsed_data_field
     raw = request._connection_state.json  # decoded (and stripped) already: the body failed its struct
-    if body_failed and data_field is not None and raw is not Empty:
-        problems[:0] = body_problems(data_field.annotation, raw)
+    struct_type = _struct_of(data_field.annotation) if data_field is not None else None  # `X | None` bodies too
+    if body_failed and struct_type is not None and raw is not Empty:
+        problems[:0] = body_problems(struct_type, raw)
     return problems
 
 
