@@ -6,6 +6,7 @@ from html import escape
 from typing import Annotated
 
 from litestar import Controller, MediaType, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from backend.accounts.guards import requires_admin
@@ -52,7 +53,9 @@ class DsureController(Controller):
         return Response(SubscribeResult(contract_number=number, email=email, already_subscribed=already), headers=NO_STORE)
 
     @get("/unsubscribe", operation_id="dsureUnsubscribe", summary="変更のお知らせの配信停止（メールのリンク）",
-         media_type=MediaType.HTML)
+         media_type=MediaType.HTML,
+         responses={404: ResponseSpec(str, description="リンクが正しくないか期限切れ（HTMLのページ）",
+                                      media_type=MediaType.HTML, generate_examples=False)})
     async def unsubscribe(self, token: Annotated[str, Parameter(max_length=200)] = "") -> Response[str]:
         result = await alerts.unsubscribe(token)
         if result is None:

@@ -67,6 +67,11 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+def _documents_a_page(response: OpenAPIResponse | Reference | None) -> bool:
+    content = getattr(response, "content", None) or {}
+    return bool(content) and not any("json" in media_type for media_type in content)
+
+
 def document_errors(app: Litestar) -> None:
     """Point every error answer of ``app``'s schema at ``ErrorBody`` (called once in ``create_app``)."""
     openapi = app.openapi_schema
@@ -90,5 +95,7 @@ def document_errors(app: Litestar) -> None:
             if "{" in path:
                 wanted.append("404")
             for code in wanted:
+                if _documents_a_page(responses.get(code)):
+                    continue  # an HTML answer the route documents itself (a page opened from a mail link)
                 responses[code] = _error_response(ERROR_DESCRIPTIONS.get(code, ERROR_DESCRIPTIONS["4XX"]))
             operation.responses = dict(sorted(responses.items()))
