@@ -25,7 +25,12 @@ from backend.accounts.auth import SessionAuthMiddleware
 from backend.accounts.controller import AuthController
 from backend.applications.controller import AdminApplicationController, ApplicationController
 from backend.audit.controller import AuditController
-from backend.certificates.controller import AdminCertificateController, CertificateController
+from backend.certificates.controller import (
+    AdminCertificateController,
+    AdminConclusionController,
+    ApplicationDocumentController,
+    CertificateController,
+)
 from backend.db import database_lifespan
 from backend.documents import documents_lifespan
 from backend.documents.controller import DocumentsController
@@ -60,6 +65,8 @@ ROUTE_HANDLERS = [
     AdminApplicationController,
     CertificateController,
     AdminCertificateController,
+    ApplicationDocumentController,
+    AdminConclusionController,
     admin_stats,
     DsureController,
     AdminDsureController,

@@ -7,7 +7,7 @@ from typing import Literal
 from litestar import Controller, get, post
 
 from backend.accounts import service
-from backend.accounts.guards import requires_admin
+from backend.lib.guards import requires_admin
 from backend.accounts.schemas import CompanyOut, RejectInput, SuspendInput
 from backend.lib.actor import Actor
 

@@ -7,7 +7,7 @@ from litestar.datastructures import Cookie
 
 from backend.accounts import recovery, service
 from backend.accounts.auth import CSRF_COOKIE, SESSION_COOKIE
-from backend.accounts.guards import requires_login
+from backend.lib.guards import requires_login
 from backend.accounts.schemas import (
     AcceptedOut,
     EmailInput,

@@ -1,24 +1,23 @@
-"""/api/applications (contractor) and /api/admin/applications (surety staff)."""
+"""/api/applications (contractor) and /api/admin/applications (surety staff).
+
+An application's PDFs and its conclusion (which issues the certificate) are served by
+``backend.certificates.controller`` under the same paths: certificates build on applications.
+"""
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get, post
 
-from backend.accounts.guards import requires_admin, requires_contractor
+from backend.lib.guards import requires_admin, requires_contractor
 from backend.applications import service
 from backend.applications.schemas import (
     ApplicationInput,
     ApplicationOut,
     ApplicationStatus,
-    ConcludeOut,
     FeeStatementOut,
     PaymentInput,
     RejectInput,
 )
-from backend.certificates import documents
-from backend.certificates import service as certificates
-from backend.certificates.documents import ApplicationDocument
-from backend.lib.responses import pdf_response
 from backend.lib.actor import Actor
 
 
@@ -43,12 +42,6 @@ class ApplicationController(Controller):
     async def withdraw(self, actor: Actor, application_id: int) -> ApplicationOut:
         return await service.withdraw(actor, application_id)
 
-    @get("/{application_id:int}/documents/{kind:str}", operation_id="getApplicationDocument",
-         summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
-    async def document(self, actor: Actor, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
-        document = await documents.application_document(application_id, kind, actor)
-        return pdf_response(document.data, document.content_disposition)
-
 
 class AdminApplicationController(Controller):
     path = "/admin/applications"
@@ -63,12 +56,6 @@ class AdminApplicationController(Controller):
     async def get_any(self, application_id: int) -> ApplicationOut:
         return await service.get_any(application_id)
 
-    @get("/{application_id:int}/documents/{kind:str}", operation_id="adminGetApplicationDocument",
-         summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
-    async def document(self, actor: Actor, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
-        document = await documents.application_document(application_id, kind, actor)
-        return pdf_response(document.data, document.content_disposition)
-
     @post("/{application_id:int}/fee-notice", operation_id="adminFeeNotice", status_code=200, summary="保証料のお知らせ")
     async def fee_notice(self, actor: Actor, application_id: int) -> FeeStatementOut:
         return await service.notify_fee(application_id, actor)
@@ -76,10 +63,6 @@ class AdminApplicationController(Controller):
     @post("/{application_id:int}/payment", operation_id="adminRecordPayment", status_code=200, summary="入金の記録")
     async def payment(self, actor: Actor, application_id: int, data: PaymentInput) -> ApplicationOut:
         return await service.record_payment(application_id, data.paid_on, data.amount, actor)
-
-    @post("/{application_id:int}/conclude", operation_id="adminConclude", status_code=200, summary="保証契約の締結（電子証書の発行）")
-    async def conclude(self, actor: Actor, application_id: int) -> ConcludeOut:
-        return await certificates.conclude(application_id, actor)
 
     @post("/{application_id:int}/reject", operation_id="adminRejectApplication", status_code=200, summary="謝絶")
     async def reject(self, actor: Actor, application_id: int, data: RejectInput) -> ApplicationOut:

@@ -1,4 +1,8 @@
-"""/api/certificates (contractor: own only) and /api/admin/certificates (surety staff)."""
+"""/api/certificates (contractor: own only) and /api/admin/certificates (surety staff).
+
+Also an application's PDFs (保証料計算書・領収証) and its conclusion under /api/applications and
+/api/admin/applications: both need the certificate side, which builds on applications.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,9 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.params import Parameter
 
-from backend.accounts.guards import requires_admin, requires_contractor
+from backend.applications.schemas import ConcludeOut
 from backend.certificates import documents, service
-from backend.certificates.documents import CertificateDocument, SentToOrderer
+from backend.certificates.documents import ApplicationDocument, CertificateDocument, SentToOrderer
 from backend.certificates.schemas import (
     AdjustmentResult,
     AmendInput,
@@ -21,8 +25,9 @@ from backend.certificates.schemas import (
     GuaranteeType,
     SendToOrdererInput,
 )
-from backend.lib.responses import pdf_response
 from backend.lib.actor import Actor
+from backend.lib.guards import requires_admin, requires_contractor
+from backend.lib.responses import pdf_response
 from backend.lib.security import NO_STORE
 
 Version = Annotated[int | None, Parameter(ge=1, le=1000)]
@@ -120,3 +125,31 @@ class AdminCertificateController(Controller):
     async def reissue_key(self, actor: Actor, number: str) -> Response[AuthKeyOut]:
         key = await service.reissue_key(number, actor)
         return Response(key, headers=NO_STORE)
+
+
+class ApplicationDocumentController(Controller):
+    path = "/applications"
+    guards = [requires_contractor]
+    tags = ["保証申込"]
+
+    @get("/{application_id:int}/documents/{kind:str}", operation_id="getApplicationDocument",
+         summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
+    async def document(self, actor: Actor, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
+        document = await documents.application_document(application_id, kind, actor)
+        return pdf_response(document.data, document.content_disposition)
+
+
+class AdminConclusionController(Controller):
+    path = "/admin/applications"
+    guards = [requires_admin]
+    tags = ["管理：保証申込"]
+
+    @get("/{application_id:int}/documents/{kind:str}", operation_id="adminGetApplicationDocument",
+         summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
+    async def document(self, actor: Actor, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
+        document = await documents.application_document(application_id, kind, actor)
+        return pdf_response(document.data, document.content_disposition)
+
+    @post("/{application_id:int}/conclude", operation_id="adminConclude", status_code=200, summary="保証契約の締結（電子証書の発行）")
+    async def conclude(self, actor: Actor, application_id: int) -> ConcludeOut:
+        return await service.conclude(application_id, actor)

@@ -9,7 +9,7 @@ from litestar import Controller, MediaType, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from backend.accounts.guards import requires_admin
+from backend.lib.guards import requires_admin
 from backend.dsure import alerts, service
 from backend.dsure.schemas import (
     AcknowledgeResult,

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, get, patch, post
 from litestar.params import Parameter
 
-from backend.accounts.guards import requires_admin
+from backend.lib.guards import requires_admin
 from backend.lib.actor import Actor
 from backend.orderers import service
 from backend.orderers.schemas import OrdererCreate, OrdererOut, OrdererUpdate
