@@ -127,6 +127,11 @@ class AdminCertificateController(Controller):
         return Response(key, headers=NO_STORE)
 
 
+async def _application_pdf(actor: Actor, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
+    document = await documents.application_document(application_id, kind, actor)
+    return pdf_response(document.data, document.content_disposition)
+
+
 class ApplicationDocumentController(Controller):
     path = "/applications"
     guards = [requires_contractor]
@@ -135,8 +140,7 @@ class ApplicationDocumentController(Controller):
     @get("/{application_id:int}/documents/{kind:str}", operation_id="getApplicationDocument",
          summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
     async def document(self, actor: Actor, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
-        document = await documents.application_document(application_id, kind, actor)
-        return pdf_response(document.data, document.content_disposition)
+        return await _application_pdf(actor, application_id, kind)
 
 
 class AdminConclusionController(Controller):
@@ -147,8 +151,7 @@ class AdminConclusionController(Controller):
     @get("/{application_id:int}/documents/{kind:str}", operation_id="adminGetApplicationDocument",
          summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
     async def document(self, actor: Actor, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
-        document = await documents.application_document(application_id, kind, actor)
-        return pdf_response(document.data, document.content_disposition)
+        return await _application_pdf(actor, application_id, kind)
 
     @post("/{application_id:int}/conclude", operation_id="adminConclude", status_code=200, summary="保証契約の締結（電子証書の発行）")
     async def conclude(self, actor: Actor, application_id: int) -> ConcludeOut:
