@@ -35,7 +35,8 @@ from backend.db import database_lifespan
 from backend.documents import documents_lifespan
 from backend.documents.controller import DocumentsController
 from backend.dsure.background import dsure_background
-from backend.dsure.controller import AdminDsureController, DsureController
+from backend.dsure import locks as dsure_locks
+from backend.dsure.controller import DsureController, IssuerDsureController
 from backend.health import health
 from backend.lib.actor import actor_of
 from backend.lib.compression import CompressionWhenAccepted
@@ -46,8 +47,13 @@ from backend.lib.validation import HoshoRequest
 from backend.mail.controller import AdminMailController
 from backend.mail.worker import mail_worker
 from backend.orderers.controller import AdminOrdererController, OrdererController
+from backend.publication import feedback  # noqa: F401  (the embedded D-Sure's 受領確認 reaches e-Net)
+from backend.publication.controller import AdminDsureController
+from backend.publication.worker import publication_worker
+from backend.settings import get_settings
 from backend.stats.controller import admin_stats
-from backend.throttle.background import throttle_purge
+from backend.throttle import service as throttle
+from backend.throttle.background import purge_loop
 
 API_PREFIX = "/api"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -68,7 +74,6 @@ ROUTE_HANDLERS = [
     ApplicationDocumentController,
     AdminConclusionController,
     admin_stats,
-    DsureController,
     AdminDsureController,
     DocumentsController,
 ]
@@ -80,8 +85,22 @@ UNCOMPRESSED_PATHS = [
     rf"^{API_PREFIX}/dsure/receipt$",
 ]
 
+
+def throttle_purge():
+    """e-Net's counters and the embedded D-Sure's."""
+    return purge_loop(throttle.get_counters, dsure_locks.counters)
+
+
 # Background services started with the app (mail worker, …); each an async context manager factory.
-BACKGROUND_SERVICES: list = [documents_lifespan, mail_worker, dsure_background, throttle_purge]
+BACKGROUND_SERVICES: list = [documents_lifespan, mail_worker, dsure_background, throttle_purge, publication_worker]
+
+
+# The embedded D-Sure: served here unless HOSHO_DSURE_URL names a separate one (`hosho dsure`).
+EMBEDDED_DSURE_ROUTES = [DsureController, IssuerDsureController]
+
+
+def _embedded_dsure() -> bool:
+    return get_settings().dsure_url is None
 
 
 @asynccontextmanager
@@ -90,6 +109,8 @@ async def app_lifespan(_app: Litestar | None = None) -> AsyncIterator[None]:
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(database_lifespan())
         for service in BACKGROUND_SERVICES:
+            if service is dsure_background and not _embedded_dsure():
+                continue
             await stack.enter_async_context(service())
         yield
 
@@ -127,7 +148,7 @@ def _openapi_config() -> OpenAPIConfig:
 def create_app() -> Litestar:
     logging.getLogger("hosho").setLevel(logging.INFO)
     # ``actor: Actor`` in a handler's signature: who is calling, from where (backend/lib/actor.py).
-    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS,
+    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS + (EMBEDDED_DSURE_ROUTES if _embedded_dsure() else []),
                  dependencies={"actor": Provide(actor_of, sync_to_thread=False)})
     static = create_static_files_router(path=f"{API_PREFIX}/static", directories=[STATIC_DIR], include_in_schema=False)
     app = Litestar(

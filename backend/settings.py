@@ -54,7 +54,10 @@ class Settings:
     redis_url: str | None
     office_code: str
     dsure_attempts_per_minute: int
-    surety_name: str = "西日本建設業保証株式会社"
+    surety_name: str = "西日本建設業保証株式会社"  # HOSHO_ISSUER_NAME: the issuer's name, also on D-Sure
+    issuer_code: str = "207"  # HOSHO_ISSUER_CODE: this surety's code at D-Sure
+    # HOSHO_DSURE_URL: a separate D-Sure (``hosho dsure``); unset: the embedded one, same process and database.
+    dsure_url: str | None = None
     session_days: int = 7
     login_failures_per_pair: int = 5  # per (login id, client address): nobody locks another person out
     login_failures_per_address: int = 20
@@ -122,6 +125,8 @@ def load_settings() -> Settings:
     data_dir = Path(_env("DATA_DIR", "./data")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     database_url = _env("DATABASE_URL", f"sqlite:///{data_dir / 'hosho.sqlite'}")
+    issuer_code = _env("ISSUER_CODE", "207")
+    dsure_url = _env("DSURE_URL")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -133,7 +138,10 @@ def load_settings() -> Settings:
         mail_from=_env("MAIL_FROM", "e-net@hosho.example.jp"),
         public_url=_env("PUBLIC_URL", "http://localhost:3000").rstrip("/"),
         redis_url=_env("REDIS_URL"),
-        office_code=_env("OFFICE_CODE", "207"),
+        office_code=_env("OFFICE_CODE", issuer_code),
+        issuer_code=issuer_code,
+        surety_name=_env("ISSUER_NAME", "西日本建設業保証株式会社"),
+        dsure_url=dsure_url.rstrip("/") if dsure_url else None,
         dsure_attempts_per_minute=_env_int("DSURE_ATTEMPTS_PER_MINUTE", 20),
         trusted_proxies=_networks(_env("TRUSTED_PROXIES")),
         staff_alert_email=_env("STAFF_ALERT_EMAIL"),

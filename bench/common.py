@@ -109,14 +109,15 @@ class Server:
 
 
 def start_server(data_dir: str | Path, *, port: int | None = None, workers: int = 1, log_dir: Path | None = None,
-                 **env_extra: str) -> Server:
+                 command: tuple[str, ...] = ("api",), **env_extra: str) -> Server:
+    """``hosho api`` (or ``command``, e.g. ("dsure", "--data-dir", DIR)) on a free port, once it answers."""
     port = port or free_port()
     env = bench_env(data_dir, **env_extra)
     log_path = (log_dir or Path(data_dir)) / f"api-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     process = subprocess.Popen(
-        [str(HOSHO), "api", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        [str(HOSHO), *command, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     server = Server(process=process, port=port, log_path=log_path, env=env)
@@ -222,7 +223,7 @@ def ensure_seeded(data_dir: str | Path, certificates: int, companies: int, *, da
 
 
 # Bump when bench/seed.py writes different rows (the migrations are counted on their own).
-SEED_REVISION = 3
+SEED_REVISION = 4  # 4: the embedded D-Sure's own tables (seed.publish_embedded)
 SEED_ROOT = Path(os.environ.get("HOSHO_BENCH_SEED_ROOT", "/tmp/hosho-seed"))
 
 

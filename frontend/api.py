@@ -300,6 +300,11 @@ class SendResult(_Out):
     sent_at: str  # ISO 8601 (the API documents a plain string)
 
 
+class IssuerRef(_Out):
+    code: str
+    name: str
+
+
 class Verification(_Out):
     """POST /api/dsure/verify."""
 
@@ -307,6 +312,9 @@ class Verification(_Out):
     status: str
     version: int
     status_label: str
+    issuer: IssuerRef  # the surety that issued it (numbers may coincide across sureties)
+    cancelled_on: date | None
+    cancel_reason: str | None
     certificate: dict[str, Any]
     versions: list[VersionSummary]
     digest: str
@@ -421,6 +429,11 @@ def api_url() -> str:
     return (os.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/")
 
 
+def dsure_url() -> str | None:
+    """A separate D-Sure (HOSHO_DSURE_URL): the D-Sure page's calls go there instead of to e-Net's API."""
+    return (os.environ.get("HOSHO_DSURE_URL") or "").rstrip("/") or None
+
+
 def _data_dir() -> Path:
     return Path(os.environ.get("HOSHO_DATA_DIR") or "./data").resolve()
 
@@ -491,10 +504,29 @@ class Api:
                 pass  # without the secret the API counts the UI server's address
         return headers
 
+    def _url(self, path: str) -> tuple[str, dict[str, str]]:
+        """The URL and headers of a call: D-Sure's own server for /dsure/… when it runs apart."""
+        headers = self._headers()
+        separate = dsure_url()
+        if separate is None or not path.startswith("/dsure/"):
+            return "/api" + path, headers
+        secret_file = os.environ.get("HOSHO_DSURE_FORWARD_SECRET_FILE")  # D-Sure's ui-forward.secret, if shared
+        headers.pop(FORWARD_SECRET_HEADER, None)
+        if secret_file and self.client_ip:
+            try:
+                headers[FORWARD_SECRET_HEADER] = Path(secret_file).read_bytes().hex()
+            except OSError:
+                pass
+        if FORWARD_SECRET_HEADER not in headers:
+            headers.pop(FORWARDED_FOR_HEADER, None)
+            headers.pop(FORWARDED_CHAIN_HEADER, None)
+        return f"{separate}/api{path}", headers
+
     async def _send(self, method: str, path: str, *, json: Any = None, params: dict | None = None) -> httpx.Response:
         try:
+            url, headers = self._url(path)
             response = await (self.http or _http()).request(
-                method, "/api" + path, json=json, params=_drop_none(params or {}) or None, headers=self._headers()
+                method, url, json=json, params=_drop_none(params or {}) or None, headers=headers
             )
         except httpx.HTTPError as exc:
             raise ApiError(503, UNREACHABLE) from exc

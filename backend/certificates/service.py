@@ -152,6 +152,8 @@ async def conclude(application_id: int, actor: Actor) -> ConcludeOut:
             details={"application_id": application_id, "digest": version.digest},
         )
         await _mail_conclusion(company, snapshot, application["delivery"])
+        await events.emit("concluded", number, {"version": 1})  # published to D-Sure (backend.publication)
+    await events.committed()
     return ConcludeOut(contract_number=number, application_id=application_id, version=1, digest=version.digest)
 
 
@@ -417,6 +419,7 @@ async def reissue_key(number: str, actor: Actor) -> AuthKeyOut:
         await events.emit("key_reissued", number, {"actor": actor.name, "address": actor.address})  # D-Sure lifts its locks
         company = await Company.select().where(Company.id == row["company"]).first()
         await _mail_contractor(company, "certificate-key-reissued", number)
+    await events.committed()
     await documents.discard("auth-key-notice", number)  # the old key's notice can never be served again
     return AuthKeyOut(contract_number=number, auth_key=key)
 
@@ -521,6 +524,7 @@ async def amend(number: str, data: AmendInput, actor: Actor) -> AdjustmentResult
             adjustment_label=ADJUSTMENT_LABELS[kind] if kind != "none" else "", adjustment_amount=amount,
         )
         await events.emit("amended", number, {"version": snapshot["version"], "changes": snapshot["changes"]})
+    await events.committed()
     return AdjustmentResult(
         contract_number=number, version=snapshot["version"], status=_status({**row, "period_end": date.fromisoformat(snapshot["guarantee"]["period_end"])}),
         adjustment_kind=kind, adjustment_amount=amount,
@@ -592,7 +596,9 @@ async def cancel(number: str, reason: str, actor: Actor) -> AdjustmentResult:
         company = await Company.select().where(Company.id == row["company"]).first()
         await _mail_contractor(company, "certificate-cancelled", number, reason=reason.strip(), refund=refund)
         await events.emit("cancelled", number, {"reason": reason.strip()})
+    await events.committed()
     return AdjustmentResult(
         contract_number=number, version=row["current_version"], status="cancelled",
         adjustment_kind="refund" if refund else "none", adjustment_amount=refund,
     )
+

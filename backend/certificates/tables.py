@@ -79,3 +79,4 @@ class CertificateSearch(Table, tablename="certificate_search"):
     """
 
     text = Text()
+

@@ -3,8 +3,9 @@ cancellation and an approaching 保証期限, one-click unsubscribe.
 
 Every alert mail carries its own random unsubscribe token (stored as SHA-256 only), so
 no raw token is ever kept: ``{public_url}/api/dsure/unsubscribe?token=…``. Mails go
-through the outbox (template ``dsure-alert``, ``backend.mail.templates.send``) in the transaction of the event:
-an amendment and its alerts commit together. No mail ever contains the 認証キー.
+through the outbox (template ``dsure-alert``, ``backend.mail.templates.send``) in the transaction
+that applies the issuer's publication: a published amendment and its alerts commit together. No
+mail ever contains the 認証キー.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from datetime import date, timedelta
 
 from backend import db
 from backend.audit import service as audit
-from backend.certificates import events
 from backend.documents.formatting import dsure_url
 from backend.domain.wareki import wareki
-from backend.dsure import service
-from backend.dsure.tables import DsureSubscription, DsureUnsubscribeToken
+from backend.dsure import notices, service
+from backend.dsure_store.tables import DsureSubscription, DsureUnsubscribeToken
 from backend.lib import clock
 from backend.lib.actor import Actor
 from backend.lib.errors import Conflict
@@ -141,35 +141,33 @@ def _show(value) -> str:
         return str(value)
 
 
-async def _active_subscriptions(contract_number: str) -> list[dict]:
-    return await DsureSubscription.select(
-        DsureSubscription.id,
-        DsureSubscription.email,
-        DsureSubscription.certificate.project_name.as_alias("project_name"),
-    ).where(
-        (DsureSubscription.certificate.contract_number == contract_number) & (DsureSubscription.active == True)  # noqa: E712
+def _alerts(change: notices.Change) -> list[tuple[str, dict]]:
+    """(kind, context) per alert a publication causes: each new version, then a cancellation."""
+    alerts: list[tuple[str, dict]] = []
+    for content in change.new_versions:
+        changes = [
+            {"label": item.get("label", item.get("field")), "before": _show(item.get("before")), "after": _show(item.get("after"))}
+            for item in content.get("changes") or []
+        ]
+        alerts.append(("amended", {"version": content.get("version"), "changes": changes}))
+    if change.cancelled:
+        alerts.append(("cancelled", {}))
+    return alerts
+
+
+@notices.on_published
+async def on_published(change: notices.Change) -> None:
+    """Runs inside the transaction applying the publication: the alerts commit with it."""
+    alerts = _alerts(change)
+    if not alerts:
+        return
+    subscriptions = await DsureSubscription.select(DsureSubscription.id, DsureSubscription.email).where(
+        (DsureSubscription.certificate == change.certificate_id) & (DsureSubscription.active == True)  # noqa: E712
     ).order_by(DsureSubscription.id)
-
-
-async def on_certificate_event(event: str, contract_number: str, details: dict) -> None:
-    """Runs inside the amendment's / cancellation's transaction: the alerts commit with it."""
-    if event not in ("amended", "cancelled"):
-        return
-    subscriptions = await _active_subscriptions(contract_number)
-    if not subscriptions:
-        return
-    changes = [
-        {"label": change.get("label", change.get("field")), "before": _show(change.get("before")), "after": _show(change.get("after"))}
-        for change in details.get("changes") or []
-    ]
-    for subscription in subscriptions:
-        await _send(
-            subscription["id"], subscription["email"], contract_number, event, subscription["project_name"],
-            version=details.get("version"), changes=changes,
-        )
-
-
-events.on_certificate_event(on_certificate_event)
+    for kind, context in alerts:
+        for subscription in subscriptions:
+            await _send(subscription["id"], subscription["email"], change.contract_number, kind, change.project_name,
+                        **context)
 
 
 async def notify_expiring(today: date | None = None) -> int:
@@ -187,7 +185,7 @@ async def notify_expiring(today: date | None = None) -> int:
         DsureSubscription.certificate.period_end.as_alias("period_end"),
     ).where(
         (DsureSubscription.active == True)  # noqa: E712
-        & DsureSubscription.certificate.cancelled_at.is_null()
+        & DsureSubscription.certificate.cancelled_on.is_null()
         & (DsureSubscription.certificate.period_end >= today)
         & (DsureSubscription.certificate.period_end <= horizon)
     ).order_by(DsureSubscription.id)

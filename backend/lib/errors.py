@@ -46,6 +46,8 @@ CODES: dict[str, str] = {
     "dsure.signature_invalid": "D-Sure: 電子署名を検証できないため閲覧証明を発行できません（409）。",
     "dsure.cancelled": "D-Sure: 解約された保証のため受領確認できません（409）。",
     "dsure.not_valid": "D-Sure: 有効でない保証のため変更のお知らせを登録できません（409）。",
+    "dsure.publication_refused": "D-Sure: 保証会社の公開データを検証できないため受け付けません（403）。",
+    "dsure.issuer_unauthorized": "D-Sure: 保証会社の署名付きトークン（Authorization: Issuer）がない・検証できない（401）。",
     "certificate.recently_sent": "発注者へ10分以内に送付済みです。resend=true で再送できます。",
 }
 

@@ -46,7 +46,8 @@ class DsureState(PageState, CertificateShown):
     verified: bool = False
     announcement: str = ""  # the live region's text (role=status)
     status_sentence: str = ""
-    issuer_name: str = ""
+    issuer_name: str = ""  # the surety that issued it, from D-Sure's answer (numbers may coincide across sureties)
+    cancelled: str = ""  # 解約日 and reason of a cancelled certificate
     signature_valid: bool = False
     checked_at: str = ""
 
@@ -91,7 +92,11 @@ class DsureState(PageState, CertificateShown):
         self._show_certificate(result)
         self.verified = True
         self.status_sentence = STATUS_SENTENCES.get(result.status, f"この電子証書の状態：{self.status_label}")
-        self.issuer_name = str((result.certificate.get("surety") or {}).get("name") or "")
+        self.issuer_name = result.issuer.name
+        self.cancelled = (
+            f"{fmt.wareki(result.cancelled_on)}に解約されました" + (f"（{result.cancel_reason}）" if result.cancel_reason else "")
+            if result.cancelled_on else ""
+        )
         self.signature_valid = result.signature_valid
         self.checked_at = fmt.wareki_time(result.checked_at)
         self.subscribe_message = ""

@@ -177,7 +177,10 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="package")
-def browser(server):
+def browser():
+    """One Chromium for the package (the embedded server's tests and test_dsure_separate's own servers)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=15_000)  # a busy CI machine; each wait still ends as soon as it can

@@ -103,6 +103,7 @@ class ApiProcess:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    command: tuple[str, ...] = ("api",)  # ("dsure", "--data-dir", …): D-Sure alone
 
     @property
     def base(self) -> str:
@@ -115,7 +116,7 @@ class ApiProcess:
     def start(self, timeout: float = 60) -> "ApiProcess":
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [str(HOSHO), "api", "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(HOSHO), *self.command, "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=str(ROOT), env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
