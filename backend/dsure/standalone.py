@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -25,8 +26,11 @@ from backend.dsure.background import dsure_background
 from backend.dsure.controller import DsureController, IssuerDsureController
 from backend.health import health
 from backend.lib import security
+from backend.lib.actor import actor_of
 from backend.lib.errors import exception_handlers
+from backend.lib.openapi import document_errors
 from backend.lib.security import security_headers_middleware
+from backend.lib.validation import HoshoRequest
 from backend.mail.worker import mail_worker
 from backend.throttle.background import purge_loop
 
@@ -49,10 +53,13 @@ async def lifespan(_app: Litestar | None = None) -> AsyncIterator[None]:
 
 def create_app() -> Litestar:
     logging.getLogger("hosho").setLevel(logging.INFO)
-    api = Router(path=API_PREFIX, route_handlers=[health, DsureController, IssuerDsureController])
+    # ``actor: Actor`` (the caller's address and browser), as in e-Net's app (backend/lib/actor.py).
+    api = Router(path=API_PREFIX, route_handlers=[health, DsureController, IssuerDsureController],
+                 dependencies={"actor": Provide(actor_of, sync_to_thread=False)})
     static = create_static_files_router(path=f"{API_PREFIX}/static", directories=[STATIC_DIR], include_in_schema=False)
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, static],
+        request_class=HoshoRequest,
         middleware=[security_headers_middleware],
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(
@@ -72,6 +79,8 @@ def create_app() -> Litestar:
         request_max_body_size=4 * 1024 * 1024,
         debug=False,
     )
+    document_errors(app)
+    return app
 
 
 app = create_app()

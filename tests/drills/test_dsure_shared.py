@@ -217,6 +217,7 @@ def test_forged_publications_are_refused(shared):
     for token in (forged, unknown, "not-a-jws-token"):
         response = httpx.post(f"{dsure.base}/api/dsure/publications", json={"publication": token})
         assert response.status_code == 403, response.text
+        assert response.json()["code"] == "dsure.publication_refused"
         assert "公開データを受け付けられません" in response.json()["detail"]
 
 
