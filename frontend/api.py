@@ -122,6 +122,7 @@ class LoginResult(_Out):
     user: User
     csrf_token: str
     expires_at: datetime
+    totp_setup_required: bool = False
 
 
 class RegisterResult(_Out):
@@ -524,8 +525,9 @@ class Api:
     async def register(self, body: dict[str, Any]) -> RegisterResult:
         return await self._json("POST", "/auth/register", RegisterResult, json=body)
 
-    async def login(self, login_id: str, password: str) -> LoginResult:
-        return await self._json("POST", "/auth/login", LoginResult, json={"login_id": login_id, "password": password})
+    async def login(self, login_id: str, password: str, otp: str | None = None) -> LoginResult:
+        body = {"login_id": login_id, "password": password, **({"otp": otp} if otp else {})}
+        return await self._json("POST", "/auth/login", LoginResult, json=body)
 
     async def logout(self) -> None:
         await self._send("POST", "/auth/logout")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 
-from backend.accounts import recovery, service
+from backend.accounts import recovery, service, totp
 from backend.accounts.auth import CSRF_COOKIE, SESSION_COOKIE
 from backend.accounts.guards import requires_login
 from backend.accounts.schemas import (
@@ -20,10 +20,13 @@ from backend.accounts.schemas import (
     PasswordResetConfirmInput,
     RegisterInput,
     RegisterOutput,
+    TotpConfirmInput,
+    TotpConfirmOut,
+    TotpSetupOut,
     UserOut,
 )
 from backend.domain import passwords
-from backend.lib.security import client_address, user_agent
+from backend.lib.security import NO_STORE, client_address, user_agent
 from backend.settings import get_settings
 
 
@@ -34,6 +37,9 @@ def _too_many(exc: service.TooManyAttempts) -> HTTPException:
         detail=f"ログインの失敗が続いたため、一時的にログインを停止しています。約{minutes}分後に再度お試しください。",
         headers={"Retry-After": str(exc.retry_after)},
     )
+
+
+OTP_REQUIRED = "二要素認証の確認コード（認証アプリの6桁の数字、または回復コード）を入力してください。"
 
 
 class AuthController(Controller):
@@ -51,6 +57,9 @@ class AuthController(Controller):
             token, account, session = await service.login(data, client_address(request), user_agent(request))
         except service.TooManyAttempts as exc:
             raise _too_many(exc) from exc
+        except service.SecondFactorRequired as exc:
+            # 401 naming the field, so the form shows the code box (the password was right).
+            raise NotAuthorizedException(OTP_REQUIRED, extra=[{"field": "otp", "message": OTP_REQUIRED}]) from exc
         csrf = service.csrf_token_for(session.token_hash)
         secure = get_settings().public_url.startswith("https://")
         max_age = get_settings().session_days * 86400
@@ -59,6 +68,7 @@ class AuthController(Controller):
             user=UserOut(login_id=account.login_id, role=account.role, display_name=account.display_name),
             csrf_token=csrf,
             expires_at=session.expires_at,
+            totp_setup_required=session.totp_setup_only,
         )
         return Response(
             body,
@@ -91,7 +101,21 @@ class AuthController(Controller):
             role=user.role,
             display_name=user.display_name,
             company=service.company_out(company) if company else None,
+            totp_enabled=await totp.enabled(user.account_id),
+            totp_setup_required=user.totp_setup_only,
         )
+
+    @post("/totp", operation_id="startTotp", status_code=200, guards=[requires_login],
+          summary="二要素認証の設定開始（秘密鍵とotpauth URI。確認コードの入力で有効になります）")
+    async def start_totp(self, request: Request) -> Response[TotpSetupOut]:
+        secret, uri = await totp.start_setup(request.user)
+        return Response(TotpSetupOut(secret=secret, otpauth_uri=uri), headers=NO_STORE)
+
+    @post("/totp/confirm", operation_id="confirmTotp", status_code=200, guards=[requires_login],
+          summary="二要素認証の有効化（確認コード。回復コードを一度だけ返します）")
+    async def confirm_totp(self, request: Request, data: TotpConfirmInput) -> Response[TotpConfirmOut]:
+        codes = await totp.confirm_setup(request.user, data.otp, client_address(request))
+        return Response(TotpConfirmOut(recovery_codes=codes), headers=NO_STORE)
 
     @get("/password-policy", operation_id="passwordPolicy", summary="パスワードの条件（入力欄の説明に表示）")
     async def password_policy(self) -> PasswordPolicyOut:

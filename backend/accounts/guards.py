@@ -9,6 +9,11 @@ from litestar.handlers.base import BaseRouteHandler
 from backend.accounts.auth import check_csrf
 
 
+TOTP_SETUP_REQUIRED = (
+    "二要素認証（認証アプリの確認コード）の設定が必要です。設定が終わるまで、ほかの操作はできません。"
+)
+
+
 def _require(connection: ASGIConnection, role: str | None) -> None:
     user = connection.scope.get("user")
     if user is None:
@@ -16,6 +21,8 @@ def _require(connection: ASGIConnection, role: str | None) -> None:
     check_csrf(connection, user)
     if role is not None and user.role != role:
         raise PermissionDeniedException("この操作を行う権限がありません。")
+    if role is not None and user.totp_setup_only:
+        raise PermissionDeniedException(TOTP_SETUP_REQUIRED)
 
 
 def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -15,8 +15,10 @@ from datetime import timedelta
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from backend import db
+from backend.accounts import totp
 from backend.accounts.passwords import hash_password, needs_rehash, verify_password
 from backend.accounts.schemas import CompanyOut, LoginInput, RegisterInput
+from backend.accounts.sessions import end_sessions
 from backend.accounts.tables import Account, Company, Session
 from backend.audit import service as audit
 from backend.documents.formatting import jst_datetime
@@ -46,6 +48,7 @@ class CurrentUser:
     display_name: str
     company_id: int | None
     token_hash: str
+    totp_setup_only: bool = False  # staff who must set up two-factor before anything else
 
     @property
     def is_admin(self) -> bool:
@@ -191,14 +194,6 @@ async def approve_company(customer_id: str, actor: str, address: str) -> Company
     return await decide_company("approve", customer_id, actor, address)
 
 
-async def end_sessions(accounts_where, *, keep_token_hash: str | None = None) -> None:
-    """Delete the sessions of the accounts matching ``accounts_where`` (but the one kept)."""
-    condition = Session.account.is_in(Account.select(Account.id).where(accounts_where))
-    if keep_token_hash is not None:
-        condition &= Session.token_hash != keep_token_hash
-    await Session.delete().where(condition)
-
-
 async def create_admin(login_id: str, password: str, display_name: str | None = None) -> None:
     problem = password_problem(password, login_id=login_id)
     if problem:
@@ -303,6 +298,23 @@ _REFUSED_STATUS = {
 }
 
 
+class SecondFactorRequired(Exception):
+    """The password was right; the login needs a TOTP code (or a recovery code) as well."""
+
+
+async def _second_factor(account: Account, otp: str | None, address: str) -> str | None:
+    """Check the code of an account with TOTP on: "totp" / "recovery", None when it has none."""
+    if account.totp_confirmed_at is None:
+        return None
+    if not otp or not otp.strip():
+        raise SecondFactorRequired
+    used = await totp.check_login_code(account, otp)
+    if used is None:
+        await record_login_failure(account.login_id, address, "bad_otp")
+        raise FieldError("otp", totp.BAD_CODE)
+    return used
+
+
 async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, Account, Session]:
     """Check the password and open a session; returns the raw token (shown once)."""
     login_id = data.login_id.strip()
@@ -317,6 +329,7 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
         if company.status != "active":
             await audit.record("login.refused", actor=login_id, address=address, details={"status": company.status})
             raise PermissionDeniedException(_REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]))
+    second_factor = await _second_factor(account, data.otp, address)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     session = Session(
@@ -326,14 +339,17 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
         expires_at=now + timedelta(days=get_settings().session_days),
         address=address[:64],
         user_agent=user_agent[:300],
+        # Staff without two-factor yet: a session that may only set it up (backend.accounts.totp).
+        totp_setup_only=account.role == "admin" and account.totp_confirmed_at is None,
     )
     async with db.transaction():
         await session.save()
+        values = {Account.last_login_at: now}
         if needs_rehash(account.password_hash):
-            account.password_hash = hash_password(data.password)
-        account.last_login_at = now
-        await account.save()
-        await audit.record("login.succeeded", actor=login_id, address=address)
+            values[Account.password_hash] = hash_password(data.password)
+        await Account.update(values).where(Account.id == account.id)
+        await audit.record("login.succeeded", actor=login_id, address=address,
+                           details={"second_factor": second_factor} if second_factor else None)
     await _remember_success(login_id, address)
     return token, account, session
 
@@ -348,7 +364,7 @@ async def logout(user: CurrentUser, address: str) -> None:
 # of CPU per request (each ``Session.account.x`` deep-copies columns, then the join compiles);
 # as one fixed statement it compiles in ~15 us (bench/RESULTS.md).
 _SESSION_USER = (
-    'SELECT s.expires_at, a.id AS account_id, a.login_id, a.role, a.display_name, a.company AS company_id '
+    'SELECT s.expires_at, s.totp_setup_only, a.id AS account_id, a.login_id, a.role, a.display_name, a.company AS company_id '
     'FROM "session" s JOIN account a ON a.id = s.account WHERE s.token_hash = {}'
 )
 
@@ -366,6 +382,7 @@ async def user_for_token(token: str) -> CurrentUser | None:
         display_name=row["display_name"],
         company_id=row["company_id"],
         token_hash=token_hash,
+        totp_setup_only=bool(row["totp_setup_only"]),
     )
 
 
