@@ -148,6 +148,19 @@ class Me(_Out):
     role: Literal["contractor", "admin"]
     display_name: str
     company: Company | None = None
+    totp_enabled: bool = False
+    totp_setup_required: bool = False
+
+
+class TotpSetup(_Out):
+    """A new two-factor secret (active once a first code confirms it)."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TotpConfirmed(_Out):
+    recovery_codes: list[str]
 
 
 class Orderer(_Out):
@@ -534,6 +547,12 @@ class Api:
 
     async def me(self) -> Me:
         return await self._json("GET", "/auth/me", Me)
+
+    async def start_totp(self) -> TotpSetup:
+        return await self._json("POST", "/auth/totp", TotpSetup)
+
+    async def confirm_totp(self, otp: str) -> TotpConfirmed:
+        return await self._json("POST", "/auth/totp/confirm", TotpConfirmed, json={"otp": otp})
 
     # -- orderers --
 

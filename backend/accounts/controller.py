@@ -114,7 +114,10 @@ class AuthController(Controller):
     @post("/totp/confirm", operation_id="confirmTotp", status_code=200, guards=[requires_login],
           summary="二要素認証の有効化（確認コード。回復コードを一度だけ返します）")
     async def confirm_totp(self, request: Request, data: TotpConfirmInput) -> Response[TotpConfirmOut]:
-        codes = await totp.confirm_setup(request.user, data.otp, client_address(request))
+        try:
+            codes = await service.confirm_totp(request.user, data.otp, client_address(request))
+        except service.TooManyAttempts as exc:
+            raise _too_many(exc) from exc
         return Response(TotpConfirmOut(recovery_codes=codes), headers=NO_STORE)
 
     @get("/password-policy", operation_id="passwordPolicy", summary="パスワードの条件（入力欄の説明に表示）")

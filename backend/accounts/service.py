@@ -315,6 +315,16 @@ async def _second_factor(account: Account, otp: str | None, address: str) -> str
     return used
 
 
+async def confirm_totp(user: CurrentUser, otp: str, address: str) -> list[str]:
+    """Turn two-factor on with a first code (:func:`totp.confirm_setup`); wrong codes count as failed logins."""
+    await check_login_throttle(user.login_id, address)
+    try:
+        return await totp.confirm_setup(user, otp, address)
+    except FieldError:
+        await record_login_failure(user.login_id, address, "bad_otp_setup")
+        raise
+
+
 async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, Account, Session]:
     """Check the password and open a session; returns the raw token (shown once)."""
     login_id = data.login_id.strip()

@@ -135,3 +135,44 @@ async def test_contractors_may_turn_it_on(client, contractor):
     await enable_totp(client, contractor)
     assert (await _login(client, contractor.login_id, CONTRACTOR_PASSWORD)).status_code == 401
     assert (await _login(client, contractor.login_id, CONTRACTOR_PASSWORD, otp_for(contractor.login_id))).status_code == 200
+
+
+def _from(address: str) -> dict[str, str]:
+    from backend.lib.security import FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER, forward_secret
+
+    return {FORWARDED_FOR_HEADER: address, FORWARD_SECRET_HEADER: forward_secret()}
+
+
+def _wrong_code(login_id: str) -> str:
+    near = {_code_at(login_id, clock.now() + timedelta(seconds=30 * k)) for k in range(-2, 3)}
+    return next(code for code in ("000000", "111111", "222222") if code not in near)
+
+
+async def test_wrong_codes_are_throttled_like_wrong_passwords(client, admin):
+    """Guessing the six digits with a known password: five wrong codes lock that (login id, address)."""
+    body = {"login_id": ADMIN_LOGIN, "password": ADMIN_PASSWORD}
+    for _ in range(5):
+        wrong = await client.post("/api/auth/login", json={**body, "otp": _wrong_code(ADMIN_LOGIN)},
+                                  headers=_from("203.0.113.77"))
+        assert wrong.status_code == 400
+    locked = await client.post("/api/auth/login", json={**body, "otp": otp_for(ADMIN_LOGIN)}, headers=_from("203.0.113.77"))
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    # The person at the office, with the app's code, is not locked out.
+    office = await client.post("/api/auth/login", json={**body, "otp": otp_for(ADMIN_LOGIN)}, headers=_from("198.51.100.7"))
+    assert office.status_code == 200
+
+
+async def test_wrong_codes_at_setup_are_throttled(client):
+    from backend.accounts.service import create_admin
+
+    await create_admin("kato", "Wakaba-Hosho-2026")
+    login = await login_as(client, "kato", "Wakaba-Hosho-2026")
+    started = (await client.post("/api/auth/totp", headers=login.headers)).json()
+    TOTP_SECRETS["kato"] = started["secret"]
+    for _ in range(5):
+        wrong = await client.post("/api/auth/totp/confirm", json={"otp": _wrong_code("kato")}, headers=login.headers)
+        assert wrong.status_code == 400
+    locked = await client.post("/api/auth/totp/confirm", json={"otp": otp_for("kato")}, headers=login.headers)
+    assert locked.status_code == 429
+    clock.advance(timedelta(minutes=16))
+    assert (await client.post("/api/auth/totp/confirm", json={"otp": otp_for("kato")}, headers=login.headers)).status_code == 200

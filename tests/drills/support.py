@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.totp import Authenticator
+
 ROOT = Path(__file__).resolve().parents[2]
 HOSHO = ROOT / ".venv" / "bin" / "hosho"
 ADMIN_LOGIN = "drill-admin"
@@ -173,38 +175,25 @@ def create_admin(env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-# TOTP secrets of the staff logins the drills set up, per server (base URL, login id), and the last
-# time step each used: a code is accepted once, so a second login in the same 30 s takes the next step.
-_TOTP: dict[tuple[str, str], str] = {}
-_LAST_STEP: dict[tuple[str, str], int] = {}
-
-
-def _otp(key: tuple[str, str]) -> str:
-    import pyotp
-
-    step = max(int(time.time()) // 30, _LAST_STEP.get(key, 0) + 1)
-    while step > int(time.time()) // 30 + 1:  # the server accepts one step ahead at most
-        time.sleep(1)
-    _LAST_STEP[key] = step
-    return pyotp.TOTP(_TOTP[key]).at(step * 30)
+# The authenticator of every staff login the drills set up, per server (base URL, login id).
+_TOTP: dict[tuple[str, str], Authenticator] = {}
 
 
 def login(client: httpx.Client, login_id: str, password: str) -> dict[str, str]:
     """Log in; staff set up two-factor at their first login (as a person would) and give a code after."""
     key = (str(client.base_url), login_id)
     body = {"login_id": login_id, "password": password}
+    if key in _TOTP:
+        body["otp"] = _TOTP[key].code()
     response = client.post("/api/auth/login", json=body)
-    if response.status_code == 401 and key in _TOTP:
-        response = client.post("/api/auth/login", json={**body, "otp": _otp(key)})
     assert response.status_code == 200, response.text
     client.cookies.clear()
     headers = {"Authorization": f"Bearer {response.json()['token']}"}
     if response.json().get("totp_setup_required"):
         started = client.post("/api/auth/totp", headers=headers)
         assert started.status_code == 200, started.text
-        _TOTP[key] = started.json()["secret"]
-        _LAST_STEP.pop(key, None)
-        confirmed = client.post("/api/auth/totp/confirm", json={"otp": _otp(key)}, headers=headers)
+        _TOTP[key] = Authenticator(started.json()["secret"])
+        confirmed = client.post("/api/auth/totp/confirm", json={"otp": _TOTP[key].code()}, headers=headers)
         assert confirmed.status_code == 200, confirmed.text
     return headers
 

@@ -30,6 +30,8 @@ RESPONSES: list[tuple[type[msgspec.Struct], str, str]] = [
     (client.Health, "get", "/api/health"),
     (client.LoginResult, "post", "/api/auth/login"),
     (client.Me, "get", "/api/auth/me"),
+    (client.TotpSetup, "post", "/api/auth/totp"),
+    (client.TotpConfirmed, "post", "/api/auth/totp/confirm"),
     (client.RegisterResult, "post", "/api/auth/register"),
     (client.Company, "get", "/api/admin/companies"),
     (client.Company, "post", "/api/admin/companies/{customer_id}/approve"),
