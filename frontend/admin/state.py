@@ -19,12 +19,14 @@ from frontend.admin.rows import (
     CertificateRow,
     CompanyRow,
     Kpi,
+    LockRow,
     MailRow,
     OrdererRow,
     application_row,
     audit_row,
     certificate_row,
     company_row,
+    lock_row,
     mail_row,
     orderer_row,
 )
@@ -59,16 +61,16 @@ def _count(counts: dict[str, int], codes, labels: dict[str, str], href: str = ""
     return [Kpi(fmt.label(labels, code), f"{counts.get(code, 0):,}件", "", "", href) for code in codes]
 
 
-class DashboardState(AdminState):
+class DashboardState(AdminState, ListPage):
     kpis: list[Kpi] = []
+    lockouts: list[LockRow] = []
     application_kpis: list[Kpi] = []
     issued_kpis: list[Kpi] = []
     certificate_kpis: list[Kpi] = []
     mail_kpis: list[Kpi] = []
     chart: list[dict[str, Any]] = []
 
-    @calls_api(load=True)
-    async def load(self):
+    async def _refresh(self) -> None:
         api = self._face_api()
         stats = await api.admin_stats()
         dsure = await api.admin_dsure_stats()
@@ -81,10 +83,11 @@ class DashboardState(AdminState):
                 f"入金確認済・締結待ち {awaiting_conclusion}件", "clipboard-list", "/admin/applications"),
             Kpi("D-Sure閲覧（今月）", f"{dsure.views_this_month:,}件",
                 f"本日 {dsure.views_today:,}件・失敗(24時間) {dsure.failures_last_24h:,}件", "eye", ""),
-            Kpi("ロック中の保証契約番号", f"{len(dsure.lockouts)}件",
-                "、".join(lock.contract_number or "（不正な入力）" for lock in dsure.lockouts[:3])
-                or "認証キーの誤り5回で15分停止", "lock", "/admin/audit"),
+            Kpi("照会停止中の保証契約番号", f"{len(dsure.lockouts)}件",
+                "、".join(lock.contract_number for lock in dsure.lockouts[:3])
+                or "24時間に誤り100回で全体を停止", "lock", "#dsure-locks" if dsure.lockouts else ""),
         ]
+        self.lockouts = [lock_row(lock) for lock in dsure.lockouts]
         self.application_kpis = _count(by_status, ("submitted", "fee_notified", "concluded", "rejected", "withdrawn"),
                                        fmt.APPLICATION_STATUS)
         self.issued_kpis = _count(stats.issued_this_month_by_type, fmt.GUARANTEE_TYPES, fmt.GUARANTEE_TYPES)
@@ -92,6 +95,12 @@ class DashboardState(AdminState):
                                        fmt.CERTIFICATE_STATUS)
         self.mail_kpis = _count(stats.mail_by_status, ("pending", "sent", "failed"), fmt.MAIL_STATUS, "/admin/mail")
         self.chart = monthly_chart(stats)
+
+    @calls_api()
+    async def release_lock(self, contract_number: str):
+        released = await self._face_api().admin_release_dsure_lock(contract_number)
+        pairs = f"（個別の照会停止 {released.pairs_released}件も解除）" if released.pairs_released else ""
+        await self._done(f"保証契約番号 {released.contract_number} の照会停止を解除しました{pairs}。")
 
 
 # --- queues -------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
+from backend.lib.security import FORWARD_SECRET_FILE, FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER
 from tests.browser.helpers import ADMIN_LOGIN, login_admin, open_page, requires_api, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
@@ -143,3 +145,31 @@ def test_amend_and_cancel_certificates(server, desktop):
     expect(page.locator("tbody tr", has_text=paper_number)).to_contain_text("解約")
     expect(page.get_by_role("dialog")).to_have_count(0)
     screenshot(page, "admin-06-certificates-amended")
+
+
+@requires_api("/api/admin/dsure/stats", "/api/admin/dsure/locks/{number}/release", "/api/dsure/verify")
+def test_a_number_locked_for_everybody_is_listed_and_released(server, desktop):
+    """100 wrong tries from 100 addresses lock a number for everybody; staff see it and lift it."""
+    number, headers = "2079999999", {FORWARD_SECRET_HEADER: (server.data_dir / FORWARD_SECRET_FILE).read_bytes().hex()}
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for n in range(100):  # each from its own address: no (number, address) pair reaches 5
+            answer = client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "2" * 10},
+                                 headers={**headers, FORWARDED_FOR_HEADER: f"192.0.2.{n}"})
+            assert answer.status_code in (404, 429), answer.text
+        assert client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "3" * 10},
+                           headers={**headers, FORWARDED_FOR_HEADER: "198.51.100.1"}).status_code == 429
+    page = desktop
+    login_admin(page)
+    locks = page.get_by_role("region", name="D-Sure 照会停止中の保証契約番号")
+    expect(locks).to_contain_text(number)
+    expect(locks).to_contain_text("存在しない番号への照会")
+    expect(page.locator(".kpi-card", has_text="照会停止中の保証契約番号")).to_contain_text("1件")
+    screenshot(page, "admin-01-dsure-lock")
+    locks.get_by_role("button", name=f"保証契約番号 {number} の照会停止を解除").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="解除する").click()
+    expect(page.get_by_role("alert").filter(has_text=f"保証契約番号 {number} の照会停止を解除しました")).to_be_visible()
+    expect(locks).to_have_count(0)
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        after = client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "3" * 10},
+                            headers={**headers, FORWARDED_FOR_HEADER: "198.51.100.1"})
+    assert after.status_code == 404  # answered again (an unknown number), not locked
