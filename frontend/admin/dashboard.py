@@ -10,6 +10,7 @@ from frontend.components.layout import admin_page
 from frontend.components.tables import rows_table
 from frontend.components.ui import card, confirm_button, messages, page_title
 
+CHART_HEIGHT = 280
 TYPE_COLORS = {"前払金保証": "var(--blue-9)", "中間前払金保証": "var(--cyan-9)", "契約保証": "var(--orange-9)"}
 
 
@@ -50,7 +51,7 @@ def issuance_chart() -> rx.Component:
         ],
         data=DashboardState.chart,
         width="100%",
-        height=280,
+        height=CHART_HEIGHT,
     )
 
 
@@ -120,7 +121,9 @@ def admin_dashboard() -> rx.Component:
             rx.cond(
                 DashboardState.chart.length() > 0,
                 issuance_chart(),
-                rx.text("発行実績のデータはまだありません。", size="2", color_scheme="gray"),
+                rx.cond(DashboardState.chart_loaded,
+                        rx.text("発行実績のデータはまだありません。", size="2", color_scheme="gray"),
+                        rx.box(height=f"{CHART_HEIGHT}px", aria_hidden="true")),  # the chart's place, kept
             ),
         ),
         spacing="4",

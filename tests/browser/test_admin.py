@@ -28,6 +28,27 @@ def test_dashboard_loads_with_data(server, desktop):
     screenshot(page, "admin-00-dashboard")
 
 
+# Layout shifts of the page so far, as CLS counts them (not those right after an input).
+LAYOUT_SHIFT = """() => new Promise(done => { let total = 0;
+    new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value; })
+        .observe({type: "layout-shift", buffered: true});
+    setTimeout(() => done(total), 300); })"""
+
+
+@requires_api("/api/admin/stats", "/api/admin/dsure/stats")
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}])
+def test_the_dashboard_keeps_its_layout_while_the_figures_arrive(server, desktop, viewport):
+    """Every card is on the first paint with its label; the figures fill in without moving anything."""
+    page = desktop
+    page.set_viewport_size(viewport)
+    login_admin(page)
+    page.goto("/admin")  # a fresh load: the prerendered page first, then the figures
+    expect(page.locator(".kpi-card", has_text="承認待ちの登録")).to_contain_text(re.compile(r"\d+件"))
+    expect(page.locator(".recharts-surface").first).to_be_visible()
+    shift = page.evaluate(LAYOUT_SHIFT)
+    assert shift < 0.1, shift
+
+
 def test_admin_pages_refuse_a_contractor_and_need_login(server, desktop):
     page = desktop
     open_page(page, "/admin")
