@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.di import Provide
 from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -24,16 +25,24 @@ from backend.accounts.auth import SessionAuthMiddleware
 from backend.accounts.controller import AuthController
 from backend.applications.controller import AdminApplicationController, ApplicationController
 from backend.audit.controller import AuditController
-from backend.certificates.controller import AdminCertificateController, CertificateController
+from backend.certificates.controller import (
+    AdminCertificateController,
+    AdminConclusionController,
+    ApplicationDocumentController,
+    CertificateController,
+)
 from backend.db import database_lifespan
 from backend.documents import documents_lifespan
 from backend.documents.controller import DocumentsController
 from backend.dsure.background import dsure_background
 from backend.dsure.controller import AdminDsureController, DsureController
 from backend.health import health
+from backend.lib.actor import actor_of
 from backend.lib.compression import CompressionWhenAccepted
 from backend.lib.errors import exception_handlers
+from backend.lib.openapi import code_table, document_errors
 from backend.lib.security import security_headers_middleware
+from backend.lib.validation import HoshoRequest
 from backend.mail.controller import AdminMailController
 from backend.mail.worker import mail_worker
 from backend.orderers.controller import AdminOrdererController, OrdererController
@@ -56,6 +65,8 @@ ROUTE_HANDLERS = [
     AdminApplicationController,
     CertificateController,
     AdminCertificateController,
+    ApplicationDocumentController,
+    AdminConclusionController,
     admin_stats,
     DsureController,
     AdminDsureController,
@@ -87,7 +98,12 @@ def _openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Denshi Hoshō API（電子保証）",
         version="1.0.0",
-        description="e-Net保証・D-Sure・管理画面が使う公開API。エラーは status_code と日本語の detail を返します。",
+        description=(
+            "e-Net保証・D-Sure・管理画面が使う公開API。\n\n"
+            "エラーはすべて `{status_code, code, detail, errors?}`（ErrorBody）です。`code` で分岐してください"
+            "（`detail` は日本語の説明で、文言は変わることがあります）。400 の `errors` は失敗した項目の"
+            "すべてを `[{field, message}]` で返します。\n\ncode の一覧:\n" + code_table()
+        ),
         path=f"{API_PREFIX}/schema",
         render_plugins=[
             SwaggerRenderPlugin(
@@ -110,10 +126,13 @@ def _openapi_config() -> OpenAPIConfig:
 
 def create_app() -> Litestar:
     logging.getLogger("hosho").setLevel(logging.INFO)
-    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS)
+    # ``actor: Actor`` in a handler's signature: who is calling, from where (backend/lib/actor.py).
+    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS,
+                 dependencies={"actor": Provide(actor_of, sync_to_thread=False)})
     static = create_static_files_router(path=f"{API_PREFIX}/static", directories=[STATIC_DIR], include_in_schema=False)
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, static],
+        request_class=HoshoRequest,
         middleware=[
             security_headers_middleware,
             DefineMiddleware(SessionAuthMiddleware, exclude=[f"{API_PREFIX}/static", f"{API_PREFIX}/schema"]),
@@ -127,6 +146,8 @@ def create_app() -> Litestar:
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
+    document_errors(app)
+    return app
 
 
 app = create_app()

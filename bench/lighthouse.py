@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             if logged_in:
                 log_in(debug_port, base, customer_id, data_dir)
             for path in [path for path in pages if (path not in PUBLIC) == logged_in]:
-                runs = [audit(debug_port, base + path, data_dir / f"lighthouse-{i}.json", logged_in=logged_in)
+                slug = path.strip("/").replace("/", "-") or "root"  # each page's reports kept, to read
+                runs = [audit(debug_port, base + path, data_dir / f"lighthouse-{slug}-{i}.json", logged_in=logged_in)
                         for i in range(args.runs)]
                 results[path] = row = {**median_run(runs), "performance_runs": [run["performance"] for run in runs]}
                 print(f"{path:22} perf {row['performance']:3} a11y {row['accessibility']:3} "

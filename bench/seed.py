@@ -107,6 +107,7 @@ async def ensure_admin() -> None:
 
 
 async def ensure_orderers() -> list[dict]:
+    from backend.lib.actor import system_actor
     from backend.orderers import service as orderers
     from backend.orderers.schemas import OrdererCreate
     from backend.orderers.tables import Orderer
@@ -119,7 +120,7 @@ async def ensure_orderers() -> list[dict]:
                     e_guarantee_from=date(2025, 10, 1), submission_email=f"keiyaku@{code}.example.jp",
                     channels=["email"], subject_templates={"advance": "【前払保証】{工事名}", "contract": "【契約保証】{工事名}"},
                 ),
-                actor="bench", address="",
+                system_actor("bench"),
             )
     return await Orderer.select().where(Orderer.code.is_in([o[0] for o in ORDERERS])).order_by(Orderer.id)
 

@@ -358,8 +358,18 @@ class Adjustment(_Out):
 
 
 class Lockout(_Out):
+    """A number locked for everybody (100 failures within 24 hours)."""
+
     contract_number: str
     until: datetime
+    failures: int
+    issued: bool  # False: an unknown number was probed
+
+
+class LockReleased(_Out):
+    contract_number: str
+    released: bool
+    pairs_released: int
 
 
 class DsureStats(_Out):
@@ -667,6 +677,9 @@ class Api:
 
     async def admin_dsure_stats(self) -> DsureStats:
         return await self._json("GET", "/admin/dsure/stats", DsureStats)
+
+    async def admin_release_dsure_lock(self, contract_number: str) -> LockReleased:
+        return await self._json("POST", f"/admin/dsure/locks/{contract_number}/release", LockReleased)
 
     async def admin_orderers(self) -> list[Orderer]:
         return await self._list("/admin/orderers", Orderer)

@@ -35,9 +35,10 @@ async def test_openapi_schema_and_offline_docs_page(client):
 async def test_unknown_path_and_method_answer_json_in_japanese(client):
     missing = await client.get("/api/no-such-thing")
     assert missing.status_code == 404
-    assert missing.json() == {"status_code": 404, "detail": "お探しの情報は見つかりませんでした。"}
+    assert missing.json() == {"status_code": 404, "code": "not_found", "detail": "お探しの情報は見つかりませんでした。"}
     wrong_method = await client.delete("/api/health")
     assert wrong_method.status_code == 405
+    assert wrong_method.json()["code"] == "method_not_allowed"
     assert "受け付けていません" in wrong_method.json()["detail"]
 
 

@@ -12,7 +12,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from backend import db
 from backend.accounts import totp
@@ -25,7 +24,8 @@ from backend.documents.formatting import jst_datetime
 from backend.domain.glossary import COMPANY_STATUS_LABELS
 from backend.domain.passwords import password_problem
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict, FieldError, FieldMessage, Forbidden, NotFound, Throttled, Unauthorized
 from backend.lib.security import sha256_hex
 from backend.mail import templates as mail_templates
 from backend.settings import get_settings
@@ -35,9 +35,16 @@ from backend.throttle import service as throttle
 CSRF_SECRET_FILE = "csrf.secret"
 
 
-class TooManyAttempts(Exception):
+class TooManyAttempts(Throttled):
+    """Login failures locked this (login id, address) pair: 429 with Retry-After."""
+
     def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            f"ログインの失敗が続いたため、一時的にログインを停止しています。約{minutes}分後に再度お試しください。",
+            retry_after=retry_after,
+            code="auth.locked",
+        )
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ async def _new_customer_id() -> str:
             return candidate
 
 
-async def register(data: RegisterInput, address: str) -> Company:
+async def register(data: RegisterInput, actor: Actor) -> Company:
     problem = password_problem(data.password, email=data.email)
     if problem:
         raise FieldError("password", problem)
@@ -116,7 +123,7 @@ async def register(data: RegisterInput, address: str) -> Company:
             )
         )
         await audit.record(
-            "company.registered", actor=customer_id, target=customer_id, address=address,
+            "company.registered", actor=customer_id, target=customer_id, address=actor.address,
             details={"company_name": company.name},
         )
         await mail_templates.send(
@@ -147,7 +154,7 @@ _DECISION_MAILS = {
 }
 
 
-async def decide_company(decision: str, customer_id: str, actor: str, address: str, reason: str = "") -> Company:
+async def decide_company(decision: str, customer_id: str, actor: Actor, reason: str = "") -> Company:
     """Approve, reject, suspend or resume a company; its mail commits with the change.
 
     Suspending ends the company's sessions in the same transaction, so a logged-in
@@ -158,10 +165,10 @@ async def decide_company(decision: str, customer_id: str, actor: str, address: s
     async with db.transaction():
         company = await Company.objects().where(Company.customer_id == customer_id).first()
         if company is None:
-            raise NotFoundException("お客様IDが見つかりません。")
+            raise NotFound("お客様IDが見つかりません。")
         if company.status != before:
             label = COMPANY_STATUS_LABELS.get(company.status, company.status)
-            raise ConflictError(_DECISION_CONFLICTS[decision].format(status=label))
+            raise Conflict(_DECISION_CONFLICTS[decision].format(status=label))
         now = clock.now()
         values = {Company.status: after, Company.status_reason: reason, Company.status_changed_at: now}
         if decision == "approve":
@@ -172,14 +179,14 @@ async def decide_company(decision: str, customer_id: str, actor: str, address: s
             .returning(Company.id)
         )
         if not moved:
-            raise ConflictError("このお客様IDは他の操作で更新されました。画面を読み込み直してください。")
+            raise Conflict("このお客様IDは他の操作で更新されました。画面を読み込み直してください。")
         await counters.bump(counters.moved(counters.COMPANY_STATUS, before, after))
         for column, value in values.items():
             setattr(company, column._meta.name, value)
         if decision == "suspend":
             await end_sessions(Account.company == company.id)
         await audit.record(
-            f"company.{_DECISION_EVENTS[decision]}", actor=actor, target=customer_id, address=address,
+            f"company.{_DECISION_EVENTS[decision]}", by=actor, target=customer_id,
             details={"reason": reason} if reason else None,
         )
         await mail_templates.send(
@@ -190,8 +197,8 @@ async def decide_company(decision: str, customer_id: str, actor: str, address: s
     return company
 
 
-async def approve_company(customer_id: str, actor: str, address: str) -> Company:
-    return await decide_company("approve", customer_id, actor, address)
+async def approve_company(customer_id: str, actor: Actor) -> Company:
+    return await decide_company("approve", customer_id, actor)
 
 
 async def create_admin(login_id: str, password: str, display_name: str | None = None) -> None:
@@ -298,8 +305,18 @@ _REFUSED_STATUS = {
 }
 
 
-class SecondFactorRequired(Exception):
-    """The password was right; the login needs a TOTP code (or a recovery code) as well."""
+OTP_REQUIRED = "二要素認証の確認コード（認証アプリの6桁の数字、または回復コード）を入力してください。"
+
+
+class SecondFactorRequired(Unauthorized):
+    """The password was right; the login needs a TOTP code (or a recovery code) as well.
+
+    A 401 naming the field, so the form shows the code box."""
+
+    code = "auth.otp_required"
+
+    def __init__(self) -> None:
+        super().__init__(OTP_REQUIRED, errors=[FieldMessage("otp", OTP_REQUIRED)])
 
 
 async def _second_factor(account: Account, otp: str | None, address: str) -> str | None:
@@ -325,20 +342,24 @@ async def confirm_totp(user: CurrentUser, otp: str, address: str) -> list[str]:
         raise
 
 
-async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, Account, Session]:
+async def login(data: LoginInput, actor: Actor) -> tuple[str, Account, Session]:
     """Check the password and open a session; returns the raw token (shown once)."""
+    address, user_agent = actor.address, actor.user_agent
     login_id = data.login_id.strip()
     await check_login_throttle(login_id, address)
     await _slow_down_attack_on(login_id, address)
     account = await Account.objects().where(Account.login_id == login_id).first()
     if not verify_password(account.password_hash if account else None, data.password):
         await record_login_failure(login_id, address, "bad_credentials")
-        raise PermissionDeniedException("お客様ID（ログインID）またはパスワードが正しくありません。")
+        raise Forbidden("お客様ID（ログインID）またはパスワードが正しくありません。", code="auth.bad_credentials")
     if account.role == "contractor":
         company = await Company.objects().where(Company.id == account.company).first()
         if company.status != "active":
             await audit.record("login.refused", actor=login_id, address=address, details={"status": company.status})
-            raise PermissionDeniedException(_REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]))
+            raise Forbidden(
+                _REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]),
+                code=f"auth.{company.status}" if company.status in _REFUSED_STATUS else "auth.suspended",
+            )
     second_factor = await _second_factor(account, data.otp, address)
     token = secrets.token_urlsafe(32)
     now = clock.now()
@@ -364,10 +385,10 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
     return token, account, session
 
 
-async def logout(user: CurrentUser, address: str) -> None:
+async def logout(actor: Actor) -> None:
     async with db.transaction():
-        await Session.delete().where(Session.token_hash == user.token_hash)
-        await audit.record("logout", actor=user.login_id, address=address)
+        await Session.delete().where(Session.token_hash == actor.user.token_hash)
+        await audit.record("logout", by=actor)
 
 
 # Every authenticated request runs this. As a Piccolo select with join columns it cost ~0.7 ms
@@ -396,10 +417,10 @@ async def user_for_token(token: str) -> CurrentUser | None:
     )
 
 
-async def company_of(user: CurrentUser) -> dict | None:
-    if user.company_id is None:
+async def company_of(actor: Actor) -> dict | None:
+    if actor.company_id is None:
         return None
-    return await Company.select().where(Company.id == user.company_id).first()
+    return await Company.select().where(Company.id == actor.company_id).first()
 
 
 async def list_companies(status: str | None = None) -> list[dict]:

@@ -26,7 +26,7 @@ from backend.accounts.tables import Account, RecoveryCode, Session
 from backend.audit import service as audit
 from backend.domain.keys import decrypt_key, encrypt_key
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.errors import Conflict, FieldError
 from backend.lib.security import sha256_hex
 from backend.settings import get_settings
 
@@ -88,7 +88,7 @@ async def start_setup(user: CurrentUser) -> tuple[str, str]:
     """A new secret (not active until confirmed): (secret, otpauth URI)."""
     account = await Account.objects().where(Account.id == user.account_id).first()
     if account.totp_confirmed_at is not None:
-        raise ConflictError("二要素認証はすでに設定済みです。設定し直す場合は管理者にリセットを依頼してください。")
+        raise Conflict("二要素認証はすでに設定済みです。設定し直す場合は管理者にリセットを依頼してください。")
     secret = pyotp.random_base32()
     await Account.update({Account.totp_secret: _seal(account.login_id, secret), Account.totp_last_step: 0}).where(
         Account.id == account.id
@@ -104,9 +104,9 @@ async def confirm_setup(user: CurrentUser, otp: str, address: str) -> list[str]:
     async with db.transaction():
         account = await Account.objects().where(Account.id == user.account_id).first()
         if account.totp_confirmed_at is not None:
-            raise ConflictError("二要素認証はすでに設定済みです。")
+            raise Conflict("二要素認証はすでに設定済みです。")
         if not account.totp_secret:
-            raise ConflictError("先に二要素認証の設定を開始してください（QRコードの表示）。")
+            raise Conflict("先に二要素認証の設定を開始してください（QRコードの表示）。")
         step = matching_step(_open(account.login_id, account.totp_secret), otp, 0)
         if step is None:
             raise FieldError("otp", BAD_CODE)

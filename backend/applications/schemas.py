@@ -7,15 +7,14 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.lib.schema import Input, LongText, MediumText, Output, Yen
+from backend.domain import rules
+from backend.lib.schema import Input, LongText, MediumText, Output, PositiveYen, Reason, Yen, text
 from backend.orderers.schemas import OrdererCode
 
 GuaranteeType = Literal["advance", "interim_advance", "contract"]
 Delivery = Literal["electronic", "paper"]
 ApplicationStatus = Literal["submitted", "fee_notified", "concluded", "rejected", "withdrawn"]
-ProjectNumber = Annotated[str, msgspec.Meta(max_length=50)]
-PositiveYen = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+ProjectNumber = text(50, min_length=0, hint="発注者の工事番号・仕様書番号。なければ空欄")
 
 
 class ApplicationInput(Input, kw_only=True):
@@ -33,6 +32,17 @@ class ApplicationInput(Input, kw_only=True):
     bid_announced_on: date
     delivery: Delivery
     notes: LongText = ""
+
+    @classmethod
+    def rule_problems(cls, values: dict) -> list[tuple[str, str]]:
+        return rules.application_problems(application_facts(values))
+
+
+def application_facts(values: dict) -> rules.ApplicationFacts:
+    """The rules' view of an application body (``values``: field name → decoded value, maybe partial)."""
+    return rules.ApplicationFacts(
+        **{name: values.get(name) for name in rules.ApplicationFacts.__dataclass_fields__}
+    )
 
 
 class TimelineStep(Output):

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import msgspec
-from litestar.exceptions import NotFoundException
 
 from backend import db
 from backend.accounts.service import CurrentUser
@@ -27,9 +26,10 @@ from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.subjects import render_subject
 from backend.domain.wareki import wareki
 from backend.lib import clock, keyring
+from backend.lib.actor import Actor
 from backend.lib.clock import JST
-from backend.lib.errors import ConflictError, FieldError
-from backend.mail import service as mail
+from backend.lib.errors import Conflict, FieldError, NotFound
+from backend.mail import templates as mail_templates
 from backend.mail.attachments import register_renderer
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
@@ -47,7 +47,7 @@ class Document(msgspec.Struct):
 SEND_COOLDOWN = timedelta(minutes=10)
 
 
-class RecentlySent(ConflictError):
+class RecentlySent(Conflict):
     """The key notice went to the orderer less than 10 minutes ago (code ``certificate.recently_sent``)."""
 
     code = "certificate.recently_sent"
@@ -80,13 +80,13 @@ async def _application(application_id: int) -> dict:
         Application.company.address.as_alias("company_address"),
     ).where(Application.id == application_id).first()
     if row is None:
-        raise NotFoundException("お申込みが見つかりません。")
+        raise NotFound("お申込みが見つかりません。")
     return row
 
 
 def _fee_statement_context(application: dict) -> dict:
     if application["fee_statement"] is None:
-        raise ConflictError("保証料のお知らせ前のため、保証料計算書はまだありません。")
+        raise Conflict("保証料のお知らせ前のため、保証料計算書はまだありません。")
     statement = application["fee_statement"]
     statement = json.loads(statement) if isinstance(statement, str) else statement
     return {
@@ -112,7 +112,7 @@ def _fee_statement_context(application: dict) -> dict:
 
 def _fee_receipt_context(application: dict) -> dict:
     if application["paid_on"] is None:
-        raise ConflictError("入金確認前のため、保証料領収証はまだありません。")
+        raise Conflict("入金確認前のため、保証料領収証はまだありません。")
     return {
         **_fee_statement_context(application),
         "receipt_number": application["receipt_number"],
@@ -140,7 +140,7 @@ async def _certificate_context(row: dict, version: int | None) -> dict:
 async def _auth_key_notice_context(row: dict) -> dict:
     key_row = await AuthKey.select().where(AuthKey.certificate == row["id"]).first()
     if key_row is None:
-        raise ConflictError("この保証は書面交付のため、認証キー等のお知らせはありません。")
+        raise Conflict("この保証は書面交付のため、認証キー等のお知らせはありません。")
     orderer = await Orderer.select(Orderer.title).where(Orderer.id == row["orderer"]).first()
     return {
         "contract_number": row["contract_number"],
@@ -160,7 +160,7 @@ async def _fee_adjustment_context(row: dict, version: int | None) -> tuple[dict,
         query = query.where(FeeAdjustment.version == version)
     adjustment = await query.first()
     if adjustment is None:
-        raise NotFoundException("追加保証料・返還保証料の計算書はありません。")
+        raise NotFound("追加保証料・返還保証料の計算書はありません。")
     details = adjustment["details"]
     details = json.loads(details) if isinstance(details, str) else details
     company = await Company.select(Company.name, Company.address).where(Company.id == row["company"]).first()
@@ -198,10 +198,10 @@ def _fee_basis(side: dict) -> dict:
 
 
 async def certificate_document(
-    number: str, kind: str, *, company_id: int | None, version: int | None, actor: str, address: str
+    number: str, kind: str, actor: Actor, *, version: int | None = None
 ) -> Document:
-    """One PDF of a certificate; ``company_id`` restricts to that contractor's own (404 otherwise)."""
-    row = await certificate_row(number, company_id)
+    """One PDF of a certificate; a contractor gets only their own (404 otherwise)."""
+    row = await certificate_row(number, actor.company_scope)
     adjustment_kind = None
     if kind == "certificate":
         context = await _certificate_context(row, version)
@@ -213,7 +213,7 @@ async def certificate_document(
         application = await _application(row["application"])
         context = _fee_statement_context(application) if kind == "fee-statement" else _fee_receipt_context(application)
     pdf = await render_pdf(kind, context)
-    await audit.record("document.downloaded", actor=actor, target=number, address=address, details={"kind": kind})
+    await audit.record("document.downloaded", by=actor, target=number, details={"kind": kind})
     return Document(
         data=pdf,
         content_disposition=attachment_header(kind, number, row["guarantee_type"], adjustment_kind=adjustment_kind),
@@ -221,14 +221,14 @@ async def certificate_document(
     )
 
 
-async def application_document(application_id: int, kind: str, *, company_id: int | None, actor: str, address: str) -> Document:
+async def application_document(application_id: int, kind: str, actor: Actor) -> Document:
     application = await _application(application_id)
-    if company_id is not None and application["company"] != company_id:
-        raise NotFoundException("お申込みが見つかりません。")
+    if actor.company_scope is not None and application["company"] != actor.company_scope:
+        raise NotFound("お申込みが見つかりません。")
     context = _fee_statement_context(application) if kind == "fee-statement" else _fee_receipt_context(application)
     pdf = await render_pdf(kind, context)
     target = application["contract_number"] or f"application:{application_id}"
-    await audit.record("document.downloaded", actor=actor, target=target, address=address, details={"kind": kind})
+    await audit.record("document.downloaded", by=actor, target=target, details={"kind": kind})
     identifier = application["contract_number"] or f"申込{application_id}"
     return Document(data=pdf, content_disposition=attachment_header(kind, identifier), kind=kind)
 
@@ -265,21 +265,21 @@ async def _claim_sending(row: dict, to: str, now: datetime, *, resend: bool) -> 
         raise RecentlySent(current["sent_to_orderer_at"], current["sent_to_orderer_address"])
 
 
-async def send_to_orderer(user: CurrentUser, number: str, address: str, *, resend: bool = False) -> SentToOrderer:
+async def send_to_orderer(actor: Actor, number: str, *, resend: bool = False) -> SentToOrderer:
     """Mail the key notice to the orderer's registered address, with the orderer's subject template
     (at most once per SEND_COOLDOWN unless ``resend`` confirms another)."""
     settings = get_settings()
     async with db.transaction():
-        row = await certificate_row(number, user.company_id)
+        row = await certificate_row(number, actor.company_id)
         if row["delivery"] != "electronic":
-            raise ConflictError("この保証は書面交付のため、発注者への電子送付はできません。")
+            raise Conflict("この保証は書面交付のため、発注者への電子送付はできません。")
         if row["cancelled_at"] is not None:
-            raise ConflictError("解約済みの保証は送付できません。")
+            raise Conflict("解約済みの保証は送付できません。")
         orderer = await Orderer.select().where(Orderer.id == row["orderer"]).first()
         channels = orderer["channels"]
         channels = json.loads(channels) if isinstance(channels, str) else channels
         if not orderer["submission_email"] or "email" not in channels:
-            raise ConflictError(
+            raise Conflict(
                 f"{orderer['name']}は電子メールでの提出先が登録されていません。発注者の指定する方法"
                 "（電子契約システムへの登録など）で「認証キー等のお知らせ」をご提出ください。"
             )
@@ -295,29 +295,17 @@ async def send_to_orderer(user: CurrentUser, number: str, address: str, *, resen
             project_name=row["project_name"],
             project_number=application["orderer_project_number"],
         )
-        company = await Company.select().where(Company.id == user.company_id).first()
-        body = (
-            f"{orderer['name']}\nご担当者様\n\n"
-            f"{company['name']}です。いつもお世話になっております。\n"
-            f"下記工事の{GUARANTEE_TYPE_LABELS[row['guarantee_type']]}について、電子証書閲覧用「認証キー」等のお知らせ（PDF）を"
-            "お送りいたします。\n\n"
-            f"工事名: {row['project_name']}\n保証契約番号: {number}\n"
-            f"保証期限: {wareki(row['period_end'])}\n\n"
-            "添付のPDFに記載の「保証契約番号」と「認証キー」を、保証確認サービス（D-Sure）に入力のうえ、\n"
-            f"電子証書をご確認ください。\nD-Sure: {settings.public_url}/dsure?no={number}\n\n"
-            f"{company['name']}\n{company['address']}\n電話 {company['phone']}\n"
-            f"（このメールは{settings.surety_name}の電子保証サービスから送信しています）"
-        )
-        mail_id = await mail.enqueue(
-            category="certificate.sent_to_orderer",
-            to=orderer["submission_email"],
-            subject=subject,
-            body=body,
-            attachments=[{"kind": "auth-key-notice", "contract_number": number}],
-            related=number,
+        company = await Company.select().where(Company.id == actor.company_id).first()
+        mail_id = await mail_templates.send(
+            "key-notice-to-orderer", category="certificate.sent_to_orderer", to=orderer["submission_email"],
+            related=number, attachments=[{"kind": "auth-key-notice", "contract_number": number}],
+            subject=subject,  # the orderer's own subject template, filled in above
+            orderer_name=orderer["name"], company_name=company["name"], company_address=company["address"],
+            company_phone=company["phone"], guarantee_type_label=GUARANTEE_TYPE_LABELS[row["guarantee_type"]],
+            project_name=row["project_name"], contract_number=number, period_end=row["period_end"],
         )
         await audit.record(
-            "certificate.sent_to_orderer", actor=user.login_id, target=number, address=address,
+            "certificate.sent_to_orderer", by=actor, target=number,
             details={"to": orderer["submission_email"], "resend": resend},
         )
     return SentToOrderer(contract_number=number, to=orderer["submission_email"], subject=subject, mail_id=mail_id, sent_at=now.isoformat())

@@ -1,7 +1,9 @@
-"""Certificate events for other domains (D-Sure change alerts, …).
+"""Certificate events for other domains (D-Sure change alerts, …), and what they tell back.
 
 Listeners run inside the transaction of the change, so what they write (e.g. an
-alert mail in the outbox) commits with it.
+alert mail in the outbox) commits with it. D-Sure sits above certificates (it reads
+them); it registers here the reader of its view log, so a certificate's detail shows
+who viewed it without certificates importing D-Sure.
 """
 
 from __future__ import annotations
@@ -22,3 +24,17 @@ def on_certificate_event(listener: Listener) -> Listener:
 async def emit(event: str, contract_number: str, details: dict) -> None:
     for listener in _listeners:
         await listener(event, contract_number, details)
+
+
+ViewsReader = Callable[[int], Awaitable[list]]  # certificate id → its views, newest first
+_views_reader: list[ViewsReader] = []
+
+
+def read_views_with(reader: ViewsReader) -> ViewsReader:
+    _views_reader[:] = [reader]
+    return reader
+
+
+async def views_for(certificate_id: int) -> list:
+    """The certificate's D-Sure views (none when no D-Sure is loaded)."""
+    return await _views_reader[0](certificate_id) if _views_reader else []

@@ -6,7 +6,6 @@ import base64
 import json
 from datetime import date
 
-from litestar.exceptions import NotFoundException
 
 from backend import db, documents
 from backend.accounts.service import CurrentUser
@@ -32,10 +31,10 @@ from backend.domain.canonical import canonical_json
 from backend.domain.certificate import STATUS_LABELS, amended_snapshot, first_snapshot, status_of
 from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.wareki import wareki, yen
-from backend.dsure import views as dsure_views
 from backend.lib import clock, keyring
-from backend.lib.errors import ConflictError, FieldError
-from backend.mail import service as mail
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
+from backend.mail import templates as mail_templates
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
 from backend.stats import counters
@@ -88,16 +87,16 @@ def _signed_version(certificate_id: int, snapshot: dict) -> CertificateVersion:
 # --- conclusion ---------------------------------------------------------------------------------
 
 
-async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut:
+async def conclude(application_id: int, actor: Actor) -> ConcludeOut:
     """One transaction: number, signed version 1, 認証キー, audit entry and mail — all or nothing."""
     settings = get_settings()
     async with db.transaction():
         await db.advisory_lock(f"application:{application_id}")  # the same application concluded twice at once
         application = await Application.select().where(Application.id == application_id).first()
         if application is None:
-            raise NotFoundException("お申込みが見つかりません。")
+            raise NotFound("お申込みが見つかりません。")
         if application["status"] != "fee_notified" or application["paid_on"] is None:
-            raise ConflictError("保証契約は保証料の入金確認後にのみ締結できます。")
+            raise Conflict("保証契約は保証料の入金確認後にのみ締結できます。")
         company = await Company.select().where(Company.id == application["company"]).first()
         orderer = await Orderer.select().where(Orderer.id == application["orderer"]).first()
         number = numbering.contract_number(settings.office_code, await _next_sequence(settings.office_code))
@@ -149,7 +148,7 @@ async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut
         await counters.bump(issued_counters(issued_on, application["guarantee_type"], application["period_end"]))
         await search.index([search.entry(certificate.id, certificate.project_name, certificate.orderer_name, company["name"])])
         await audit.record(
-            "certificate.concluded", actor=actor, target=number, address=address,
+            "certificate.concluded", by=actor, target=number,
             details={"application_id": application_id, "digest": version.digest},
         )
         await _mail_conclusion(company, snapshot, application["delivery"])
@@ -161,38 +160,25 @@ def issued_counters(issued_on: date, guarantee_type: str, period_end: date) -> d
     return {counters.issued_key(issued_on, guarantee_type): 1, counters.live_key(period_end): 1}
 
 
-async def _mail_contractor(company: dict, category: str, number: str, subject: str, text: str) -> None:
-    settings = get_settings()
-    body = (
-        f"{company['name']} 御中\n\n{text}\n\n"
-        f"e-Net保証（電子証書の確認）: {settings.public_url}/certificates/{number}\n"
-        "ログインの際のお客様ID・パスワードは、e-Net保証のお客様ID・パスワードと共通です。\n\n"
-        f"{settings.surety_name}\n※このメールは送信専用です。"
+async def _mail_contractor(company: dict, template: str, number: str, **context) -> None:
+    """A mail about a certificate to its company (category ``certificate.<case>``, as before templates)."""
+    await mail_templates.send(
+        template, to=company["email"], related=number,
+        category=template.replace("certificate-", "certificate.").replace("-", "_"),
+        company_name=company["name"], contract_number=number, **context,
     )
-    await mail.enqueue(category=category, to=company["email"], subject=subject, body=body, related=number)
 
 
 async def _mail_conclusion(company: dict, snapshot: dict, delivery: str) -> None:
-    number = snapshot["contract_number"]
-    project = snapshot["project"]["name"]
-    if delivery == "electronic":
-        await _mail_contractor(
-            company, "certificate.issued", number,
-            f"【e-Net保証】電子証書・認証キー登録のお知らせ（保証契約番号 {number}）",
-            f"{snapshot['guarantee_type_label']}の保証契約を締結し、電子証書を登録しました。\n\n"
-            f"保証契約番号: {number}\n工事名: {project}\n発注者: {snapshot['orderer']['name']}\n"
-            f"保証金額: {yen(snapshot['guarantee']['amount'])}\n保証期限: {wareki(date.fromisoformat(snapshot['guarantee']['period_end']))}\n\n"
-            "e-Net保証の「電子証書の確認はこちら」からログインし、「認証キー」の表示をクリックして\n"
-            "「認証キー等のお知らせ」（PDFファイル）をダウンロードのうえ、発注者へご提出ください。\n"
-            "【重要】電子証書の画面を印刷・保存したファイルは提出書類ではありません。",
-        )
-    else:
-        await _mail_contractor(
-            company, "certificate.issued", number,
-            f"【e-Net保証】保証契約締結のお知らせ（保証契約番号 {number}）",
-            f"{snapshot['guarantee_type_label']}の保証契約を締結しました。保証証書（書面）は郵送いたします。\n\n"
-            f"保証契約番号: {number}\n工事名: {project}\n発注者: {snapshot['orderer']['name']}",
-        )
+    await _mail_contractor(
+        company, "certificate-issued", snapshot["contract_number"],
+        electronic=delivery == "electronic",
+        guarantee_type_label=snapshot["guarantee_type_label"],
+        project_name=snapshot["project"]["name"],
+        orderer_name=snapshot["orderer"]["name"],
+        guarantee_amount=snapshot["guarantee"]["amount"],
+        period_end=snapshot["guarantee"]["period_end"],
+    )
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -352,7 +338,7 @@ async def certificate_row(number: str, company_id: int | None = None) -> dict:
         rows = await Certificate.raw(_OWN_ROW_SQL, number, company_id)
     row = rows[0] if rows else None
     if row is None:
-        raise NotFoundException("保証契約番号が見つかりません。")
+        raise NotFound("保証契約番号が見つかりません。")
     return row
 
 
@@ -399,43 +385,38 @@ async def detail(number: str, company_id: int | None) -> CertificateDetail:
             for a in adjustments
         ],
         has_auth_key=await AuthKey.exists().where(AuthKey.certificate == row["id"]),
-        views=await dsure_views.views_for(row["id"]),
+        views=await events.views_for(row["id"]),
     )
 
 
 # --- 認証キー ----------------------------------------------------------------------------------
 
 
-async def show_auth_key(user: CurrentUser, number: str, address: str) -> AuthKeyOut:
-    row = await certificate_row(number, user.company_id)
+async def show_auth_key(actor: Actor, number: str) -> AuthKeyOut:
+    row = await certificate_row(number, actor.company_id)
     key_row = await AuthKey.select().where(AuthKey.certificate == row["id"]).first()
     if key_row is None:
-        raise ConflictError("この保証は書面交付のため、認証キーはありません。")
+        raise Conflict("この保証は書面交付のため、認証キーはありません。")
     key = keys.decrypt_key(keyring.auth_key_aes_key(), number, key_row["key_ciphertext"])
-    await audit.record("auth_key.displayed", actor=user.login_id, target=number, address=address)
+    await audit.record("auth_key.displayed", by=actor, target=number)
     return AuthKeyOut(contract_number=number, auth_key=key)
 
 
-async def reissue_key(number: str, *, actor: str, address: str, company_id: int | None = None) -> AuthKeyOut:
+async def reissue_key(number: str, actor: Actor) -> AuthKeyOut:
     """A new key; the old one stops working the moment this commits."""
     async with db.transaction():
-        row = await certificate_row(number, company_id)
+        row = await certificate_row(number, actor.company_scope)
         if row["delivery"] != "electronic":
-            raise ConflictError("この保証は書面交付のため、認証キーはありません。")
+            raise Conflict("この保証は書面交付のため、認証キーはありません。")
         if row["cancelled_at"] is not None:
-            raise ConflictError("解約済みの保証の認証キーは再発行できません。")
+            raise Conflict("解約済みの保証の認証キーは再発行できません。")
         key, key_row = _new_auth_key_row(row["id"], number)
         await AuthKey.delete().where(AuthKey.certificate == row["id"])
         await key_row.save()
-        await audit.record("auth_key.reissued", actor=actor, target=number, address=address)
-        await events.emit("key_reissued", number, {"actor": actor, "address": address})  # D-Sure lifts its locks
+        await audit.record("auth_key.reissued", by=actor, target=number)
+        await events.emit("key_reissued", number, {"actor": actor.name, "address": actor.address})  # D-Sure lifts its locks
         company = await Company.select().where(Company.id == row["company"]).first()
-        await _mail_contractor(
-            company, "certificate.key_reissued", number,
-            f"【e-Net保証】認証キー再発行のお知らせ（保証契約番号 {number}）",
-            "認証キーを再発行しました。以前の認証キーは使用できません。\n"
-            "e-Net保証から新しい「認証キー等のお知らせ」をダウンロードし、発注者へ改めてご提出ください。",
-        )
+        await _mail_contractor(company, "certificate-key-reissued", number)
     await documents.discard("auth-key-notice", number)  # the old key's notice can never be served again
     return AuthKeyOut(contract_number=number, auth_key=key)
 
@@ -468,12 +449,12 @@ async def _current(row: dict) -> tuple[dict, str]:
 def _require_amendable(row: dict) -> None:
     status = _status(row)
     if status == "cancelled":
-        raise ConflictError("解約済みの保証は変更できません。")
+        raise Conflict("解約済みの保証は変更できません。")
     if status == "expired":
-        raise ConflictError("期限満了の保証は変更できません。")
+        raise Conflict("期限満了の保証は変更できません。")
 
 
-async def amend(number: str, data: AmendInput, actor: str, address: str) -> AdjustmentResult:
+async def amend(number: str, data: AmendInput, actor: Actor) -> AdjustmentResult:
     requested = {
         name: value
         for name in ("contract_amount", "guarantee_amount", "period_end")
@@ -497,7 +478,7 @@ async def amend(number: str, data: AmendInput, actor: str, address: str) -> Adju
                 date.fromisoformat(snapshot["guarantee"]["period_end"]),
             )
         except rules.RuleViolation as violation:
-            raise FieldError(violation.field, violation.message) from None
+            raise Validation(field_messages(violation.problems)) from None
         old_quote, new_quote = _quote(previous, orderer_class), _quote(snapshot, orderer_class)
         kind, amount = fees.adjustment(old_quote, new_quote)
         version = _signed_version(row["id"], snapshot)
@@ -519,7 +500,7 @@ async def amend(number: str, data: AmendInput, actor: str, address: str) -> Adju
             .returning(Certificate.id)
         )
         if not changed:
-            raise ConflictError("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
+            raise Conflict("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
         await counters.bump(counters.merge({counters.live_key(row["period_end"]): -1}, {counters.live_key(period_end): 1}))
         if kind != "none":
             await FeeAdjustment.insert(
@@ -530,16 +511,14 @@ async def amend(number: str, data: AmendInput, actor: str, address: str) -> Adju
                 )
             )
         await audit.record(
-            "certificate.amended", actor=actor, target=number, address=address,
+            "certificate.amended", by=actor, target=number,
             details={"version": snapshot["version"], "changes": [c["field"] for c in snapshot["changes"]], "digest": version.digest},
         )
         company = await Company.select().where(Company.id == row["company"]).first()
-        changes_text = "\n".join(f"・{c['label']}: {_show(c['before'])} → {_show(c['after'])}" for c in snapshot["changes"])
-        fee_text = f"\n{ADJUSTMENT_LABELS[kind]}: {yen(amount)}" if kind != "none" else ""
         await _mail_contractor(
-            company, "certificate.amended", number,
-            f"【e-Net保証】電子証書変更のお知らせ（保証契約番号 {number}）",
-            f"電子証書の内容を変更しました（第{snapshot['version']}版）。\n{changes_text}\n理由: {data.reason.strip()}{fee_text}",
+            company, "certificate-amended", number, version=snapshot["version"], reason=data.reason.strip(),
+            changes=[{"label": c["label"], "before": _show(c["before"]), "after": _show(c["after"])} for c in snapshot["changes"]],
+            adjustment_label=ADJUSTMENT_LABELS[kind] if kind != "none" else "", adjustment_amount=amount,
         )
         await events.emit("amended", number, {"version": snapshot["version"], "changes": snapshot["changes"]})
     return AdjustmentResult(
@@ -578,11 +557,11 @@ def _adjustment_details(before: dict, after: dict, old: fees.FeeQuote, new: fees
     }
 
 
-async def cancel(number: str, reason: str, actor: str, address: str) -> AdjustmentResult:
+async def cancel(number: str, reason: str, actor: Actor) -> AdjustmentResult:
     async with db.transaction():
         row = await certificate_row(number)
         if row["cancelled_at"] is not None:
-            raise ConflictError("この保証はすでに解約されています。")
+            raise Conflict("この保証はすでに解約されています。")
         snapshot, orderer_class = await _current(row)
         quote = _quote(snapshot, orderer_class)
         today = clock.today_jst()
@@ -598,7 +577,7 @@ async def cancel(number: str, reason: str, actor: str, address: str) -> Adjustme
             .returning(Certificate.id)
         )
         if not cancelled:
-            raise ConflictError("この保証はすでに解約されています。")
+            raise Conflict("この保証はすでに解約されています。")
         await counters.bump({counters.live_key(row["period_end"]): -1, counters.CANCELLED: 1})
         if refund > 0:
             details = _adjustment_details(snapshot, snapshot, quote, quote)
@@ -609,13 +588,9 @@ async def cancel(number: str, reason: str, actor: str, address: str) -> Adjustme
                     details=json.dumps(details, ensure_ascii=False), created_at=clock.now(),
                 )
             )
-        await audit.record("certificate.cancelled", actor=actor, target=number, address=address, details={"refund": refund})
+        await audit.record("certificate.cancelled", by=actor, target=number, details={"refund": refund})
         company = await Company.select().where(Company.id == row["company"]).first()
-        await _mail_contractor(
-            company, "certificate.cancelled", number,
-            f"【e-Net保証】保証契約解約のお知らせ（保証契約番号 {number}）",
-            f"保証契約を解約しました。\n理由: {reason.strip()}\n返還保証料: {yen(refund)}",
-        )
+        await _mail_contractor(company, "certificate-cancelled", number, reason=reason.strip(), refund=refund)
         await events.emit("cancelled", number, {"reason": reason.strip()})
     return AdjustmentResult(
         contract_number=number, version=row["current_version"], status="cancelled",

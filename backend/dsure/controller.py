@@ -5,10 +5,11 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
-from backend.accounts.guards import requires_admin
+from backend.lib.guards import requires_admin
 from backend.dsure import alerts, service
 from backend.dsure.schemas import (
     AcknowledgeResult,
@@ -20,7 +21,8 @@ from backend.dsure.schemas import (
     VerifyInput,
     VerifyResult,
 )
-from backend.lib.security import NO_STORE, client_address, user_agent
+from backend.lib.actor import Actor
+from backend.lib.security import NO_STORE
 
 class DsureController(Controller):
     path = "/dsure"
@@ -28,34 +30,32 @@ class DsureController(Controller):
     security = [{}]  # no login: the number and the key are the credentials
 
     @post("/verify", operation_id="dsureVerify", status_code=200, summary="電子証書の確認（保証契約番号＋認証キー）")
-    async def verify(self, request: Request, data: VerifyInput) -> Response[VerifyResult]:
-        result = await service.verify(data.contract_number, data.auth_key, client_address(request), user_agent(request))
+    async def verify(self, actor: Actor, data: VerifyInput) -> Response[VerifyResult]:
+        result = await service.verify(data.contract_number, data.auth_key, actor)
         return Response(result, headers=NO_STORE)
 
     @post("/receipt", operation_id="dsureReceipt", status_code=200, summary="閲覧証明（署名付きPDF）",
           media_type="application/pdf")
-    async def receipt(self, request: Request, data: VerifyInput) -> Response[bytes]:
-        pdf, disposition = await service.receipt(
-            data.contract_number, data.auth_key, client_address(request), user_agent(request)
-        )
+    async def receipt(self, actor: Actor, data: VerifyInput) -> Response[bytes]:
+        pdf, disposition = await service.receipt(data.contract_number, data.auth_key, actor)
         return Response(
             pdf, media_type="application/pdf", headers={**NO_STORE, "Content-Disposition": disposition}
         )
 
     @post("/acknowledge", operation_id="dsureAcknowledge", status_code=200, summary="受領確認")
-    async def acknowledge(self, request: Request, data: VerifyInput) -> Response[AcknowledgeResult]:
-        number, at, first_time = await service.acknowledge(data.contract_number, data.auth_key, client_address(request))
+    async def acknowledge(self, actor: Actor, data: VerifyInput) -> Response[AcknowledgeResult]:
+        number, at, first_time = await service.acknowledge(data.contract_number, data.auth_key, actor)
         return Response(AcknowledgeResult(contract_number=number, acknowledged_at=at, first_time=first_time), headers=NO_STORE)
 
     @post("/subscribe", operation_id="dsureSubscribe", status_code=200, summary="変更のお知らせ（メール）の登録")
-    async def subscribe(self, request: Request, data: SubscribeInput) -> Response[SubscribeResult]:
-        number, email, already = await alerts.subscribe(
-            data.contract_number, data.auth_key, data.email, client_address(request)
-        )
+    async def subscribe(self, actor: Actor, data: SubscribeInput) -> Response[SubscribeResult]:
+        number, email, already = await alerts.subscribe(data.contract_number, data.auth_key, data.email, actor)
         return Response(SubscribeResult(contract_number=number, email=email, already_subscribed=already), headers=NO_STORE)
 
     @get("/unsubscribe", operation_id="dsureUnsubscribe", summary="変更のお知らせの配信停止（メールのリンク）",
-         media_type=MediaType.HTML)
+         media_type=MediaType.HTML,
+         responses={404: ResponseSpec(str, description="リンクが正しくないか期限切れ（HTMLのページ）",
+                                      media_type=MediaType.HTML, generate_examples=False)})
     async def unsubscribe(self, token: Annotated[str, Parameter(max_length=200)] = "") -> Response[str]:
         result = await alerts.unsubscribe(token)
         if result is None:
@@ -94,5 +94,5 @@ class AdminDsureController(Controller):
 
     @post("/locks/{number:str}/release", operation_id="adminDsureReleaseLock", status_code=200,
           summary="保証契約番号の照会停止（ロック）の解除")
-    async def release_lock(self, request: Request, number: Annotated[str, Parameter(max_length=40)]) -> LockReleased:
-        return await service.release_lock(number, actor=request.user.login_id, address=client_address(request))
+    async def release_lock(self, actor: Actor, number: Annotated[str, Parameter(max_length=40)]) -> LockReleased:
+        return await service.release_lock(number, actor)

@@ -25,7 +25,6 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from litestar.exceptions import HTTPException
 
 from backend import db
 from backend.audit import service as audit
@@ -34,6 +33,7 @@ from backend.certificates import events
 from backend.dsure.schemas import Lockout
 from backend.lib import clock
 from backend.lib.clock import JST
+from backend.lib.errors import Throttled
 from backend.settings import get_settings
 from backend.throttle import service as throttle
 
@@ -44,50 +44,39 @@ NUMBER_LOCKOUT = throttle.Lockout(failures=100, window=timedelta(hours=24), dura
 ADDRESS_WINDOW = timedelta(minutes=1)
 
 
-class PairLocked(HTTPException):
+class PairLocked(Throttled):
     """Too many wrong keys for this number from this address (code ``dsure.locked``)."""
-
-    status_code = 429
-    code = "dsure.locked"
 
     def __init__(self, until: datetime) -> None:
         retry_after = throttle.retry_after_seconds(until)
         minutes = max(1, -(-retry_after // 60))
         super().__init__(
-            detail=(
-                "この保証契約番号は、認証キーの誤りが続いたため、お使いのネットワークからの照会を一時的に停止しています。"
-                f"約{minutes}分後に、「認証キー等のお知らせ」の記載どおりに入力して再度お試しください。"
-            ),
-            headers={"Retry-After": str(retry_after)},
+            "この保証契約番号は、認証キーの誤りが続いたため、お使いのネットワークからの照会を一時的に停止しています。"
+            f"約{minutes}分後に、「認証キー等のお知らせ」の記載どおりに入力して再度お試しください。",
+            retry_after=retry_after,
+            code="dsure.locked",
         )
 
 
-class NumberLocked(HTTPException):
+class NumberLocked(Throttled):
     """The number is locked for everybody (code ``dsure.locked``)."""
-
-    status_code = 429
-    code = "dsure.locked"
 
     def __init__(self, until: datetime) -> None:
         super().__init__(
-            detail=(
-                "この保証契約番号は、多数の誤った照会があったため、安全のため照会を停止しています。"
-                "お急ぎの場合は、請負者（保証契約者）に認証キーの再発行をご依頼いただくか、保証会社へお問い合わせください。"
-            ),
-            headers={"Retry-After": str(throttle.retry_after_seconds(until))},
+            "この保証契約番号は、多数の誤った照会があったため、安全のため照会を停止しています。"
+            "お急ぎの場合は、請負者（保証契約者）に認証キーの再発行をご依頼いただくか、保証会社へお問い合わせください。",
+            retry_after=throttle.retry_after_seconds(until),
+            code="dsure.locked",
         )
 
 
-class AddressLimited(HTTPException):
+class AddressLimited(Throttled):
     """Too many attempts from one address (code ``throttled``)."""
-
-    status_code = 429
-    code = "throttled"
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            detail="短時間に多くの照会が行われたため、一時的に受付を停止しています。1分ほど待ってから再度お試しください。",
-            headers={"Retry-After": str(retry_after)},
+            "短時間に多くの照会が行われたため、一時的に受付を停止しています。1分ほど待ってから再度お試しください。",
+            retry_after=retry_after,
         )
 
 

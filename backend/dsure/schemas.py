@@ -68,16 +68,6 @@ class PublicKeyOut(Output):
     jwk: dict[str, str]
 
 
-class ViewOut(Output):
-    """One D-Sure view as the contractor sees it: the orderer's address only coarsened."""
-
-    at: datetime
-    version: int
-    kind: Literal["verify", "receipt"]
-    origin: str  # e.g. "203.0.113.0/24" (IPv4 /24, IPv6 /48), never the full address
-    browser: str  # e.g. "Chrome（Windows）"
-
-
 class Lockout(Output):
     """A number locked for everybody (100 failures within 24 hours from any addresses)."""
 

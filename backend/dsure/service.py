@@ -32,7 +32,6 @@ from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from litestar.exceptions import HTTPException
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
@@ -46,7 +45,9 @@ from backend.dsure import locks, views
 from backend.dsure.schemas import DsureStats, LockReleased, PublicKeyOut, VerifyResult, VersionSummary
 from backend.dsure.tables import DsureView
 from backend.lib import clock, keyring
+from backend.lib.actor import Actor
 from backend.lib.clock import JST
+from backend.lib.errors import Conflict, FieldMessage, NotFound, Unavailable, Validation
 from backend.settings import get_settings
 from backend.throttle import service as throttle
 
@@ -56,24 +57,17 @@ REFUSAL_DETAIL = "保証契約番号または認証キーが正しくありま�
 _DUMMY_NUMBER = "0000000000"
 
 
-class Refused(HTTPException):
+class Refused(NotFound):
     """The one answer to an unknown number and a wrong key (code ``dsure.refused``)."""
 
-    status_code = REFUSAL_STATUS
-    code = "dsure.refused"
+    status, code = REFUSAL_STATUS, "dsure.refused"
 
     def __init__(self) -> None:
-        super().__init__(detail=REFUSAL_DETAIL)
+        super().__init__(REFUSAL_DETAIL)
 
 
-class Malformed(HTTPException):
+class Malformed(Validation):
     """A number or key that cannot be one (code ``validation``): every failing field named."""
-
-    status_code = 400
-    code = "validation"
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        super().__init__(detail=" ".join(error["message"] for error in errors), extra=errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +146,9 @@ def parse_pair(raw_number: str, raw_key: str) -> tuple[str, str]:
     key = keys.normalize_key(raw_key)
     errors = []
     if number is None:
-        errors.append({"field": "contract_number", "message": _number_problem(raw_number)})
+        errors.append(FieldMessage("contract_number", _number_problem(raw_number)))
     if key is None:
-        errors.append({"field": "auth_key", "message": _key_problem(raw_key)})
+        errors.append(FieldMessage("auth_key", _key_problem(raw_key)))
     if errors:
         raise Malformed(errors)
     return number, key
@@ -163,7 +157,7 @@ def parse_pair(raw_number: str, raw_key: str) -> tuple[str, str]:
 def parse_number(raw_number: str) -> str:
     number = numbering.normalize_contract_number(raw_number)
     if number is None:
-        raise Malformed([{"field": "number", "message": _number_problem(raw_number)}])
+        raise Malformed([FieldMessage("number", _number_problem(raw_number))])
     return number
 
 
@@ -314,7 +308,8 @@ def _b64decode(value: str) -> bytes:
     return base64.b64decode(value, validate=True)
 
 
-async def verify(raw_number: str, raw_key: str, address: str, user_agent: str) -> VerifyResult:
+async def verify(raw_number: str, raw_key: str, actor: Actor) -> VerifyResult:
+    address, user_agent = actor.address, actor.user_agent
     match, versions = await authenticate(raw_number, raw_key, address, with_versions=True)
     current = versions[-1]
     checked_at = clock.now()
@@ -376,10 +371,10 @@ async def stats() -> DsureStats:
     )
 
 
-async def release_lock(raw_number: str, *, actor: str, address: str) -> LockReleased:
+async def release_lock(raw_number: str, actor: Actor) -> LockReleased:
     """Staff lift a number's lock (and its (number, address) locks)."""
     number = parse_number(raw_number)
-    released, pairs = await locks.release(number, actor=actor, address=address, cause="staff")
+    released, pairs = await locks.release(number, actor=actor.name, address=actor.address, cause="staff")
     return LockReleased(contract_number=number, released=released, pairs_released=pairs)
 
 
@@ -404,18 +399,19 @@ def receipt_data(*, contract_number: str, version: int, status: str, digest: str
     }
 
 
-class ReceiptUnavailable(HTTPException):
-    status_code = 503
+class ReceiptUnavailable(Unavailable):
+    """The receipt PDF could not be rendered (code ``unavailable``)."""
 
 
-async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) -> tuple[bytes, str]:
+async def receipt(raw_number: str, raw_key: str, actor: Actor) -> tuple[bytes, str]:
     """The signed 閲覧証明 PDF and its Content-Disposition."""
     from backend import documents
 
+    address, user_agent = actor.address, actor.user_agent
     match, versions = await authenticate(raw_number, raw_key, address, with_versions=True)
     current = versions[-1]
     if not signature_valid(current):
-        raise HTTPException(status_code=409, detail="電子証書の電子署名を検証できなかったため、閲覧証明を発行できません。")
+        raise Conflict("電子証書の電子署名を検証できなかったため、閲覧証明を発行できません。", code="dsure.signature_invalid")
     checked_at = clock.now().replace(microsecond=0)
     status = match.status
     _, key_id = verifier()
@@ -440,7 +436,7 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
     try:
         pdf = await documents.render_pdf("dsure-receipt", context, cached=False)
     except documents.RenderError as exc:
-        raise ReceiptUnavailable(detail="閲覧証明（PDF）を作成できませんでした。時間をおいて再度お試しください。") from exc
+        raise ReceiptUnavailable("閲覧証明（PDF）を作成できませんでした。時間をおいて再度お試しください。") from exc
     await views.record_view(
         views.PendingView(
             certificate_id=match.certificate_id, contract_number=match.contract_number,
@@ -453,14 +449,15 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
 # --- 受領確認 -----------------------------------------------------------------------------------
 
 
-async def acknowledge(raw_number: str, raw_key: str, address: str) -> tuple[str, datetime, bool]:
+async def acknowledge(raw_number: str, raw_key: str, actor: Actor) -> tuple[str, datetime, bool]:
     """Set acknowledged_at the first time (audited, the contractor told by mail); later calls are no-ops."""
     from backend.accounts.tables import Company
-    from backend.mail import service as mail
+    from backend.mail import templates as mail_templates
 
+    address = actor.address
     match, _ = await authenticate(raw_number, raw_key, address)
     if match.status == "cancelled":
-        raise HTTPException(status_code=409, detail="解約された保証のため、受領確認はできません。")
+        raise Conflict("解約された保証のため、受領確認はできません。", code="dsure.cancelled")
     number = match.contract_number
     now = clock.now()
     async with db.transaction():
@@ -475,19 +472,9 @@ async def acknowledge(raw_number: str, raw_key: str, address: str) -> tuple[str,
         await audit.record("dsure.acknowledged", actor="dsure", target=number, address=address)
         company = await Company.select(Company.name, Company.email).where(Company.id == match.row["company"]).first()
         if company is not None:
-            settings = get_settings()
-            await mail.enqueue(
-                category="dsure.acknowledged",
-                to=company["email"],
-                subject=f"【e-Net保証】発注者による受領確認のお知らせ（保証契約番号 {number}）",
-                body=(
-                    f"{company['name']} 御中\n\n"
-                    "発注者が保証確認サービス（D-Sure）で電子証書を確認し、受領確認を行いました。\n\n"
-                    f"保証契約番号: {number}\n工事名: {match.row['project_name']}\n発注者: {match.row['orderer_name']}\n"
-                    f"受領確認日時: {now.astimezone(JST).strftime('%Y年%m月%d日 %H時%M分')}（日本時間）\n\n"
-                    f"e-Net保証（電子証書の確認）: {settings.public_url}/certificates/{number}\n\n"
-                    f"{settings.surety_name}\n※このメールは送信専用です。"
-                ),
-                related=number,
+            await mail_templates.send(
+                "dsure-acknowledged", category="dsure.acknowledged", to=company["email"], related=number,
+                company_name=company["name"], contract_number=number, project_name=match.row["project_name"],
+                orderer_name=match.row["orderer_name"], acknowledged_at=now.astimezone(JST).strftime("%Y年%m月%d日 %H時%M分"),
             )
     return number, now, True

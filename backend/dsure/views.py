@@ -34,14 +34,15 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from litestar.exceptions import HTTPException
 from piccolo.engine.sqlite import SQLiteEngine
 
 from backend import db
 from backend.audit import chain
-from backend.dsure.schemas import ViewOut
+from backend.certificates import events
+from backend.certificates.schemas import ViewOut
 from backend.dsure.tables import DsureView
 from backend.lib import clock
+from backend.lib.errors import Unavailable
 
 log = logging.getLogger("hosho.dsure")
 
@@ -72,16 +73,13 @@ class PendingView:
         }
 
 
-class ViewNotRecorded(HTTPException):
+class ViewNotRecorded(Unavailable):
     """The view could not be committed: the verification is not answered (code ``unavailable``)."""
-
-    status_code = 503
-    code = "unavailable"
 
     def __init__(self) -> None:
         super().__init__(
-            detail="閲覧の記録を保存できなかったため、確認結果をお返しできませんでした。時間をおいて再度お試しください。",
-            headers={"Retry-After": "5"},
+            "閲覧の記録を保存できなかったため、確認結果をお返しできませんでした。時間をおいて再度お試しください。",
+            retry_after=5,
         )
 
 
@@ -397,6 +395,7 @@ def browser_family(user_agent: str) -> str:
     return f"{browser}（{system}）" if system else browser
 
 
+@events.read_views_with
 async def views_for(certificate_id: int, limit: int = 100) -> list[ViewOut]:
     """The newest views of a certificate for its contractor (coarse origin and browser)."""
     rows = (

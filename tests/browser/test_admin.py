@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
+from backend.lib.security import FORWARD_SECRET_FILE, FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER
 from tests.browser.helpers import ADMIN_LOGIN, login_admin, open_page, requires_api, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
@@ -24,6 +26,27 @@ def test_dashboard_loads_with_data(server, desktop):
     expect(page.locator(".recharts-surface").first).to_be_visible()
     expect(page.get_by_text("統計API（/api/admin/stats）が未提供")).to_have_count(0)
     screenshot(page, "admin-00-dashboard")
+
+
+# Layout shifts of the page so far, as CLS counts them (not those right after an input).
+LAYOUT_SHIFT = """() => new Promise(done => { let total = 0;
+    new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value; })
+        .observe({type: "layout-shift", buffered: true});
+    setTimeout(() => done(total), 300); })"""
+
+
+@requires_api("/api/admin/stats", "/api/admin/dsure/stats")
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}])
+def test_the_dashboard_keeps_its_layout_while_the_figures_arrive(server, desktop, viewport):
+    """Every card is on the first paint with its label; the figures fill in without moving anything."""
+    page = desktop
+    page.set_viewport_size(viewport)
+    login_admin(page, server)
+    page.goto("/admin")  # a fresh load: the prerendered page first, then the figures
+    expect(page.locator(".kpi-card", has_text="承認待ちの登録")).to_contain_text(re.compile(r"\d+件"))
+    expect(page.locator(".recharts-surface").first).to_be_visible()
+    shift = page.evaluate(LAYOUT_SHIFT)
+    assert shift < 0.1, shift
 
 
 def test_admin_pages_refuse_a_contractor_and_need_login(server, desktop):
@@ -80,7 +103,7 @@ def test_orderer_master_editor(server, desktop):
 @requires_api("/api/admin/orderers")
 def test_orderers_in_gojuon_order_and_searchable(server, desktop):
     page = desktop
-    login_admin(page)
+    login_admin(page, server)
     open_page(page, "/admin/orderers")
     rows = page.locator("#orderer-list tbody tr")
     expect(rows.first).to_contain_text("いちき串木野市")  # いちき… before えたじま… (not by romanised code)
@@ -234,3 +257,31 @@ def test_new_staff_set_up_two_factor_then_log_in_with_codes(server, desktop, new
     assert again.locator("#totp-secret").inner_text().replace(" ", "") != secret  # a new secret
     open_page(page, "/admin/registrations")  # the session from before the reset has ended
     page.wait_for_url("**/admin/login")
+
+
+@requires_api("/api/admin/dsure/stats", "/api/admin/dsure/locks/{number}/release", "/api/dsure/verify")
+def test_a_number_locked_for_everybody_is_listed_and_released(server, desktop):
+    """100 wrong tries from 100 addresses lock a number for everybody; staff see it and lift it."""
+    number, headers = "2079999999", {FORWARD_SECRET_HEADER: (server.data_dir / FORWARD_SECRET_FILE).read_bytes().hex()}
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for n in range(100):  # each from its own address: no (number, address) pair reaches 5
+            answer = client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "2" * 10},
+                                 headers={**headers, FORWARDED_FOR_HEADER: f"192.0.2.{n}"})
+            assert answer.status_code in (404, 429), answer.text
+        assert client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "3" * 10},
+                           headers={**headers, FORWARDED_FOR_HEADER: "198.51.100.1"}).status_code == 429
+    page = desktop
+    login_admin(page, server)
+    locks = page.get_by_role("region", name="D-Sure 照会停止中の保証契約番号")
+    expect(locks).to_contain_text(number)
+    expect(locks).to_contain_text("存在しない番号への照会")
+    expect(page.locator(".kpi-card", has_text="照会停止中の保証契約番号")).to_contain_text("1件")
+    screenshot(page, "admin-01-dsure-lock")
+    locks.get_by_role("button", name=f"保証契約番号 {number} の照会停止を解除").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="解除する").click()
+    expect(page.get_by_role("alert").filter(has_text=f"保証契約番号 {number} の照会停止を解除しました")).to_be_visible()
+    expect(locks).to_have_count(0)
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        after = client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "3" * 10},
+                            headers={**headers, FORWARDED_FOR_HEADER: "198.51.100.1"})
+    assert after.status_code == 404  # answered again (an unknown number), not locked

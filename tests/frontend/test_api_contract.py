@@ -59,6 +59,7 @@ RESPONSES: list[tuple[type[msgspec.Struct], str, str]] = [
     (client.Adjustment, "post", "/api/admin/certificates/{number}/amend"),
     (client.Adjustment, "post", "/api/admin/certificates/{number}/cancel"),
     (client.DsureStats, "get", "/api/admin/dsure/stats"),
+    (client.LockReleased, "post", "/api/admin/dsure/locks/{number}/release"),
     (client.Stats, "get", "/api/admin/stats"),
     (client.MailItem, "get", "/api/admin/mail"),
     (client.MailItem, "post", "/api/admin/mail/{mail_id}/retry"),

@@ -18,7 +18,12 @@ SUBMITTED = {
     "guarantee_amount": 22_000_000, "contract_date": "2025-10-10", "period_start": "2025-10-11",
     "period_end": "2026-03-19", "bid_announced_on": "2025-09-01", "delivery": "electronic", "notes": "",
     "fee": None, "fee_notified_at": None, "paid_on": None, "paid_amount": None, "contract_number": None,
-    "rejected_reason": None, "timeline": [],
+    "rejected_reason": None, "timeline": [
+        {"step": "submitted", "label": "申込受付", "on": "2025-10-01", "done": True},
+        {"step": "fee_notified", "label": "保証料のお知らせ", "on": None, "done": False},
+        {"step": "paid", "label": "入金確認", "on": None, "done": False},
+        {"step": "concluded", "label": "契約締結", "on": None, "done": False},
+    ],
 }
 
 
@@ -46,7 +51,9 @@ def test_the_timeline_follows_the_apis_steps():
 
 
 def test_a_rejected_application_stops_where_it_was():
-    rejected = _application(status="rejected", rejected_reason="保証金額の確認が取れないため。")
+    rejected = _application(status="rejected", rejected_reason="保証金額の確認が取れないため。", timeline=[
+        *SUBMITTED["timeline"], {"step": "rejected", "label": "謝絶", "on": "2025-10-03", "done": True},
+    ])
     assert _states(application_steps(rejected)) == [
         ("申込受付", "done"), ("謝絶", "stopped"), ("入金確認", "todo"), ("契約締結", "todo"),
     ]
