@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -167,15 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                       + (f"  a11y misses: {', '.join(row['failed_a11y'])}" if row["failed_a11y"] else ""))
     finally:
         for process in (chrome, ui):
-            if process is None:
-                continue
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=30)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+            if process is not None:
+                common.stop_process_group(process, timeout=30)
     met = {path: row["performance"] >= target(path) and row["accessibility"] >= TARGET_A11Y
            for path, row in results.items()}
     print()
