@@ -158,15 +158,24 @@ def _read_password() -> str:
 
 
 def cmd_create_admin(args: argparse.Namespace) -> int:
+    from backend.accounts import totp
     from backend.accounts.service import create_admin
 
     password = _read_password()
+
+    async def create() -> None:
+        await create_admin(args.login, password, args.display_name)
+        if args.reset_totp:
+            await totp.reset(args.login)
+
     try:
-        _run(_with_db(lambda: create_admin(args.login, password, args.display_name)))
+        _run(_with_db(create))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1
     print(f"管理者 {args.login} を登録しました。")
+    if args.reset_totp:
+        print("二要素認証をリセットしました。次回のログインで設定し直してください。")
     return 0
 
 
@@ -253,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     admin = commands.add_parser("create-admin", help="create or reset a staff login (password from stdin)")
     admin.add_argument("--login", required=True)
     admin.add_argument("--display-name", default=None)
+    admin.add_argument("--reset-totp", action="store_true",
+                       help="turn the login's two-factor off (a lost phone); it is set up again at the next login")
     admin.set_defaults(func=cmd_create_admin)
 
     commands.add_parser("demo", help="load demo data").set_defaults(func=cmd_demo)

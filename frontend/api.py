@@ -122,6 +122,7 @@ class LoginResult(_Out):
     user: User
     csrf_token: str
     expires_at: datetime
+    totp_setup_required: bool = False
 
 
 class RegisterResult(_Out):
@@ -147,6 +148,19 @@ class Me(_Out):
     role: Literal["contractor", "admin"]
     display_name: str
     company: Company | None = None
+    totp_enabled: bool = False
+    totp_setup_required: bool = False
+
+
+class TotpSetup(_Out):
+    """A new two-factor secret (active once a first code confirms it)."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TotpConfirmed(_Out):
+    recovery_codes: list[str]
 
 
 class Orderer(_Out):
@@ -352,8 +366,18 @@ class Adjustment(_Out):
 
 
 class Lockout(_Out):
+    """A number locked for everybody (100 failures within 24 hours)."""
+
     contract_number: str
     until: datetime
+    failures: int
+    issued: bool  # False: an unknown number was probed
+
+
+class LockReleased(_Out):
+    contract_number: str
+    released: bool
+    pairs_released: int
 
 
 class DsureStats(_Out):
@@ -556,14 +580,21 @@ class Api:
     async def register(self, body: dict[str, Any]) -> RegisterResult:
         return await self._json("POST", "/auth/register", RegisterResult, json=body)
 
-    async def login(self, login_id: str, password: str) -> LoginResult:
-        return await self._json("POST", "/auth/login", LoginResult, json={"login_id": login_id, "password": password})
+    async def login(self, login_id: str, password: str, otp: str | None = None) -> LoginResult:
+        body = {"login_id": login_id, "password": password, **({"otp": otp} if otp else {})}
+        return await self._json("POST", "/auth/login", LoginResult, json=body)
 
     async def logout(self) -> None:
         await self._send("POST", "/auth/logout")
 
     async def me(self) -> Me:
         return await self._json("GET", "/auth/me", Me)
+
+    async def start_totp(self) -> TotpSetup:
+        return await self._json("POST", "/auth/totp", TotpSetup)
+
+    async def confirm_totp(self, otp: str) -> TotpConfirmed:
+        return await self._json("POST", "/auth/totp/confirm", TotpConfirmed, json={"otp": otp})
 
     # -- orderers --
 
@@ -678,6 +709,9 @@ class Api:
 
     async def admin_dsure_stats(self) -> DsureStats:
         return await self._json("GET", "/admin/dsure/stats", DsureStats)
+
+    async def admin_release_dsure_lock(self, contract_number: str) -> LockReleased:
+        return await self._json("POST", f"/admin/dsure/locks/{contract_number}/release", LockReleased)
 
     async def admin_orderers(self) -> list[Orderer]:
         return await self._list("/admin/orderers", Orderer)

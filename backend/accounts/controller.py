@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Response, get, post
 from litestar.datastructures import Cookie
 
-from backend.accounts import recovery, service
+from backend.accounts import recovery, service, totp
 from backend.accounts.auth import CSRF_COOKIE, SESSION_COOKIE
 from backend.lib.guards import requires_login
 from backend.accounts.schemas import (
@@ -19,10 +19,14 @@ from backend.accounts.schemas import (
     PasswordResetConfirmInput,
     RegisterInput,
     RegisterOutput,
+    TotpConfirmInput,
+    TotpConfirmOut,
+    TotpSetupOut,
     UserOut,
 )
 from backend.domain import passwords
 from backend.lib.actor import Actor
+from backend.lib.security import NO_STORE
 from backend.settings import get_settings
 
 
@@ -46,6 +50,7 @@ class AuthController(Controller):
             user=UserOut(login_id=account.login_id, role=account.role, display_name=account.display_name),
             csrf_token=csrf,
             expires_at=session.expires_at,
+            totp_setup_required=session.totp_setup_only,
         )
         return Response(
             body,
@@ -77,7 +82,21 @@ class AuthController(Controller):
             role=actor.role,
             display_name=actor.user.display_name,
             company=service.company_out(company) if company else None,
+            totp_enabled=await totp.enabled(actor.user.account_id),
+            totp_setup_required=actor.user.totp_setup_only,
         )
+
+    @post("/totp", operation_id="startTotp", status_code=200, guards=[requires_login],
+          summary="二要素認証の設定開始（秘密鍵とotpauth URI。確認コードの入力で有効になります）")
+    async def start_totp(self, actor: Actor) -> Response[TotpSetupOut]:
+        secret, uri = await totp.start_setup(actor.user)
+        return Response(TotpSetupOut(secret=secret, otpauth_uri=uri), headers=NO_STORE)
+
+    @post("/totp/confirm", operation_id="confirmTotp", status_code=200, guards=[requires_login],
+          summary="二要素認証の有効化（確認コード。回復コードを一度だけ返します）")
+    async def confirm_totp(self, actor: Actor, data: TotpConfirmInput) -> Response[TotpConfirmOut]:
+        codes = await service.confirm_totp(actor.user, data.otp, actor.address)
+        return Response(TotpConfirmOut(recovery_codes=codes), headers=NO_STORE)
 
     @get("/password-policy", operation_id="passwordPolicy", summary="パスワードの条件（入力欄の説明に表示）")
     async def password_policy(self) -> PasswordPolicyOut:

@@ -39,9 +39,13 @@ class RegisterOutput(Output):
     status: str
 
 
+Otp = Annotated[str, msgspec.Meta(max_length=32)]
+
+
 class LoginInput(Input):
     login_id: LoginId
     password: Password
+    otp: Otp | None = None  # the authenticator's 6 digits (or a recovery code) once two-factor is on
 
 
 class UserOut(Output):
@@ -78,6 +82,7 @@ class LoginOutput(Output):
     user: UserOut
     csrf_token: str
     expires_at: datetime
+    totp_setup_required: bool = False  # staff: set up two-factor now (the session may do nothing else)
 
 
 class MeOutput(Output):
@@ -85,6 +90,8 @@ class MeOutput(Output):
     role: Role
     display_name: str
     company: CompanyOut | None = None
+    totp_enabled: bool = False
+    totp_setup_required: bool = False
 
 
 class PasswordChangeInput(Input):
@@ -115,3 +122,20 @@ class PasswordPolicyOut(Output):
     rule: str
     min_length: int
     max_length: int
+
+
+class TotpSetupOut(Output):
+    """A new TOTP secret: type it, or scan the URI as a QR code, into an authenticator app."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TotpConfirmInput(Input):
+    otp: Otp
+
+
+class TotpConfirmOut(Output):
+    """Two-factor is on. The recovery codes are shown this once (each good for one login)."""
+
+    recovery_codes: list[str]

@@ -14,8 +14,10 @@ from datetime import timedelta
 
 
 from backend import db
+from backend.accounts import totp
 from backend.accounts.passwords import hash_password, needs_rehash, verify_password
 from backend.accounts.schemas import CompanyOut, LoginInput, RegisterInput
+from backend.accounts.sessions import end_sessions
 from backend.accounts.tables import Account, Company, Session
 from backend.audit import service as audit
 from backend.documents.formatting import jst_datetime
@@ -23,7 +25,7 @@ from backend.domain.glossary import COMPANY_STATUS_LABELS
 from backend.domain.passwords import password_problem
 from backend.lib import clock
 from backend.lib.actor import Actor
-from backend.lib.errors import Conflict, FieldError, Forbidden, NotFound, Throttled
+from backend.lib.errors import Conflict, FieldError, FieldMessage, Forbidden, NotFound, Throttled, Unauthorized
 from backend.lib.security import sha256_hex
 from backend.mail import templates as mail_templates
 from backend.settings import get_settings
@@ -53,6 +55,7 @@ class CurrentUser:
     display_name: str
     company_id: int | None
     token_hash: str
+    totp_setup_only: bool = False  # staff who must set up two-factor before anything else
 
     @property
     def is_admin(self) -> bool:
@@ -198,14 +201,6 @@ async def approve_company(customer_id: str, actor: Actor) -> Company:
     return await decide_company("approve", customer_id, actor)
 
 
-async def end_sessions(accounts_where, *, keep_token_hash: str | None = None) -> None:
-    """Delete the sessions of the accounts matching ``accounts_where`` (but the one kept)."""
-    condition = Session.account.is_in(Account.select(Account.id).where(accounts_where))
-    if keep_token_hash is not None:
-        condition &= Session.token_hash != keep_token_hash
-    await Session.delete().where(condition)
-
-
 async def create_admin(login_id: str, password: str, display_name: str | None = None) -> None:
     problem = password_problem(password, login_id=login_id)
     if problem:
@@ -310,6 +305,43 @@ _REFUSED_STATUS = {
 }
 
 
+OTP_REQUIRED = "二要素認証の確認コード（認証アプリの6桁の数字、または回復コード）を入力してください。"
+
+
+class SecondFactorRequired(Unauthorized):
+    """The password was right; the login needs a TOTP code (or a recovery code) as well.
+
+    A 401 naming the field, so the form shows the code box."""
+
+    code = "auth.otp_required"
+
+    def __init__(self) -> None:
+        super().__init__(OTP_REQUIRED, errors=[FieldMessage("otp", OTP_REQUIRED)])
+
+
+async def _second_factor(account: Account, otp: str | None, address: str) -> str | None:
+    """Check the code of an account with TOTP on: "totp" / "recovery", None when it has none."""
+    if account.totp_confirmed_at is None:
+        return None
+    if not otp or not otp.strip():
+        raise SecondFactorRequired
+    used = await totp.check_login_code(account, otp)
+    if used is None:
+        await record_login_failure(account.login_id, address, "bad_otp")
+        raise FieldError("otp", totp.BAD_CODE)
+    return used
+
+
+async def confirm_totp(user: CurrentUser, otp: str, address: str) -> list[str]:
+    """Turn two-factor on with a first code (:func:`totp.confirm_setup`); wrong codes count as failed logins."""
+    await check_login_throttle(user.login_id, address)
+    try:
+        return await totp.confirm_setup(user, otp, address)
+    except FieldError:
+        await record_login_failure(user.login_id, address, "bad_otp_setup")
+        raise
+
+
 async def login(data: LoginInput, actor: Actor) -> tuple[str, Account, Session]:
     """Check the password and open a session; returns the raw token (shown once)."""
     address, user_agent = actor.address, actor.user_agent
@@ -328,6 +360,7 @@ async def login(data: LoginInput, actor: Actor) -> tuple[str, Account, Session]:
                 _REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]),
                 code=f"auth.{company.status}" if company.status in _REFUSED_STATUS else "auth.suspended",
             )
+    second_factor = await _second_factor(account, data.otp, address)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     session = Session(
@@ -337,14 +370,17 @@ async def login(data: LoginInput, actor: Actor) -> tuple[str, Account, Session]:
         expires_at=now + timedelta(days=get_settings().session_days),
         address=address[:64],
         user_agent=user_agent[:300],
+        # Staff without two-factor yet: a session that may only set it up (backend.accounts.totp).
+        totp_setup_only=account.role == "admin" and account.totp_confirmed_at is None,
     )
     async with db.transaction():
         await session.save()
+        values = {Account.last_login_at: now}
         if needs_rehash(account.password_hash):
-            account.password_hash = hash_password(data.password)
-        account.last_login_at = now
-        await account.save()
-        await audit.record("login.succeeded", actor=login_id, address=address)
+            values[Account.password_hash] = hash_password(data.password)
+        await Account.update(values).where(Account.id == account.id)
+        await audit.record("login.succeeded", actor=login_id, address=address,
+                           details={"second_factor": second_factor} if second_factor else None)
     await _remember_success(login_id, address)
     return token, account, session
 
@@ -359,7 +395,7 @@ async def logout(actor: Actor) -> None:
 # of CPU per request (each ``Session.account.x`` deep-copies columns, then the join compiles);
 # as one fixed statement it compiles in ~15 us (bench/RESULTS.md).
 _SESSION_USER = (
-    'SELECT s.expires_at, a.id AS account_id, a.login_id, a.role, a.display_name, a.company AS company_id '
+    'SELECT s.expires_at, s.totp_setup_only, a.id AS account_id, a.login_id, a.role, a.display_name, a.company AS company_id '
     'FROM "session" s JOIN account a ON a.id = s.account WHERE s.token_hash = {}'
 )
 
@@ -377,6 +413,7 @@ async def user_for_token(token: str) -> CurrentUser | None:
         display_name=row["display_name"],
         company_id=row["company_id"],
         token_hash=token_hash,
+        totp_setup_only=bool(row["totp_setup_only"]),
     )
 
 

@@ -42,6 +42,8 @@ CODES: dict[str, str] = {
     "auth.suspended": "このお客様IDは停止中です（403）。",
     "auth.rejected": "このお客様IDの登録は承認されませんでした（403）。",
     "auth.locked": "ログインの失敗が続いたため一時停止中です（429、Retry-After）。",
+    "auth.otp_required": "パスワードは正しく、二要素認証の確認コード（または回復コード）が必要です（401、errors に otp）。",
+    "auth.totp_setup_required": "二要素認証の設定が終わるまで、設定以外の操作はできません（403）。",
     "auth.csrf": "Cookie での書き込みに X-CSRF-Token がない・誤り（403）。",
     "dsure.signature_invalid": "D-Sure: 電子署名を検証できないため閲覧証明を発行できません（409）。",
     "dsure.cancelled": "D-Sure: 解約された保証のため受領確認できません（409）。",

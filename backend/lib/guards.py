@@ -17,6 +17,9 @@ from backend.lib.errors import Forbidden, Unauthorized
 CSRF_HEADER = "x-csrf-token"
 CSRF_SCOPE_KEY = "csrf"  # the expected token, set by the middleware for cookie sessions only
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOTP_SETUP_REQUIRED = (
+    "二要素認証（認証アプリの確認コード）の設定が必要です。設定が終わるまで、ほかの操作はできません。"
+)
 
 
 def check_csrf(connection: ASGIConnection) -> None:
@@ -40,6 +43,9 @@ def _require(connection: ASGIConnection, role: str | None) -> None:
     check_csrf(connection)
     if role is not None and user.role != role:
         raise Forbidden("この操作を行う権限がありません。")
+    # A staff session opened by the password alone may only set two-factor up (requires_login routes).
+    if role is not None and user.totp_setup_only:
+        raise Forbidden(TOTP_SETUP_REQUIRED, code="auth.totp_setup_required")
 
 
 def requires_login(connection: ASGIConnection, _: BaseRouteHandler) -> None:

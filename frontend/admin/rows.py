@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from frontend import fmt
-from frontend.api import Application, AuditEntry, CertificateItem, Company, MailItem, Orderer
+from frontend.api import Application, AuditEntry, CertificateItem, Company, Lockout, MailItem, Orderer
 from frontend.views import STATUS_TONES
 
 
@@ -16,6 +16,16 @@ class Kpi:
     sub: str = ""
     icon: str = "circle"
     href: str = ""
+
+
+@dataclasses.dataclass
+class LockRow:
+    """A D-Sure number locked for everybody, on the dashboard."""
+
+    contract_number: str = ""
+    failures: str = ""
+    until: str = ""
+    kind: str = ""
 
 
 @dataclasses.dataclass
@@ -125,6 +135,15 @@ APPLICATION_TABS = [
     ("withdrawn", "取下げ"),
 ]
 MAIL_TONES = {"pending": "amber", "sending": "blue", "sent": "green", "failed": "red"}
+
+
+def lock_row(lock: Lockout) -> LockRow:
+    return LockRow(
+        contract_number=lock.contract_number,
+        failures=f"{lock.failures:,}回",
+        until=fmt.wareki_time(lock.until),
+        kind="発行済みの電子証書" if lock.issued else "存在しない番号への照会",
+    )
 
 
 def company_row(company: Company) -> CompanyRow:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.totp import Authenticator
+
 ROOT = Path(__file__).resolve().parents[2]
 HOSHO = ROOT / ".venv" / "bin" / "hosho"
 ADMIN_LOGIN = "drill-admin"
@@ -174,11 +176,27 @@ def create_admin(env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# The authenticator of every staff login the drills set up, per server (base URL, login id).
+_TOTP: dict[tuple[str, str], Authenticator] = {}
+
+
 def login(client: httpx.Client, login_id: str, password: str) -> dict[str, str]:
-    response = client.post("/api/auth/login", json={"login_id": login_id, "password": password})
+    """Log in; staff set up two-factor at their first login (as a person would) and give a code after."""
+    key = (str(client.base_url), login_id)
+    body = {"login_id": login_id, "password": password}
+    if key in _TOTP:
+        body["otp"] = _TOTP[key].code()
+    response = client.post("/api/auth/login", json=body)
     assert response.status_code == 200, response.text
     client.cookies.clear()
-    return {"Authorization": f"Bearer {response.json()['token']}"}
+    headers = {"Authorization": f"Bearer {response.json()['token']}"}
+    if response.json().get("totp_setup_required"):
+        started = client.post("/api/auth/totp", headers=headers)
+        assert started.status_code == 200, started.text
+        _TOTP[key] = Authenticator(started.json()["secret"])
+        confirmed = client.post("/api/auth/totp/confirm", json={"otp": _TOTP[key].code()}, headers=headers)
+        assert confirmed.status_code == 200, confirmed.text
+    return headers
 
 
 def new_contractor(client: httpx.Client, admin: dict[str, str], email: str) -> tuple[str, dict[str, str]]:
