@@ -42,7 +42,7 @@ from backend.lib.actor import actor_of
 from backend.lib.compression import CompressionWhenAccepted
 from backend.lib.errors import exception_handlers
 from backend.lib.openapi import code_table, document_errors
-from backend.lib.security import security_headers_middleware
+from backend.lib.security import security_headers_hook
 from backend.lib.validation import HoshoRequest
 from backend.mail.controller import AdminMailController
 from backend.mail.worker import mail_worker
@@ -155,9 +155,9 @@ def create_app() -> Litestar:
         route_handlers=[api, static],
         request_class=HoshoRequest,
         middleware=[
-            security_headers_middleware,
             DefineMiddleware(SessionAuthMiddleware, exclude=[f"{API_PREFIX}/static", f"{API_PREFIX}/schema"]),
         ],
+        before_send=[security_headers_hook()],
         exception_handlers=exception_handlers,
         openapi_config=_openapi_config(),
         compression_config=CompressionConfig(

@@ -6,6 +6,8 @@ through ``piccolo_conf``; neither imports the other back.
 
 from __future__ import annotations
 
+import os
+
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
@@ -84,9 +86,28 @@ class PooledSQLiteEngine(SQLiteEngine):
 
 
 
+def private_sqlite_file(path: str) -> None:
+    """The database file 0600 before SQLite opens it (its -wal and -shm files take the
+    database file's mode from SQLite itself); an existing file and its companions are tightened."""
+    if path == ":memory:":
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def engine_from_url(url: str) -> Engine:
     if url.startswith("sqlite:///"):
-        return PooledSQLiteEngine(path=url.removeprefix("sqlite:///"), timeout=SQLITE_TIMEOUT_SECONDS)
+        path = url.removeprefix("sqlite:///")
+        private_sqlite_file(path)
+        return PooledSQLiteEngine(path=path, timeout=SQLITE_TIMEOUT_SECONDS)
     if url.startswith(("postgres://", "postgresql://")):
         return PostgresEngine(config={"dsn": url})
     raise ValueError(f"unsupported HOSHO_DATABASE_URL: {url.split(':', 1)[0]}://…")

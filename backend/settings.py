@@ -120,10 +120,20 @@ def _env_path(name: str) -> Path | None:
     return Path(value).expanduser() if value is not None else None
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` as 0700, and take group/other access away from an existing one.
+
+    The data dir holds the database, the signing keys and the session secrets: nobody but
+    the service's own user has any business in it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
 def load_settings() -> Settings:
     _load_dotenv()
-    data_dir = Path(_env("DATA_DIR", "./data")).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = private_dir(Path(_env("DATA_DIR", "./data")).resolve())
     database_url = _env("DATABASE_URL", f"sqlite:///{data_dir / 'hosho.sqlite'}")
     issuer_code = _env("ISSUER_CODE", "207")
     dsure_url = _env("DSURE_URL")

@@ -29,7 +29,7 @@ from backend.lib import security
 from backend.lib.actor import actor_of
 from backend.lib.errors import exception_handlers
 from backend.lib.openapi import document_errors
-from backend.lib.security import security_headers_middleware
+from backend.lib.security import security_headers_hook
 from backend.lib.validation import HoshoRequest
 from backend.mail.worker import mail_worker
 from backend.throttle.background import purge_loop
@@ -60,7 +60,7 @@ def create_app() -> Litestar:
     app = Litestar(
         route_handlers=[api, static],
         request_class=HoshoRequest,
-        middleware=[security_headers_middleware],
+        before_send=[security_headers_hook()],
         exception_handlers=exception_handlers,
         openapi_config=OpenAPIConfig(
             title="D-Sure API（発注者用保証確認サービス）",
