@@ -387,6 +387,12 @@ class DsureStats(_Out):
     lockouts: list[Lockout]
 
 
+class PublicationBacklog(_Out):
+    pending: int
+    oldest_pending_at: datetime | None
+    last_error: str | None
+
+
 class MonthIssuance(_Out):
     month: str  # YYYY-MM
     advance: int
@@ -709,6 +715,9 @@ class Api:
 
     async def admin_dsure_stats(self) -> DsureStats:
         return await self._json("GET", "/admin/dsure/stats", DsureStats)
+
+    async def admin_dsure_publications(self) -> PublicationBacklog:
+        return await self._json("GET", "/admin/dsure/publications", PublicationBacklog)
 
     async def admin_release_dsure_lock(self, contract_number: str) -> LockReleased:
         return await self._json("POST", f"/admin/dsure/locks/{contract_number}/release", LockReleased)

@@ -1,4 +1,5 @@
-"""/api/admin/dsure (surety staff): D-Sure's figures for this surety, from D-Sure itself."""
+"""/api/admin/dsure (surety staff): D-Sure's figures for this surety, from D-Sure itself, and what
+has not reached D-Sure yet, from e-Net's outbox."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from litestar.params import Parameter
 from backend.dsure.schemas import DsureStats, LockReleased
 from backend.lib.actor import Actor
 from backend.lib.guards import requires_admin
-from backend.publication import link
+from backend.publication import link, worker
+from backend.publication.schemas import PublicationBacklog
 
 
 class AdminDsureController(Controller):
@@ -21,6 +23,10 @@ class AdminDsureController(Controller):
     @get("/stats", operation_id="adminDsureStats", summary="D-Sure の閲覧数・失敗数・ロック中の番号")
     async def stats(self) -> DsureStats:
         return await link.stats()
+
+    @get("/publications", operation_id="adminDsurePublications", summary="D-Sure への反映待ち（未送信の公開）")
+    async def publications(self) -> PublicationBacklog:
+        return await worker.backlog()
 
     @post("/locks/{number:str}/release", operation_id="adminDsureReleaseLock", status_code=200,
           summary="保証契約番号の照会停止（ロック）の解除")

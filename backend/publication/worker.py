@@ -37,6 +37,7 @@ from backend.certificates.tables import AuthKey, Certificate, CertificateVersion
 from backend.domain import jws, keys, sealing, signing
 from backend.lib import clock, keyring
 from backend.lib.clock import JST
+from backend.publication.schemas import PublicationBacklog
 from backend.publication.tables import PublicationOutbox
 from backend.settings import get_settings
 
@@ -69,6 +70,21 @@ async def _enqueue(event: str, contract_number: str, details: dict) -> None:
             contract_number=contract_number, event=event, details=json.dumps(kept, ensure_ascii=False),
             status="pending", attempts=0, next_attempt_at=now, created_at=now,
         )
+    )
+
+
+async def backlog() -> PublicationBacklog:
+    """What has not reached D-Sure yet, read from the outbox alone (so it answers while D-Sure is down)."""
+    pending = PublicationOutbox.status == "pending"
+    oldest = await (PublicationOutbox.select(PublicationOutbox.created_at)
+                    .where(pending).order_by(PublicationOutbox.id).first())
+    failed = await (PublicationOutbox.select(PublicationOutbox.last_error)
+                    .where(pending & PublicationOutbox.last_error.is_not_null())
+                    .order_by(PublicationOutbox.id, ascending=False).first())
+    return PublicationBacklog(
+        pending=await PublicationOutbox.count().where(pending),
+        oldest_pending_at=oldest and oldest["created_at"],
+        last_error=failed and failed["last_error"],
     )
 
 

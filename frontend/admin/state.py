@@ -137,6 +137,7 @@ class DashboardState(AdminState, ListPage):
         api = self._face_api()
         stats = await api.admin_stats()
         dsure = await api.admin_dsure_stats()
+        backlog = await api.admin_dsure_publications()
         awaiting_conclusion = sum(1 for a in await api.admin_applications("fee_notified") if a.paid_on)
         by_status = stats.applications_by_status
         figures = (  # value, line below, link
@@ -144,7 +145,8 @@ class DashboardState(AdminState, ListPage):
             (f"{by_status.get('submitted', 0):,}件", f"入金確認済・締結待ち {awaiting_conclusion}件",
              "/admin/applications"),
             (f"{dsure.views_this_month:,}件",
-             f"本日 {dsure.views_today:,}件・失敗(24時間) {dsure.failures_last_24h:,}件", ""),
+             f"本日 {dsure.views_today:,}件・失敗(24時間) {dsure.failures_last_24h:,}件"
+             + (f"・D-Sure反映待ち {backlog.pending:,}件" if backlog.pending else ""), ""),
             (f"{len(dsure.lockouts)}件", "、".join(lock.contract_number for lock in dsure.lockouts[:3])
              or "24時間に誤り100回で全体を停止", "#dsure-locks" if dsure.lockouts else ""),
         )

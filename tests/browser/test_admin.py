@@ -35,7 +35,7 @@ LAYOUT_SHIFT = """() => new Promise(done => { let total = 0;
     setTimeout(() => done(total), 300); })"""
 
 
-@requires_api("/api/admin/stats", "/api/admin/dsure/stats")
+@requires_api("/api/admin/stats", "/api/admin/dsure/stats", "/api/admin/dsure/publications")
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}])
 def test_the_dashboard_keeps_its_layout_while_the_figures_arrive(server, desktop, viewport):
     """Every card is on the first paint with its label; the figures fill in without moving anything."""

@@ -59,6 +59,7 @@ RESPONSES: list[tuple[type[msgspec.Struct], str, str]] = [
     (client.Adjustment, "post", "/api/admin/certificates/{number}/amend"),
     (client.Adjustment, "post", "/api/admin/certificates/{number}/cancel"),
     (client.DsureStats, "get", "/api/admin/dsure/stats"),
+    (client.PublicationBacklog, "get", "/api/admin/dsure/publications"),
     (client.LockReleased, "post", "/api/admin/dsure/locks/{number}/release"),
     (client.Stats, "get", "/api/admin/stats"),
     (client.MailItem, "get", "/api/admin/mail"),
