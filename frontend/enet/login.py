@@ -6,6 +6,7 @@ import reflex as rx
 
 from frontend.components.layout import enet_page
 from frontend.components.ui import alert, alert_if, card, error_summary, field, note, page_title, submit_button
+from frontend.enet.recovery import FORGOT_ID, FORGOT_PASSWORD
 from frontend.enet.state import LoginState, RegisterState
 
 
@@ -31,6 +32,12 @@ def login() -> rx.Component:
                     ),
                     alert_if(LoginState.error),
                     submit_button("ログインする", LoginState.busy, width="100%"),
+                    rx.el.nav(
+                        rx.link("パスワードを忘れた方", href=FORGOT_PASSWORD),
+                        rx.link("お客様IDを忘れた方", href=FORGOT_ID),
+                        aria_label="ログインでお困りの方",
+                        class_name="hs-login-help",
+                    ),
                     spacing="4",
                     width="100%",
                 ),
@@ -75,7 +82,7 @@ def register() -> rx.Component:
             field("メールアドレス", "email", errors, form="reg", required=True, type_="email", auto_complete="email",
                   hint="保証料のお知らせや電子証書発行のご案内をお送りします。"),
             field("パスワード", "password", errors, form="reg", required=True, type_="password",
-                  auto_complete="new-password", hint="第三者に推測されにくいものを設定してください。"),
+                  auto_complete="new-password", hint=RegisterState.password_rule),
             field("パスワード（確認）", "password_confirm", errors, form="reg", required=True, type_="password",
                   auto_complete="new-password"),
             alert_if(RegisterState.error),
