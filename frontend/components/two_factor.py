@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from frontend.components.ui import alert_if, card, field, submit_button
+from frontend.components.ui import api_form, card, field, form_alert, submit_button
 
 STEPS = (
     "スマートフォンに認証アプリ（Google Authenticator、Microsoft Authenticator など）を用意します。",
@@ -35,20 +35,13 @@ def totp_setup(state: Any, *extra: rx.Component) -> rx.Component:
             spacing="1",
             width="100%",
         ),
-        rx.form(
-            rx.vstack(
-                field("確認コード", "otp", errors, form="totp", required=True, auto_complete="one-time-code",
-                      input_mode="numeric", max_length=8, hint="認証アプリに表示されている6桁の数字"),
-                alert_if(state.totp_error),
-                submit_button("設定する", state.totp_busy, width="100%"),
-                *extra,
-                spacing="4",
-                width="100%",
-            ),
-            on_submit=state.confirm_totp,
-            reset_on_submit=False,
-            no_validate=True,
-            width="100%",
+        api_form(
+            state.confirm_totp,
+            field("確認コード", "otp", errors, form="totp", required=True, auto_complete="one-time-code",
+                  input_mode="numeric", max_length=8, hint="認証アプリに表示されている6桁の数字"),
+            form_alert(state.totp_error, errors),
+            submit_button("設定する", state.totp_busy, width="100%"),
+            *extra,
         ),
     )
 

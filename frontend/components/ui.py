@@ -216,6 +216,11 @@ def alert_if(message: Var, *, tone: str = "red", icon: str = "triangle_alert") -
     return rx.cond(message != "", alert(message, tone=tone, icon=icon))
 
 
+def form_alert(message: Var, errors: Var) -> rx.Component:
+    """A form's refused call: said once. When the API named fields, the error summary and the boxes say it."""
+    return rx.cond((message != "") & (errors.keys().length() == 0), alert(message))
+
+
 def messages(state: Any) -> rx.Component:
     """A page state's refusal (red) and the outcome of its last action (green)."""
     return rx.fragment(
@@ -319,6 +324,13 @@ def _dialog_buttons(confirm: rx.Component) -> rx.Component:
         margin_top="16px",
         wrap="wrap",
     )
+
+
+def api_form(on_submit: Any, *children: rx.Component, **props: Any) -> rx.Component:
+    """A form the API checks: no browser validation (the API's Japanese messages appear beside the
+    boxes), and what was typed stays when a call is refused. Its children stack one under another."""
+    return rx.form(rx.vstack(*children, spacing="4", width="100%"), on_submit=on_submit, reset_on_submit=False,
+                   no_validate=True, width="100%", **props)
 
 
 def submit_button(text: str, loading: Var, **props: Any) -> rx.Component:

@@ -9,11 +9,13 @@ from frontend.components.two_factor import recovery_codes, totp_setup
 from frontend.components.ui import (
     alert,
     alert_if,
+    api_form,
     badge,
     card,
     dl_dynamic,
     error_summary,
     field,
+    form_alert,
     loading_block,
     page_title,
     submit_button,
@@ -35,26 +37,19 @@ def _password() -> rx.Component:
     errors = AccountState.password_field_errors
     return card(
         section_title("パスワードの変更"),
-        rx.form(
-            rx.vstack(
-                error_summary(errors, "pw"),
-                field("現在のパスワード", "current_password", errors, form="pw", type_="password", required=True,
-                      auto_complete="current-password"),
-                field("新しいパスワード", "new_password", errors, form="pw", type_="password", required=True,
-                      auto_complete="new-password", hint=AccountState.password_rule),
-                field("新しいパスワード（確認）", "new_password_confirm", errors, form="pw", type_="password",
-                      required=True, auto_complete="new-password"),
-                alert_if(AccountState.password_error),
-                done(AccountState.password_message),
-                submit_button("パスワードを変更する", AccountState.password_busy, width="100%"),
-                spacing="4",
-                width="100%",
-            ),
+        api_form(
+            AccountState.change_password,
+            error_summary(errors, "pw"),
+            field("現在のパスワード", "current_password", errors, form="pw", type_="password", required=True,
+                  auto_complete="current-password"),
+            field("新しいパスワード", "new_password", errors, form="pw", type_="password", required=True,
+                  auto_complete="new-password", hint=AccountState.password_rule),
+            field("新しいパスワード（確認）", "new_password_confirm", errors, form="pw", type_="password",
+                  required=True, auto_complete="new-password"),
+            form_alert(AccountState.password_error, errors),
+            done(AccountState.password_message),
+            submit_button("パスワードを変更する", AccountState.password_busy, width="100%"),
             id=PASSWORD_FORM_ID,
-            on_submit=AccountState.change_password,
-            reset_on_submit=False,
-            no_validate=True,
-            width="100%",
         ),
     )
 

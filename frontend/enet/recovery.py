@@ -12,7 +12,7 @@ from typing import Any
 import reflex as rx
 
 from frontend.components.layout import enet_page
-from frontend.components.ui import alert, alert_if, card, error_summary, field, note, page_title, submit_button
+from frontend.components.ui import alert, api_form, card, error_summary, field, form_alert, note, page_title, submit_button
 from frontend.enet.state import PasswordResetState, RecoveryState
 
 FORGOT_PASSWORD = "/forgot-password"
@@ -28,20 +28,13 @@ def _email_request(title: str, lead: str, button: str, on_submit: Any, form: str
     """The form of both requests: the registered address, then the API's neutral answer in its place."""
     errors = RecoveryState.field_errors
     request = card(
-        rx.form(
-            rx.vstack(
-                error_summary(errors, form),
-                field("メールアドレス", "email", errors, form=form, required=True, type_="email",
-                      auto_complete="email", auto_focus=True, hint="e-Net保証にご登録のメールアドレスを入力してください。"),
-                alert_if(RecoveryState.error),
-                submit_button(button, RecoveryState.busy, width="100%"),
-                spacing="4",
-                width="100%",
-            ),
-            on_submit=on_submit,
-            reset_on_submit=False,
-            no_validate=True,
-            width="100%",
+        api_form(
+            on_submit,
+            error_summary(errors, form),
+            field("メールアドレス", "email", errors, form=form, required=True, type_="email",
+                  auto_complete="email", auto_focus=True, hint="e-Net保証にご登録のメールアドレスを入力してください。"),
+            form_alert(RecoveryState.error, errors),
+            submit_button(button, RecoveryState.busy, width="100%"),
         ),
     )
     answer = card(
@@ -54,8 +47,7 @@ def _email_request(title: str, lead: str, button: str, on_submit: Any, form: str
     )
     return rx.vstack(
         page_title(title, lead),
-        rx.cond(RecoveryState.accepted != "", answer, request),
-        rx.link("ログイン画面に戻る", href="/login"),
+        rx.cond(RecoveryState.accepted != "", answer, rx.fragment(request, rx.link("ログイン画面に戻る", href="/login"))),
         spacing="4",
         width="100%",
     )
@@ -82,22 +74,15 @@ def forgot_id() -> rx.Component:
 def _new_password_form() -> rx.Component:
     errors = PasswordResetState.field_errors
     return card(
-        rx.form(
-            rx.vstack(
-                error_summary(errors, "newpw"),
-                field("新しいパスワード", "new_password", errors, form="newpw", type_="password", required=True,
-                      auto_complete="new-password", auto_focus=True, hint=PasswordResetState.password_rule),
-                field("新しいパスワード（確認）", "new_password_confirm", errors, form="newpw", type_="password",
-                      required=True, auto_complete="new-password"),
-                alert_if(PasswordResetState.error),
-                submit_button("パスワードを設定する", PasswordResetState.busy, width="100%"),
-                spacing="4",
-                width="100%",
-            ),
-            on_submit=PasswordResetState.submit,
-            reset_on_submit=False,
-            no_validate=True,
-            width="100%",
+        api_form(
+            PasswordResetState.submit,
+            error_summary(errors, "newpw"),
+            field("新しいパスワード", "new_password", errors, form="newpw", type_="password", required=True,
+                  auto_complete="new-password", auto_focus=True, hint=PasswordResetState.password_rule),
+            field("新しいパスワード（確認）", "new_password_confirm", errors, form="newpw", type_="password",
+                  required=True, auto_complete="new-password"),
+            form_alert(PasswordResetState.error, errors),
+            submit_button("パスワードを設定する", PasswordResetState.busy, width="100%"),
         ),
     )
 

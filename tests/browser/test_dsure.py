@@ -164,7 +164,7 @@ def test_a_mistyped_key_is_caught_before_anything_is_sent(server, phone, certifi
     button.click()
     expect(page.get_by_text("使われない文字").first).to_be_visible()
     expect(page.locator("#result")).to_have_count(0)
-    with server.api(token) as api:
+    with server.clerk() as api:
         assert api.get("/api/admin/dsure/stats").json()["failures_last_24h"] == failures
 
 
