@@ -43,6 +43,7 @@ def totp_setup(state: Any, *extra: rx.Component) -> rx.Component:
             submit_button("設定する", state.totp_busy, width="100%"),
             *extra,
         ),
+        class_name="hs-card-form",
     )
 
 

@@ -51,6 +51,7 @@ def _password() -> rx.Component:
             submit_button("パスワードを変更する", AccountState.password_busy, width="100%"),
             id=PASSWORD_FORM_ID,
         ),
+        class_name="hs-card-form",
     )
 
 
