@@ -3,13 +3,14 @@ the view log and what the contractor sees of it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 
 from backend.audit import service as audit
 from backend.certificates.tables import Certificate
 from backend.domain import signing
-from backend.dsure_store.tables import DsView
+from backend.dsure_store.tables import DsCertificate, DsVersion, DsView
 from backend.lib import keyring
 from tests.dsure.conftest import audit_rows, browser, verify, wrong_key
 
@@ -60,6 +61,21 @@ async def test_forgiving_input(client, issued):
         assert response.status_code == 200, (typed_number, typed_key, response.text)
         assert response.json()["contract_number"] == number
     assert unicodedata.normalize("NFKC", _full_width(key)) == key
+
+
+async def test_bytes_changed_in_the_store_are_caught_after_a_valid_answer(client, issued):
+    """A valid check is remembered per (key, digest, signature), never per certificate: stored
+    bytes changed afterwards (with or without their digest) answer signature_valid false."""
+    assert (await verify(client, issued.number, issued.key)).json()["signature_valid"] is True
+    [certificate] = await DsCertificate.select(DsCertificate.id).where(DsCertificate.contract_number == issued.number)
+    version = DsVersion.certificate == certificate["id"]
+    [stored] = await DsVersion.select(DsVersion.content).where(version)
+    forged = stored["content"].replace("20000000", "90000000")
+    assert forged != stored["content"]
+    await DsVersion.update({DsVersion.content: forged}).where(version)
+    assert (await verify(client, issued.number, issued.key)).json()["signature_valid"] is False
+    await DsVersion.update({DsVersion.digest: hashlib.sha256(forged.encode()).hexdigest()}).where(version)
+    assert (await verify(client, issued.number, issued.key)).json()["signature_valid"] is False
 
 
 async def test_amended_certificate_shows_current_version_and_history(client, admin, issued):

@@ -80,3 +80,15 @@ def test_snapshot_rows_in_the_order_of_the_paper_certificate():
     assert rows["発注者（被保証者）"] == "鳥取県知事　鳥取県"
     assert rows["工事番号"] == "―"
     assert list(rows)[:2] == ["保証契約番号", "保証の種類"]
+
+
+def test_the_dashboards_dsure_cards_say_when_dsure_cannot_be_reached():
+    from frontend.admin.state import _dsure_figures
+    from frontend.api import DsureStats
+
+    down = _dsure_figures(None, "D-Sure反映待ち 3件")
+    assert down[0] == ("接続不可", "D-Sureに接続できません・D-Sure反映待ち 3件", "")
+    assert down[1][1] == "D-Sureに接続できません"
+    up = _dsure_figures(DsureStats(views_today=2, views_this_month=40, failures_last_24h=1, lockouts=[]), "")
+    assert up[0] == ("40件", "本日 2件・失敗(24時間) 1件", "")
+    assert up[1] == ("0件", "24時間に誤り100回で全体を停止", "")
