@@ -141,6 +141,8 @@ class Company(_Out):
     status: str
     created_at: datetime
     approved_at: datetime | None = None
+    status_reason: str = ""  # why staff rejected or suspended it
+    status_changed_at: datetime | None = None
 
 
 class Me(_Out):
@@ -414,6 +416,15 @@ class MonthIssuance(_Out):
     contract: int
 
 
+class PendingRegistration(_Out):
+    """A registration waiting for a decision, as the dashboard lists it (oldest first)."""
+
+    customer_id: str
+    company_name: str
+    registered_at: datetime
+    age_hours: int
+
+
 class Stats(_Out):
     """GET /api/admin/stats: the dashboard's counts."""
 
@@ -424,6 +435,7 @@ class Stats(_Out):
     issuance_by_month: list[MonthIssuance]
     mail_by_status: dict[str, int]
     generated_at: str
+    oldest_pending_registrations: list[PendingRegistration] = []  # oldest first, at most 10
 
 
 class Conclusion(_Out):
@@ -716,6 +728,17 @@ class Api:
 
     async def admin_approve(self, customer_id: str) -> Company:
         return await self._json("POST", f"/admin/companies/{customer_id}/approve", Company)
+
+    async def admin_reject_company(self, customer_id: str, reason: str) -> Company:
+        """Refuse a pending registration; the reason goes to the applicant in the mail."""
+        return await self._json("POST", f"/admin/companies/{customer_id}/reject", Company, json={"reason": reason})
+
+    async def admin_suspend_company(self, customer_id: str, reason: str = "") -> Company:
+        """Stop an active company; its sessions end at once and it is mailed (with the reason, if any)."""
+        return await self._json("POST", f"/admin/companies/{customer_id}/suspend", Company, json={"reason": reason})
+
+    async def admin_resume_company(self, customer_id: str) -> Company:
+        return await self._json("POST", f"/admin/companies/{customer_id}/resume", Company)
 
     async def admin_applications(self, status: str | None = None) -> list[Application]:
         return await self._list("/admin/applications", Application, params={"status": status})

@@ -167,6 +167,21 @@ def wareki_time(value: Any) -> str:
     return f"{wareki(moment.date())} {moment:%H:%M}"
 
 
+def ago(value: Any, now: datetime) -> str:
+    """How long ago: 3日前, 5時間前, 12分前, たった今 (under a minute); "" for no time."""
+    moment = to_datetime(value)
+    if moment is None:
+        return ""
+    minutes = max(0, int((now - moment).total_seconds() // 60))
+    if minutes < 1:
+        return "たった今"
+    if minutes < 60:
+        return f"{minutes}分前"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}時間前"
+    return f"{minutes // (24 * 60)}日前"
+
+
 def yen(amount: Any) -> str:
     """金1,234,567円; "" for no amount."""
     if amount is None or amount == "":

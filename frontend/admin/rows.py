@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from frontend import fmt
 from frontend.api import Application, AuditEntry, CertificateItem, Company, Lockout, MailItem, Orderer
@@ -38,7 +39,12 @@ class CompanyRow:
     email: str = ""
     license_number: str = ""
     created: str = ""
+    age: str = ""  # how long ago it registered: 3日前
+    status: str = ""
     status_label: str = ""
+    status_tone: str = "gray"
+    reason: str = ""  # why staff rejected or suspended it
+    changed: str = ""  # when its status last changed
 
 
 @dataclasses.dataclass
@@ -134,6 +140,10 @@ APPLICATION_TABS = [
     ("rejected", "謝絶"),
     ("withdrawn", "取下げ"),
 ]
+# The company lists' tabs and badges, in staff's words (利用中 / 停止中 / 不承認).
+COMPANY_TABS = [("active", "利用中"), ("suspended", "停止中"), ("rejected", "不承認")]
+COMPANY_BADGES = {"pending": ("承認待ち", "blue"), "active": ("利用中", "green"), "suspended": ("停止中", "amber"),
+                  "rejected": ("不承認", "red")}
 MAIL_TONES = {"pending": "amber", "sending": "blue", "sent": "green", "failed": "red"}
 
 
@@ -146,7 +156,8 @@ def lock_row(lock: Lockout) -> LockRow:
     )
 
 
-def company_row(company: Company) -> CompanyRow:
+def company_row(company: Company, now: datetime) -> CompanyRow:
+    label, tone = COMPANY_BADGES.get(company.status, (fmt.label(fmt.COMPANY_STATUS, company.status), "gray"))
     return CompanyRow(
         customer_id=company.customer_id,
         company_name=company.company_name,
@@ -156,7 +167,12 @@ def company_row(company: Company) -> CompanyRow:
         email=company.email,
         license_number=company.license_number,
         created=fmt.wareki_time(company.created_at),
-        status_label=fmt.label(fmt.COMPANY_STATUS, company.status),
+        age=fmt.ago(company.created_at, now),
+        status=company.status,
+        status_label=label,
+        status_tone=tone,
+        reason=company.status_reason,
+        changed=fmt.wareki_time(company.status_changed_at),
     )
 
 

@@ -6,7 +6,7 @@ do. The rows it keeps for the pages are built in ``frontend.admin.rows``.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 import reflex as rx
@@ -14,6 +14,7 @@ import reflex as rx
 from frontend import fmt
 from frontend.admin.rows import (
     APPLICATION_TABS,
+    COMPANY_TABS,
     ApplicationRow,
     AuditRow,
     CertificateRow,
@@ -126,8 +127,11 @@ class DashboardState(AdminState, ListPage):
         awaiting_conclusion = sum(1 for a in await api.admin_applications("fee_notified") if a.paid_on)
         by_status = stats.applications_by_status
         waiting = f"D-Sure反映待ち {backlog.pending:,}件" if backlog.pending else ""
+        oldest = stats.oldest_pending_registrations[:1]
+        registrations = (f"最も古い申込み {fmt.ago(oldest[0].registered_at, datetime.now(timezone.utc))}" if oldest
+                         else "e-Net保証のID登録")
         figures = (  # value, line below, link
-            (f"{stats.pending_registrations:,}件", "e-Net保証のID登録", "/admin/registrations"),
+            (f"{stats.pending_registrations:,}件", registrations, "/admin/registrations"),
             (f"{by_status.get('submitted', 0):,}件", f"入金確認済・締結待ち {awaiting_conclusion}件",
              "/admin/applications"),
             *_dsure_figures(dsure, waiting),
@@ -152,19 +156,82 @@ class DashboardState(AdminState, ListPage):
 # --- queues -------------------------------------------------------------------------------
 
 
+NO_REASON = "理由を入力してください（お客様へのメールに記載されます）。"
+
+
 class RegistrationsState(AdminState, ListPage):
+    """登録の承認: the pending registrations (oldest first) and the companies by status, with
+    approval, 差戻し・不承認 (a reason, read again before it is mailed), 利用停止 and 利用再開."""
+
     pending: list[CompanyRow] = []
-    active: list[CompanyRow] = []
+    waiting: str = ""  # how many wait and since when
+    tab: str = "active"
+    companies: list[CompanyRow] = []  # the tab's
+    counts: dict[str, int] = {}
+    target_id: str = ""
+    target_label: str = ""
+    reason: str = ""  # the rejection's reason, shown again before it is sent
 
     async def _refresh(self) -> None:
-        api = self._face_api()
-        self.pending = [company_row(c) for c in await api.admin_companies("pending")]
-        self.active = [company_row(c) for c in await api.admin_companies("active")]
+        now = datetime.now(timezone.utc)
+        companies = sorted(await self._face_api().admin_companies(), key=lambda c: c.created_at)
+        rows = [company_row(company, now) for company in companies]
+        self.pending = [row for row in rows if row.status == "pending"]
+        self.waiting = (f"{len(self.pending)}件が承認を待っています。最も古い申込みは{self.pending[0].created}"
+                        f"（{self.pending[0].age}）です。" if self.pending else "")
+        self.counts = {code: sum(1 for row in rows if row.status == code) for code, _ in COMPANY_TABS}
+        self.companies = [row for row in reversed(rows) if row.status == self.tab]  # the newest first
+
+    @calls_api()
+    async def set_tab(self, tab: str):
+        self.tab = tab
+        await self._refresh()
 
     @calls_api()
     async def approve(self, customer_id: str):
         company = await self._face_api().admin_approve(customer_id)
         await self._done(f"{company.company_name}（お客様ID {company.customer_id}）の登録を承認しました。")
+
+    @rx.event
+    def open_dialog(self, kind: str, customer_id: str):
+        row = next((row for row in [*self.pending, *self.companies] if row.customer_id == customer_id), None)
+        self.target_id = customer_id
+        self.target_label = (f"お客様ID {customer_id}　{row.company_name}（{row.email}）" if row
+                             else f"お客様ID {customer_id}")
+        self.reason = ""
+        self._open_dialog(kind)
+
+    @rx.event
+    def review_rejection(self, form: dict[str, Any]):
+        """The reason typed: shown again, with whom it goes to, before anything is sent."""
+        reason = str(form.get("reason", "")).strip()
+        if not reason:
+            self.field_errors = {"reason": NO_REASON}
+            return
+        self.reason = reason
+        self._open_dialog("reject_confirm")
+
+    @rx.event
+    def edit_rejection(self):
+        self._open_dialog("reject")  # the reason typed stays in the box (its default value)
+
+    @calls_api()
+    async def reject(self):
+        company = await self._face_api().admin_reject_company(self.target_id, self.reason)
+        await self._done(f"{company.company_name}（お客様ID {company.customer_id}）の登録を不承認とし、"
+                         "理由をメールでお知らせしました。")
+
+    @calls_api()
+    async def suspend(self, form: dict[str, Any]):
+        company = await self._face_api().admin_suspend_company(self.target_id, str(form.get("reason", "")).strip())
+        await self._done(f"{company.company_name}（お客様ID {company.customer_id}）の利用を停止しました。"
+                         "ログイン中のセッションは終了し、お客様へお知らせのメールを送りました。")
+
+    @calls_api()
+    async def resume(self, customer_id: str):
+        company = await self._face_api().admin_resume_company(customer_id)
+        await self._done(f"{company.company_name}（お客様ID {company.customer_id}）の利用を再開しました。"
+                         "お客様へお知らせのメールを送りました。")
 
 
 class AdminApplicationsState(AdminState, ListPage):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from frontend import fmt
 
@@ -22,6 +22,16 @@ def test_times_are_shown_in_japan_time():
     assert fmt.wareki_time(moment) == "令和7年10月1日 00:30"
     assert fmt.wareki_time("2025-09-30T15:30:00Z") == "令和7年10月1日 00:30"
     assert fmt.wareki("2025-09-30T15:30:00+00:00") == "令和7年10月1日"
+
+
+def test_how_long_ago_in_minutes_hours_and_days():
+    now = datetime(2025, 10, 4, 12, 0, tzinfo=timezone.utc)
+    assert fmt.ago(now - timedelta(seconds=20), now) == "たった今"
+    assert fmt.ago(now - timedelta(minutes=12), now) == "12分前"
+    assert fmt.ago(now - timedelta(hours=5, minutes=59), now) == "5時間前"
+    assert fmt.ago((now - timedelta(days=3, hours=2)).isoformat(), now) == "3日前"
+    assert fmt.ago(now + timedelta(minutes=5), now) == "たった今"  # a clock a little ahead
+    assert fmt.ago(None, now) == ""
 
 
 def test_yen_and_amounts_typed_on_a_phone():
