@@ -112,10 +112,10 @@ def pending_row(row: CompanyRow) -> rx.Component:
     return rx.el.tr(
         *company_cells(row),
         rx.el.td(row.address, rx.el.br(), row.phone),
-        rx.el.td(row.license_number),
+        rx.el.td(row.license_number, custom_attrs={"data-label": "建設業許可"}),
         rx.el.td(row.email),
         rx.el.td(rx.text(row.age, weight="bold"), rx.text(row.created, size="1", color_scheme="gray"),
-                 class_name="hs-nowrap"),
+                 class_name="hs-nowrap", custom_attrs={"data-label": "申込み"}),
         rx.el.td(rx.hstack(
             rx.button("承認する", on_click=state.approve(row.customer_id), size="2", loading=state.busy,
                       aria_label=_named(row, "承認する")),
@@ -150,6 +150,7 @@ def company_row_view(row: CompanyRow) -> rx.Component:
             badge(row.status_label, row.status_tone),
             rx.cond(row.reason != "", rx.text("理由：", row.reason, size="1", class_name="hs-prewrap")),
             rx.cond(row.changed != "", rx.text(row.changed, size="1", color_scheme="gray")),
+            custom_attrs={"data-label": "状態"},
         ),
         rx.el.td(company_actions(row)),
         custom_attrs={"data-customer-id": row.customer_id},
@@ -168,7 +169,7 @@ def registration_dialog() -> rx.Component:
     )
     confirm = rx.vstack(
         rx.text("次の理由を記載して、不承認のお知らせをメールで送ります。送信後は取り消せません。", size="2"),
-        rx.el.blockquote(state.reason, id="rejection-reason", class_name="hs-note hs-prewrap"),
+        rx.el.blockquote(state.reason, id="rejection-reason", class_name="hs-note hs-prewrap", width="100%"),
         alert_if(state.error),
         dialog_buttons("不承認としてメールを送る", state.busy, "red", on_click=state.reject,
                        cancel=rx.button("戻って直す", on_click=state.edit_rejection, variant="soft", color_scheme="gray",
@@ -202,14 +203,14 @@ def admin_registrations() -> rx.Component:
             rx.el.h2("承認待ち（", state.pending.length(), "件）"),
             rx.cond(state.waiting != "", rx.text(state.waiting, id="pending-summary", size="2")),
             rows_table(["お客様ID", "商号・代表者", "所在地・電話", "建設業許可番号", "メール", "申込み", "操作"],
-                       state.pending, pending_row, "承認待ちの登録はありません。", label="承認待ちの登録（古い順）"),
+                       state.pending, pending_row, "承認待ちの登録はありません。", label="承認待ちの登録（古い順）", stack=True),
             id="pending-registrations",
         ),
         card(
             rx.el.h2("登録済みのお客様"),
             status_tabs(state, COMPANY_TABS, "お客様の状態"),
             rows_table(["お客様ID", "商号・代表者", "メール", "状態", "操作"], state.companies, company_row_view,
-                       "この状態のお客様はいません。", label="お客様の一覧"),
+                       "この状態のお客様はいません。", label="お客様の一覧", stack=True),
             id="companies",
         ),
         registration_dialog(),

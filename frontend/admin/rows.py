@@ -144,6 +144,7 @@ APPLICATION_TABS = [
 COMPANY_TABS = [("active", "利用中"), ("suspended", "停止中"), ("rejected", "不承認")]
 COMPANY_BADGES = {"pending": ("承認待ち", "blue"), "active": ("利用中", "green"), "suspended": ("停止中", "amber"),
                   "rejected": ("不承認", "red")}
+COMPANY_CHANGED = {"active": "利用開始", "suspended": "停止", "rejected": "不承認"}  # the status-change time's label
 MAIL_TONES = {"pending": "amber", "sending": "blue", "sent": "green", "failed": "red"}
 
 
@@ -172,7 +173,9 @@ def company_row(company: Company, now: datetime) -> CompanyRow:
         status_label=label,
         status_tone=tone,
         reason=company.status_reason,
-        changed=fmt.wareki_time(company.status_changed_at),
+        changed=" ".join(filter(None, [COMPANY_CHANGED.get(company.status, ""),
+                                       fmt.wareki_time(company.status_changed_at or company.approved_at)]))
+        if company.status_changed_at or company.approved_at else "",
     )
 
 

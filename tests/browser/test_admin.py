@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from backend.lib.security import FORWARD_SECRET_FILE, FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER
 from tests.browser.helpers import ADMIN_LOGIN, login_admin, open_page, requires_api, screenshot, wait_ready
+from tests.support.smtp import link_in, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -285,3 +286,130 @@ def test_a_number_locked_for_everybody_is_listed_and_released(server, desktop):
         after = client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "3" * 10},
                             headers={**headers, FORWARDED_FOR_HEADER: "198.51.100.1"})
     assert after.status_code == 404  # answered again (an unknown number), not locked
+
+
+def _register(server, email: str, company_name: str, password: str) -> str:
+    body = {"email": email, "password": password, "company_name": company_name,
+            "representative": "代表取締役 審査 花子", "address": "鳥取県米子市加茂町二丁目1番地",
+            "phone": "0859-22-0000", "license_number": "鳥取県知事許可（般-6）第1234号"}
+    with server.api() as anonymous:
+        registered = anonymous.post("/api/auth/register", json=body)
+    assert registered.status_code == 201, registered.text
+    return registered.json()["customer_id"]
+
+
+COMPANY_PASSWORD = "Shinsa-Passw0rd-2026"
+# Wait for the page's finite animations (a dialog fading in) before a screenshot.
+SETTLED = """() => Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished))"""
+REJECTION_REASON = "建設業許可番号が確認できませんでした。\n許可通知書のとおりご入力のうえ、改めてお申込みください。"
+SUSPENSION_REASON = "ご登録のメールアドレスへの連絡が届かないため"
+
+
+@requires_api("/api/admin/companies/{customer_id}/reject", "/api/admin/companies/{customer_id}/suspend",
+              "/api/admin/companies/{customer_id}/resume")
+def test_reject_approve_suspend_and_resume_registrations(server, desktop):
+    """Two registrations: one refused with a reason (mailed), one approved, suspended while logged in
+    (its session ends, mailed) and resumed (it logs in again)."""
+    refused_mail, kept_mail = "soumu@sashimodoshi.example.jp", "keiri@teishi-kensetsu.example.jp"
+    refused = _register(server, refused_mail, "差戻し工業株式会社", COMPANY_PASSWORD)
+    kept = _register(server, kept_mail, "停止建設株式会社", COMPANY_PASSWORD)
+    page = desktop
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login_admin(page, server)
+    expect(page.locator(".kpi-card", has_text="承認待ちの登録")).to_contain_text(re.compile(r"最も古い申込み (たった今|\d+(分|時間|日)前)"))
+    screenshot(page, "admin-09-dashboard-pending-age", full_page=False)
+    open_page(page, "/admin/registrations")
+    pending = page.locator("#pending-registrations")
+    expect(pending.locator("#pending-summary")).to_contain_text(re.compile(r"\d+件が承認を待っています。最も古い申込みは令和"))
+    ids = [row.get_attribute("data-customer-id") for row in pending.locator("tbody tr").all()]
+    assert ids.index(refused) < ids.index(kept), ids  # the oldest first
+    expect(pending.locator(f"tr[data-customer-id='{kept}']")).to_contain_text(re.compile(r"(たった今|\d+分前)"))
+    screenshot(page, "admin-10-registrations")
+
+    # 1. 差戻し・不承認: the reason is required, read again, then mailed.
+    page.get_by_role("button", name=f"お客様ID {refused} 差戻し工業株式会社 を差戻し・不承認").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("お客様（申込者）へメールで送られます")
+    expect(dialog).to_contain_text(refused_mail)
+    dialog.get_by_role("button", name="内容を確認する").click()
+    expect(dialog.locator("#creject-reason-error")).to_contain_text("理由を入力してください")
+    dialog.get_by_label("差戻し・不承認の理由").fill(REJECTION_REASON)
+    dialog.get_by_role("button", name="内容を確認する").click()
+    expect(dialog.locator("#rejection-reason")).to_have_text(REJECTION_REASON)
+    page.evaluate(SETTLED)
+    screenshot(page, "admin-11-reject-confirm", full_page=False)
+    dialog.get_by_role("button", name="戻って直す").click()  # back: what was typed is still there
+    expect(dialog.get_by_label("差戻し・不承認の理由")).to_have_value(REJECTION_REASON)
+    dialog.get_by_role("button", name="内容を確認する").click()
+    dialog.get_by_role("button", name="不承認としてメールを送る").click()
+    expect(page.get_by_text(f"（お客様ID {refused}）の登録を不承認とし、理由をメールでお知らせしました。")).to_be_visible()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(pending.locator(f"tr[data-customer-id='{refused}']")).to_have_count(0)
+    mail = server.mailbox.wait_for(refused_mail, "ご登録の申請について")
+    assert REJECTION_REASON in text_of(mail).replace("\r\n", "\n")
+    assert link_in(mail, "/register") == f"{server.url}/register"
+
+    # 2. The other is approved and logs in (a live session through the API).
+    page.get_by_role("button", name=f"お客様ID {kept} 停止建設株式会社 を承認する").click()
+    expect(page.get_by_text(f"（お客様ID {kept}）の登録を承認しました")).to_be_visible()
+    token = server.login(kept, COMPANY_PASSWORD)
+    with server.api(token) as contractor:
+        assert contractor.get("/api/auth/me").status_code == 200
+
+    # 3. 利用停止 from the 利用中 list: the dialog says the sessions end and a mail goes; the session then answers 401.
+    companies = page.locator("#companies")
+    expect(companies.get_by_role("button", name=re.compile("^利用中 "))).to_have_attribute("aria-pressed", "true")
+    row = companies.locator(f"tr[data-customer-id='{kept}']")
+    expect(row).to_contain_text("利用中")
+    row.get_by_role("button", name=f"お客様ID {kept} 停止建設株式会社 を利用停止").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("ログイン中のセッションは直ちに終了")
+    expect(dialog).to_contain_text("利用停止のお知らせをメールで送ります")
+    dialog.get_by_label("停止の理由").fill(SUSPENSION_REASON)
+    page.evaluate(SETTLED)
+    screenshot(page, "admin-12-suspend-dialog", full_page=False)
+    dialog.get_by_role("button", name="利用停止する").click()
+    expect(page.get_by_text(f"（お客様ID {kept}）の利用を停止しました。")).to_be_visible()
+    with server.api(token) as contractor:
+        assert contractor.get("/api/auth/me").status_code == 401
+    mail = server.mailbox.wait_for(kept_mail, "ご利用を一時停止しました")
+    assert SUSPENSION_REASON in text_of(mail)
+    with server.api() as anonymous:  # no login while suspended
+        assert anonymous.post("/api/auth/login", json={"login_id": kept, "password": COMPANY_PASSWORD}).status_code == 403
+
+    # 4. Found again under 停止中 (badge, reason) and resumed after a confirmation; it logs in again.
+    companies.get_by_role("button", name=re.compile("^停止中 ")).click()
+    row = companies.locator(f"tr[data-customer-id='{kept}']")
+    expect(row).to_contain_text("停止中")
+    expect(row).to_contain_text(SUSPENSION_REASON)
+    screenshot(page, "admin-13-suspended")
+    row.get_by_role("button", name=f"お客様ID {kept} 停止建設株式会社 を利用再開").click()
+    confirm = page.get_by_role("alertdialog")
+    expect(confirm).to_contain_text("利用再開のお知らせをメールで送ります")
+    confirm.get_by_role("button", name="利用再開する").click()
+    expect(page.get_by_text(f"（お客様ID {kept}）の利用を再開しました。")).to_be_visible()
+    expect(row).to_have_count(0)  # gone from 停止中
+    server.mailbox.wait_for(kept_mail, "ご利用を再開しました")
+    with server.api(server.login(kept, COMPANY_PASSWORD)) as contractor:
+        assert contractor.get("/api/auth/me").status_code == 200
+
+    # 5. The refused one is under 不承認, with its reason.
+    companies.get_by_role("button", name=re.compile("^不承認 ")).click()
+    row = companies.locator(f"tr[data-customer-id='{refused}']")
+    expect(row).to_contain_text("不承認")
+    expect(row).to_contain_text("建設業許可番号が確認できませんでした。")
+
+    # 6. On a phone: the page and its lists fit, the tables scroll inside their boxes.
+    page.set_viewport_size({"width": 390, "height": 844})
+    companies.get_by_role("button", name=re.compile("^利用中 ")).click()
+    expect(companies.locator(f"tr[data-customer-id='{kept}']")).to_contain_text("利用中")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "admin-14-registrations-phone")
+    page.locator("#pending-registrations tbody tr[data-customer-id]").first.get_by_role(
+        "button", name=re.compile("差戻し・不承認$")).click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.evaluate(SETTLED)
+    screenshot(page, "admin-15-reject-dialog-phone", full_page=False)
+    page.get_by_role("dialog").get_by_role("button", name="やめる").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
