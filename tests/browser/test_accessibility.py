@@ -191,7 +191,7 @@ def _registration_dialogs(page, audit: Audit) -> None:
     dialog.get_by_role("button", name="内容を確認する").click()
     dialog.locator("#rejection-reason").wait_for()
     audit(page, "/admin/registrations (reject confirmation)")
-    dialog.get_by_role("button", name="やめる").click()
+    page.keyboard.press("Escape")  # the confirmation's way out is 戻って直す; Esc closes it too
     expect(page.get_by_role("dialog")).to_have_count(0)
     page.locator("#companies").get_by_role("button", name=re.compile("利用停止$")).first.click()
     page.get_by_role("dialog").get_by_label("停止の理由").wait_for()
