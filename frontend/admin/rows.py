@@ -159,6 +159,7 @@ def lock_row(lock: Lockout) -> LockRow:
 
 def company_row(company: Company, now: datetime) -> CompanyRow:
     label, tone = COMPANY_BADGES.get(company.status, (fmt.label(fmt.COMPANY_STATUS, company.status), "gray"))
+    changed_at = company.status_changed_at or company.approved_at
     return CompanyRow(
         customer_id=company.customer_id,
         company_name=company.company_name,
@@ -173,9 +174,7 @@ def company_row(company: Company, now: datetime) -> CompanyRow:
         status_label=label,
         status_tone=tone,
         reason=company.status_reason,
-        changed=" ".join(filter(None, [COMPANY_CHANGED.get(company.status, ""),
-                                       fmt.wareki_time(company.status_changed_at or company.approved_at)]))
-        if company.status_changed_at or company.approved_at else "",
+        changed=f"{COMPANY_CHANGED.get(company.status, '')} {fmt.wareki_time(changed_at)}".strip() if changed_at else "",
     )
 
 

@@ -69,3 +69,14 @@ def login_contractor(page, customer_id: str, password: str, login_page: str = "/
     page.get_by_role("button", name="ログインする").click()
     page.wait_for_url("**/applications")
     wait_ready(page)
+
+
+def register_company(server, email: str, company_name: str, password: str) -> str:
+    """A contractor's registration through the API (pending until staff decide); its お客様ID."""
+    body = {"email": email, "password": password, "company_name": company_name,
+            "representative": "代表取締役 鳥取 二郎", "address": "鳥取県鳥取市東町一丁目271番地",
+            "phone": "0857-22-0000", "license_number": "鳥取県知事許可（般-5）第4321号"}
+    with server.api() as anonymous:
+        registered = anonymous.post("/api/auth/register", json=body)
+    assert registered.status_code == 201, registered.text
+    return registered.json()["customer_id"]

@@ -10,7 +10,15 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.lib.security import FORWARD_SECRET_FILE, FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER
-from tests.browser.helpers import ADMIN_LOGIN, login_admin, open_page, requires_api, screenshot, wait_ready
+from tests.browser.helpers import (
+    ADMIN_LOGIN,
+    login_admin,
+    open_page,
+    register_company,
+    requires_api,
+    screenshot,
+    wait_ready,
+)
 from tests.support.smtp import link_in, text_of
 
 pytestmark = pytest.mark.browser
@@ -288,16 +296,6 @@ def test_a_number_locked_for_everybody_is_listed_and_released(server, desktop):
     assert after.status_code == 404  # answered again (an unknown number), not locked
 
 
-def _register(server, email: str, company_name: str, password: str) -> str:
-    body = {"email": email, "password": password, "company_name": company_name,
-            "representative": "代表取締役 審査 花子", "address": "鳥取県米子市加茂町二丁目1番地",
-            "phone": "0859-22-0000", "license_number": "鳥取県知事許可（般-6）第1234号"}
-    with server.api() as anonymous:
-        registered = anonymous.post("/api/auth/register", json=body)
-    assert registered.status_code == 201, registered.text
-    return registered.json()["customer_id"]
-
-
 COMPANY_PASSWORD = "Shinsa-Passw0rd-2026"
 # Wait for the page's finite animations (a dialog fading in) before a screenshot.
 SETTLED = """() => Promise.all(document.getAnimations()
@@ -312,8 +310,8 @@ def test_reject_approve_suspend_and_resume_registrations(server, desktop):
     """Two registrations: one refused with a reason (mailed), one approved, suspended while logged in
     (its session ends, mailed) and resumed (it logs in again)."""
     refused_mail, kept_mail = "soumu@sashimodoshi.example.jp", "keiri@teishi-kensetsu.example.jp"
-    refused = _register(server, refused_mail, "差戻し工業株式会社", COMPANY_PASSWORD)
-    kept = _register(server, kept_mail, "停止建設株式会社", COMPANY_PASSWORD)
+    refused = register_company(server, refused_mail, "差戻し工業株式会社", COMPANY_PASSWORD)
+    kept = register_company(server, kept_mail, "停止建設株式会社", COMPANY_PASSWORD)
     page = desktop
     page.set_viewport_size({"width": 1280, "height": 900})
     login_admin(page, server)

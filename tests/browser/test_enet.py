@@ -10,7 +10,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import login_admin, login_contractor, open_page, requires_api, screenshot, wait_ready
+from tests.browser.helpers import (
+    login_admin,
+    login_contractor,
+    open_page,
+    register_company,
+    requires_api,
+    screenshot,
+    wait_ready,
+)
 from tests.support.smtp import link_in, text_of
 from tests.support.totp import Authenticator
 
@@ -41,13 +49,7 @@ def _no_sideways_scroll(page, width: int) -> None:
 
 def _approved_contractor(server, email: str, company_name: str) -> str:
     """A contractor registered and approved through the API, for the journeys that start at the login page."""
-    body = {"email": email, "password": PASSWORD, "company_name": company_name,
-            "representative": "代表取締役 鳥取 二郎", "address": "鳥取県鳥取市東町一丁目271番地",
-            "phone": "0857-22-0000", "license_number": "鳥取県知事許可（般-5）第4321号"}
-    with server.api() as anonymous:
-        registered = anonymous.post("/api/auth/register", json=body)
-        assert registered.status_code == 201, registered.text
-    customer_id = registered.json()["customer_id"]
+    customer_id = register_company(server, email, company_name, PASSWORD)
     with server.clerk() as staff:
         assert staff.post(f"/api/admin/companies/{customer_id}/approve").status_code == 200
     return customer_id

@@ -92,3 +92,25 @@ def test_the_dashboards_dsure_cards_say_when_dsure_cannot_be_reached():
     up = _dsure_figures(DsureStats(views_today=2, views_this_month=40, failures_last_24h=1, lockouts=[]), "")
     assert up[0] == ("40件", "本日 2件・失敗(24時間) 1件", "")
     assert up[1] == ("0件", "24時間に誤り100回で全体を停止", "")
+
+
+def test_a_company_row_says_its_badge_its_age_and_when_it_changed():
+    from datetime import datetime, timezone
+
+    from frontend.admin.rows import company_row
+    from frontend.api import Company
+
+    company = msgspec.convert({
+        "customer_id": "12345678", "company_name": "停止建設株式会社", "representative": "代表取締役 審査 花子",
+        "address": "鳥取県米子市", "phone": "0859-22-0000", "email": "keiri@teishi.example.jp",
+        "license_number": "鳥取県知事許可（般-6）第1234号", "status": "suspended",
+        "created_at": "2025-10-01T01:00:00Z", "approved_at": "2025-10-02T01:00:00Z",
+        "status_reason": "連絡が届かないため", "status_changed_at": "2025-10-03T06:30:00Z",
+    }, Company)
+    row = company_row(company, datetime(2025, 10, 4, 4, 0, tzinfo=timezone.utc))
+    assert (row.status_label, row.status_tone, row.reason) == ("停止中", "amber", "連絡が届かないため")
+    assert row.age == "3日前" and row.created == "令和7年10月1日 10:00"
+    assert row.changed == "停止 令和7年10月3日 15:30"
+    pending = company_row(msgspec.structs.replace(company, status="pending", approved_at=None, status_changed_at=None,
+                                                  status_reason=""), datetime(2025, 10, 1, 6, 0, tzinfo=timezone.utc))
+    assert (pending.status_label, pending.age, pending.changed) == ("承認待ち", "5時間前", "")
