@@ -32,6 +32,17 @@ def requires_api(*paths: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(bool(missing), reason=f"API not there yet: {', '.join(missing)}")
 
 
+# The page's finite animations finished (a dialog fading in): before a screenshot or an axe run, which
+# would otherwise see half-transparent text.
+SETTLED = """() => Promise.race([new Promise(done => setTimeout(done, 3000)), Promise.all(document.getAnimations()
+    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+    .map(a => a.finished.catch(() => null)))]).then(() => null)"""
+
+
+def settle(page) -> None:
+    page.evaluate(SETTLED)
+
+
 def screenshot(page, name: str, full_page: bool = True) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.evaluate("window.scrollTo(0, 0)")  # a sticky header would otherwise be drawn mid-page

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ROOT, login_admin, login_contractor, open_page, requires_api
+from tests.browser.helpers import ROOT, login_admin, login_contractor, open_page, requires_api, settle
 
 pytestmark = [pytest.mark.browser, requires_api("/api/dsure/verify", "/api/certificates/{number}/auth-key")]
 
@@ -39,6 +39,7 @@ class Audit:
 
     def __call__(self, page, state: str) -> None:
         page.wait_for_load_state("networkidle")
+        settle(page)  # a dialog faded in, not half-way
         if not page.evaluate("typeof window.axe !== 'undefined'"):
             page.add_script_tag(path=str(AXE))
         self.states.append(state)

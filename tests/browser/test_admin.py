@@ -17,6 +17,7 @@ from tests.browser.helpers import (
     register_company,
     requires_api,
     screenshot,
+    settle,
     wait_ready,
 )
 from tests.support.smtp import link_in, text_of
@@ -297,9 +298,6 @@ def test_a_number_locked_for_everybody_is_listed_and_released(server, desktop):
 
 
 COMPANY_PASSWORD = "Shinsa-Passw0rd-2026"
-# Wait for the page's finite animations (a dialog fading in) before a screenshot.
-SETTLED = """() => Promise.all(document.getAnimations()
-    .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity).map(a => a.finished))"""
 REJECTION_REASON = "建設業許可番号が確認できませんでした。\n許可通知書のとおりご入力のうえ、改めてお申込みください。"
 SUSPENSION_REASON = "ご登録のメールアドレスへの連絡が届かないため"
 
@@ -335,7 +333,7 @@ def test_reject_approve_suspend_and_resume_registrations(server, desktop):
     dialog.get_by_label("差戻し・不承認の理由").fill(REJECTION_REASON)
     dialog.get_by_role("button", name="内容を確認する").click()
     expect(dialog.locator("#rejection-reason")).to_have_text(REJECTION_REASON)
-    page.evaluate(SETTLED)
+    settle(page)
     screenshot(page, "admin-11-reject-confirm", full_page=False)
     dialog.get_by_role("button", name="戻って直す").click()  # back: what was typed is still there
     expect(dialog.get_by_label("差戻し・不承認の理由")).to_have_value(REJECTION_REASON)
@@ -365,7 +363,7 @@ def test_reject_approve_suspend_and_resume_registrations(server, desktop):
     expect(dialog).to_contain_text("ログイン中のセッションは直ちに終了")
     expect(dialog).to_contain_text("利用停止のお知らせをメールで送ります")
     dialog.get_by_label("停止の理由").fill(SUSPENSION_REASON)
-    page.evaluate(SETTLED)
+    settle(page)
     screenshot(page, "admin-12-suspend-dialog", full_page=False)
     dialog.get_by_role("button", name="利用停止する").click()
     expect(page.get_by_text(f"（お客様ID {kept}）の利用を停止しました。")).to_be_visible()
@@ -407,7 +405,7 @@ def test_reject_approve_suspend_and_resume_registrations(server, desktop):
     page.locator("#pending-registrations tbody tr[data-customer-id]").first.get_by_role(
         "button", name=re.compile("差戻し・不承認$")).click()
     expect(page.get_by_role("dialog")).to_be_visible()
-    page.evaluate(SETTLED)
+    settle(page)
     screenshot(page, "admin-15-reject-dialog-phone", full_page=False)
     page.get_by_role("dialog").get_by_role("button", name="やめる").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
