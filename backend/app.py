@@ -24,7 +24,7 @@ from backend.accounts.auth import SessionAuthMiddleware
 from backend.accounts.controller import AuthController
 from backend.applications.controller import AdminApplicationController, ApplicationController
 from backend.audit.controller import AuditController
-from backend.certificates.controller import AdminCertificateController, CertificateController
+from backend.certificates.controller import AdminCertificateController, AdminChangeRequestController, CertificateController
 from backend.db import database_lifespan
 from backend.documents import documents_lifespan
 from backend.documents.controller import DocumentsController
@@ -56,6 +56,7 @@ ROUTE_HANDLERS = [
     AdminApplicationController,
     CertificateController,
     AdminCertificateController,
+    AdminChangeRequestController,
     admin_stats,
     DsureController,
     AdminDsureController,

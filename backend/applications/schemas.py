@@ -16,6 +16,15 @@ ApplicationStatus = Literal["submitted", "fee_notified", "concluded", "rejected"
 ProjectNumber = Annotated[str, msgspec.Meta(max_length=50)]
 PositiveYen = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+BankName = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+ContractNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{10}$")]
+
+
+class DepositBank(Input):
+    """預託金融機関: the bank and branch of the 前払金専用口座 (advance types)."""
+
+    name: BankName  # e.g. 鳥取銀行
+    branch: BankName  # e.g. 県庁支店
 
 
 class ApplicationInput(Input, kw_only=True):
@@ -33,6 +42,9 @@ class ApplicationInput(Input, kw_only=True):
     bid_announced_on: date
     delivery: Delivery
     notes: LongText = ""
+    deposit_bank: DepositBank | None = None  # required for advance / interim_advance
+    advance_contract_number: ContractNumber | None = None  # interim_advance: its 前払金保証
+    interim_certified_on: date | None = None  # interim_advance: the orderer's 認定日
 
 
 class TimelineStep(Output):
@@ -70,6 +82,11 @@ class ApplicationOut(Output):
     rejected_reason: str | None
     contract_number: str | None
     timeline: list[TimelineStep]
+    deposit_bank: DepositBank | None = None
+    advance_contract_number: str | None = None
+    interim_certified_on: date | None = None
+    payment_due_on: date | None = None  # 支払期限 of the fee (after the fee notice, until paid)
+    payment_account: str | None = None  # 振込先
     customer_id: str | None = None  # shown to admins
     company_name: str | None = None
 
@@ -89,6 +106,7 @@ class FeeStatementOut(Output):
     rate_table_version: str
     sample_data: bool
     computed_on: date
+    flat: bool = False  # 中間前払金: the published rate on the amount, once (no days)
 
 
 class PaymentInput(Input):

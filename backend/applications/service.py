@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import msgspec
 
@@ -11,12 +11,13 @@ from litestar.exceptions import NotFoundException
 
 from backend import db
 from backend.accounts.service import CurrentUser
-from backend.applications.schemas import ApplicationInput, ApplicationOut, FeeStatementOut, TimelineStep
+from backend.applications.schemas import ApplicationInput, ApplicationOut, DepositBank, FeeStatementOut, TimelineStep
 from backend.applications.tables import Application
+from backend.certificates.tables import Certificate
 from backend.audit import service as audit
 from backend.domain import fees, rules
 from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
-from backend.domain.wareki import yen
+from backend.domain.wareki import wareki, yen
 from backend.lib import clock
 from backend.lib.errors import ConflictError, FieldError
 from backend.mail import service as mail
@@ -92,9 +93,29 @@ def to_out(row: dict, *, for_admin: bool = False) -> ApplicationOut:
         rejected_reason=row["rejected_reason"],
         contract_number=row["contract_number"],
         timeline=_timeline(row),
+        deposit_bank=_deposit_bank(row["deposit_bank"]),
+        advance_contract_number=row["advance_contract_number"],
+        interim_certified_on=row["interim_certified_on"],
+        **_payment(row),
         customer_id=row["customer_id"] if for_admin else None,
         company_name=row["company_name"] if for_admin else None,
     )
+
+
+def _deposit_bank(value) -> DepositBank | None:
+    value = json.loads(value) if isinstance(value, str) else value
+    return DepositBank(name=value["name"], branch=value["branch"]) if value else None
+
+
+def _payment(row: dict) -> dict:
+    """振込先 and 支払期限 while a notified fee is unpaid."""
+    if row["status"] != "fee_notified" or row["paid_on"] is not None or row["fee_notified_at"] is None:
+        return {}
+    settings = get_settings()
+    return {
+        "payment_due_on": _jst_date(row["fee_notified_at"]) + timedelta(days=settings.payment_due_days),
+        "payment_account": settings.payment_account,
+    }
 
 
 async def _row(application_id: int, company_id: int | None = None) -> dict:
@@ -107,19 +128,25 @@ async def _row(application_id: int, company_id: int | None = None) -> dict:
     return row
 
 
-async def _earlier_advance(company_id: int, orderer_id: int, data: ApplicationInput) -> int:
-    """The 前払金 already applied for on the same works (for the 60% ceiling of 中間前払金)."""
-    query = Application.select(Application.advance_amount).where(
-        (Application.company == company_id)
-        & (Application.orderer == orderer_id)
-        & (Application.guarantee_type == ADVANCE)
-        & (Application.status.is_in(["submitted", "fee_notified", "concluded"]))
-    )
-    if data.orderer_project_number:
-        query = query.where(Application.orderer_project_number == data.orderer_project_number)
-    else:
-        query = query.where(Application.project_name == data.project_name.strip())
-    return sum(row["advance_amount"] or 0 for row in await query)
+async def _advance_behind(company_id: int, orderer_id: int, number: str | None) -> int:
+    """The 前払金保証 a 中間前払金 stands on (own, same orderer, valid); returns its 前払金額
+    (for the 60% ceiling of 前払金 + 中間前払金)."""
+    if not number:
+        return 0  # check_interim names the missing field
+    row = await Certificate.select(
+        Certificate.guarantee_type, Certificate.orderer, Certificate.period_end, Certificate.cancelled_at,
+        Certificate.guarantee_amount,
+    ).where((Certificate.contract_number == number) & (Certificate.company == company_id)).first()
+    problem = None
+    if row is None or row["guarantee_type"] != ADVANCE:
+        problem = f"保証契約番号 {number} の前払金保証が見つかりません。同じ工事の前払金保証の保証契約番号を入力してください。"
+    elif row["orderer"] != orderer_id:
+        problem = f"保証契約番号 {number} の前払金保証は発注者が異なります。同じ発注者の前払金保証を指定してください。"
+    elif row["cancelled_at"] is not None or row["period_end"] < clock.today_jst():
+        problem = f"保証契約番号 {number} の前払金保証は解約済みまたは期限満了のため、中間前払金保証の前提にできません。"
+    if problem:
+        raise FieldError("advance_contract_number", problem)
+    return row["guarantee_amount"]
 
 
 def _facts(data: ApplicationInput) -> rules.ApplicationFacts:
@@ -133,6 +160,9 @@ def _facts(data: ApplicationInput) -> rules.ApplicationFacts:
         period_end=data.period_end,
         bid_announced_on=data.bid_announced_on,
         delivery=data.delivery,
+        deposit_bank=(data.deposit_bank.name, data.deposit_bank.branch) if data.deposit_bank else None,
+        advance_contract_number=data.advance_contract_number,
+        interim_certified_on=data.interim_certified_on,
     )
 
 
@@ -143,9 +173,9 @@ async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> App
     facts = rules.OrdererFacts(name=orderer["name"], e_guarantee_from=orderer["e_guarantee_from"], active=orderer["active"])
     earlier = 0
     if data.guarantee_type == INTERIM_ADVANCE:
-        earlier = await _earlier_advance(user.company_id, orderer["id"], data)
+        earlier = await _advance_behind(user.company_id, orderer["id"], data.advance_contract_number)
     try:
-        guarantee_amount = rules.check_application(_facts(data), facts, earlier_advance=earlier)
+        guarantee_amount = rules.check_application(_facts(data), facts, earlier_advance=earlier, today=clock.today_jst())
     except rules.RuleViolation as violation:
         raise FieldError(violation.field, violation.message) from None
     async with db.transaction():
@@ -165,6 +195,9 @@ async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> App
             bid_announced_on=data.bid_announced_on,
             delivery=data.delivery,
             notes=data.notes,
+            deposit_bank=json.dumps(msgspec.to_builtins(data.deposit_bank), ensure_ascii=False) if data.deposit_bank else None,
+            advance_contract_number=data.advance_contract_number if data.guarantee_type == INTERIM_ADVANCE else None,
+            interim_certified_on=data.interim_certified_on if data.guarantee_type == INTERIM_ADVANCE else None,
             status="submitted",
             created_at=clock.now(),
             updated_at=clock.now(),
@@ -277,6 +310,7 @@ def statement_of(row: dict, quote: fees.FeeQuote, computed_on: date) -> FeeState
         rate_table_version=quote.table_version,
         sample_data=quote.sample_data,
         computed_on=computed_on,
+        flat=quote.flat,
     )
 
 
@@ -302,7 +336,9 @@ async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatem
         await _mail_company(
             row, "application.fee_notice", f"【e-Net保証】保証料のお知らせ（{row['project_name']}）",
             f"保証料は{yen(quote.fee)}です（保証期間{quote.days}日、非課税）。\n"
-            "e-Net保証から保証料計算書をご確認のうえ、お振込みをお願いいたします。",
+            "e-Net保証から保証料計算書をご確認のうえ、お振込みをお願いいたします。\n\n"
+            f"振込先: {get_settings().payment_account}\n"
+            f"支払期限: {wareki(clock.today_jst() + timedelta(days=get_settings().payment_due_days))}",
         )
     return statement
 
@@ -316,8 +352,10 @@ async def record_payment(application_id: int, paid_on: date, amount: int, actor:
             raise ConflictError("この申込みの入金はすでに記録されています。")
         if amount != row["fee"]:
             raise FieldError("amount", f"入金額（{yen(amount)}）が保証料（{yen(row['fee'])}）と一致しません。")
-        if paid_on > clock.today_jst():
-            raise FieldError("paid_on", "入金日に未来の日付は指定できません。")
+        try:
+            rules.check_payment_date(paid_on, _jst_date(row["fee_notified_at"]), clock.today_jst())
+        except rules.RuleViolation as violation:
+            raise FieldError(violation.field, violation.message) from None
         receipt_number = f"R{row['id']:08d}"
         await Application.update(
             {

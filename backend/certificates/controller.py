@@ -8,8 +8,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from backend.accounts.guards import requires_admin, requires_contractor
-from backend.certificates import documents, service
-from backend.certificates.documents import CertificateDocument, SentToOrderer
+from backend.applications.schemas import PaymentInput, RejectInput
+from backend.certificates import changes, documents, service
+from backend.certificates.documents import CertificateDocument, ChangeDocument, SentToOrderer
 from backend.certificates.schemas import (
     AdjustmentResult,
     AmendInput,
@@ -18,6 +19,11 @@ from backend.certificates.schemas import (
     CertificateDetail,
     CertificatePage,
     CertificateStatus,
+    ChangeConcludeOut,
+    ChangeFeeNoticeOut,
+    ChangeRequestInput,
+    ChangeRequestOut,
+    ChangeStatus,
     GuaranteeType,
     SendToOrdererInput,
 )
@@ -84,6 +90,25 @@ class CertificateController(Controller):
         return await documents.send_to_orderer(request.user, number, client_address(request), resend=resend)
 
 
+    @post("/{number:str}/change-requests", operation_id="submitChangeRequest", status_code=201,
+          summary="変更・解約の申込み（請負代金額・保証金額・保証期限の変更、または解約日を指定した解約）")
+    async def submit_change(self, request: Request, number: str, data: ChangeRequestInput) -> ChangeRequestOut:
+        return await changes.submit(request.user, number, data, client_address(request))
+
+    @get("/{number:str}/change-requests", operation_id="listChangeRequests", summary="この電子証書の変更・解約の申込み")
+    async def list_changes(self, request: Request, number: str) -> list[ChangeRequestOut]:
+        return await changes.list_for_certificate(number, request.user.company_id)
+
+    @get("/{number:str}/change-requests/{request_id:int}/documents/{kind:str}", operation_id="getChangeRequestDocument",
+         summary="追加保証料計算書・保証料返還計算書・追加保証料の領収証（PDF）", media_type="application/pdf")
+    async def change_document(self, request: Request, number: str, request_id: int, kind: ChangeDocument) -> Response[bytes]:
+        document = await documents.change_document(
+            number, request_id, kind, company_id=request.user.company_id, actor=request.user.login_id,
+            address=client_address(request),
+        )
+        return pdf_response(document.data, document.content_disposition)
+
+
 class AdminCertificateController(Controller):
     path = "/admin/certificates"
     guards = [requires_admin]
@@ -112,7 +137,7 @@ class AdminCertificateController(Controller):
 
     @post("/{number:str}/cancel", operation_id="adminCancelCertificate", status_code=200, summary="解約")
     async def cancel(self, request: Request, number: str, data: CancelInput) -> AdjustmentResult:
-        return await service.cancel(number, data.reason, request.user.login_id, client_address(request))
+        return await service.cancel(number, data, request.user.login_id, client_address(request))
 
     @get("/{number:str}/documents/{kind:str}", operation_id="adminGetCertificateDocument", summary="PDF",
          media_type="application/pdf")
@@ -126,3 +151,45 @@ class AdminCertificateController(Controller):
     async def reissue_key(self, request: Request, number: str) -> Response[AuthKeyOut]:
         key = await service.reissue_key(number, actor=request.user.login_id, address=client_address(request))
         return Response(key, headers=NO_STORE)
+
+
+class AdminChangeRequestController(Controller):
+    path = "/admin/change-requests"
+    guards = [requires_admin]
+    tags = ["管理：変更・解約の申込み"]
+
+    @get("/", operation_id="adminListChangeRequests", summary="変更・解約の申込みの一覧（状態で絞り込み）")
+    async def list_all(self, status: ChangeStatus | None = None) -> list[ChangeRequestOut]:
+        return await changes.list_all(status)
+
+    @get("/{request_id:int}", operation_id="adminGetChangeRequest", summary="変更・解約の申込みの詳細")
+    async def get_any(self, request_id: int) -> ChangeRequestOut:
+        return await changes.get_any(request_id)
+
+    @post("/{request_id:int}/fee-notice", operation_id="adminChangeFeeNotice", status_code=200,
+          summary="保証料のお知らせ（追加保証料計算書・保証料返還計算書）")
+    async def fee_notice(self, request: Request, request_id: int) -> ChangeFeeNoticeOut:
+        return await changes.notify_fee(request_id, request.user.login_id, client_address(request))
+
+    @post("/{request_id:int}/payment", operation_id="adminChangePayment", status_code=200, summary="追加保証料の入金の記録")
+    async def payment(self, request: Request, request_id: int, data: PaymentInput) -> ChangeRequestOut:
+        return await changes.record_payment(request_id, data.paid_on, data.amount, request.user.login_id, client_address(request))
+
+    @post("/{request_id:int}/conclude", operation_id="adminConcludeChange", status_code=200,
+          summary="変更・解約の締結（変更後の電子証書の発行、または解約）")
+    async def conclude(self, request: Request, request_id: int) -> ChangeConcludeOut:
+        return await changes.conclude(request_id, request.user.login_id, client_address(request))
+
+    @post("/{request_id:int}/reject", operation_id="adminRejectChange", status_code=200, summary="変更・解約の申込みの謝絶")
+    async def reject(self, request: Request, request_id: int, data: RejectInput) -> ChangeRequestOut:
+        return await changes.reject(request_id, data.reason, request.user.login_id, client_address(request))
+
+    @get("/{request_id:int}/documents/{kind:str}", operation_id="adminGetChangeRequestDocument",
+         summary="追加保証料計算書・保証料返還計算書・追加保証料の領収証（PDF）", media_type="application/pdf")
+    async def document(self, request: Request, request_id: int, kind: ChangeDocument) -> Response[bytes]:
+        row = await changes.request_row(request_id)
+        document = await documents.change_document(
+            row["contract_number"], request_id, kind, company_id=None, actor=request.user.login_id,
+            address=client_address(request),
+        )
+        return pdf_response(document.data, document.content_disposition)

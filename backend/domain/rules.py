@@ -42,6 +42,9 @@ class ApplicationFacts:
     period_end: date
     bid_announced_on: date
     delivery: str
+    deposit_bank: tuple[str, str] | None = None  # 預託金融機関 (name, branch), advance types
+    advance_contract_number: str | None = None  # 中間前払金: the 前払金保証 behind it
+    interim_certified_on: date | None = None  # 中間前払金: the orderer's 認定 date
 
 
 def _share(amount: int, fraction: tuple[int, int]) -> int:
@@ -116,20 +119,77 @@ def check_amounts(app: ApplicationFacts, earlier_advance: int = 0) -> int:
     return app.guarantee_amount
 
 
-def check_application(app: ApplicationFacts, orderer: OrdererFacts, earlier_advance: int = 0) -> int:
+def check_deposit_bank(app: ApplicationFacts) -> None:
+    """前払金 is paid into a 前払金専用口座: the advance types name the bank (預託金融機関)."""
+    if app.guarantee_type == CONTRACT:
+        if app.deposit_bank is not None:
+            raise RuleViolation("deposit_bank", "契約保証では預託金融機関は入力しません。")
+        return
+    name, branch = app.deposit_bank or ("", "")
+    if not name.strip():
+        raise RuleViolation("deposit_bank.name", "預託金融機関（前払金専用口座のある金融機関名）を入力してください。")
+    if not branch.strip():
+        raise RuleViolation("deposit_bank.branch", "預託金融機関の支店名を入力してください。")
+
+
+def check_interim(app: ApplicationFacts, today: date) -> None:
+    """中間前払金 stands on a 前払金保証 and on the orderer's 認定 (認定日 from 契約日 to today)."""
+    if app.guarantee_type != INTERIM_ADVANCE:
+        return
+    if not (app.advance_contract_number or "").strip():
+        raise RuleViolation(
+            "advance_contract_number", "中間前払金保証では、同じ工事の前払金保証の保証契約番号（10桁）を入力してください。"
+        )
+    if app.interim_certified_on is None:
+        raise RuleViolation("interim_certified_on", "発注者の中間前払金の認定日を入力してください。")
+    if app.interim_certified_on > today:
+        raise RuleViolation("interim_certified_on", "認定日に未来の日付は指定できません。認定を受けた日を入力してください。")
+    if app.interim_certified_on < app.contract_date:
+        raise RuleViolation("interim_certified_on", "認定日は契約日と同じ日かそれより後の日付にしてください。")
+
+
+def check_application(
+    app: ApplicationFacts, orderer: OrdererFacts, earlier_advance: int = 0, *, today: date | None = None
+) -> int:
     """All rules in the order a person fills the form; returns the 保証金額."""
     if not orderer.active:
         raise RuleViolation("orderer_code", f"{orderer.name}は現在お申込みを受け付けていません。")
     amount = check_amounts(app, earlier_advance)
     check_dates(app)
     check_delivery(app, orderer)
+    check_deposit_bank(app)
+    if today is not None:
+        check_interim(app, today)
     return amount
 
 
+def check_payment_date(paid_on: date, notified_on: date, today: date) -> None:
+    """A payment answers a fee notice: dated from the notice's day to today."""
+    if paid_on < notified_on:
+        raise RuleViolation(
+            "paid_on", f"入金日は保証料のお知らせの日（{wareki(notified_on)}）以降の日付にしてください。"
+        )
+    if paid_on > today:
+        raise RuleViolation("paid_on", "入金日に未来の日付は指定できません。")
+
+
+def check_cancel_on(cancel_on: date, period_start: date, period_end: date) -> None:
+    """解約日 lies within the 保証期間."""
+    if cancel_on < period_start:
+        raise RuleViolation("cancel_on", f"解約日は保証期間の始期（{wareki(period_start)}）以降の日付にしてください。")
+    if cancel_on > period_end:
+        raise RuleViolation("cancel_on", f"解約日は保証期限（{wareki(period_end)}）以前の日付にしてください。")
+
+
 def check_amendment(
-    guarantee_type: str, contract_amount: int, guarantee_amount: int, period_start: date, period_end: date
+    guarantee_type: str, contract_amount: int, guarantee_amount: int, period_start: date, period_end: date,
+    *, today: date | None = None,
 ) -> None:
-    """The rules an amended certificate must still satisfy."""
+    """The rules an amended certificate must still satisfy (a new 保証期限 not before ``today``)."""
+    if today is not None and period_end < today:
+        raise RuleViolation(
+            "period_end", "変更後の保証期限が過ぎています。今日以降の日付にしてください（保証をやめる場合は解約の申込みをしてください）。"
+        )
     facts = ApplicationFacts(
         guarantee_type=guarantee_type,
         contract_amount=contract_amount,

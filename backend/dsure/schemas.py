@@ -47,6 +47,8 @@ class VerifyResult(Output):
     signature_valid: bool
     checked_at: datetime
     acknowledged_at: datetime | None
+    cancelled_on: date | None = None  # 解約日, cancelled guarantees only
+    cancel_reason: str | None = None
 
 
 class AcknowledgeResult(Output):

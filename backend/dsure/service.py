@@ -185,14 +185,14 @@ def _as_datetime(value) -> datetime | None:
 _LOOKUP_WITH_LOCKS = (
     "SELECT (SELECT until FROM throttle_lock WHERE key = {}) AS pair_until, "
     "(SELECT until FROM throttle_lock WHERE key = {}) AS number_until, "
-    "c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, "
+    "c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, c.cancel_on, c.cancel_reason, "
     "c.acknowledged_at, c.project_name, c.orderer_name, c.company, k.key_mac "
     "FROM (SELECT 1 AS one) o "
     "LEFT JOIN certificate c ON c.contract_number = {} AND c.delivery = 'electronic' "
     "LEFT JOIN auth_key k ON k.certificate = c.id"
 )
 _LOOKUP = (
-    "SELECT c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, "
+    "SELECT c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, c.cancel_on, c.cancel_reason, "
     "c.acknowledged_at, c.project_name, c.orderer_name, c.company, k.key_mac "
     "FROM (SELECT 1 AS one) o "
     "LEFT JOIN certificate c ON c.contract_number = {} AND c.delivery = 'electronic' "
@@ -352,7 +352,15 @@ async def verify(raw_number: str, raw_key: str, address: str, user_agent: str) -
         signature_valid=signature_valid(current),
         checked_at=checked_at,
         acknowledged_at=_as_datetime(match.row["acknowledged_at"]),
+        **_cancellation(match),
     )
+
+
+def _cancellation(match: Match) -> dict:
+    """解約日 and reason of a cancelled guarantee (the orderer must see both)."""
+    if match.status != "cancelled" or match.row["cancel_on"] is None:
+        return {}
+    return {"cancelled_on": _as_date(match.row["cancel_on"]), "cancel_reason": match.row["cancel_reason"]}
 
 
 # --- the admin dashboard --------------------------------------------------------------------
@@ -437,6 +445,8 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
         "public_url": get_settings().public_url,
         "snapshot": json.loads(current["content"]),  # the version checked: 保証の種類, 保証契約者, 保証金額, 保証期限, 保証機関
     }
+    if cancellation := _cancellation(match):
+        context["cancellation"] = {"cancel_on": cancellation["cancelled_on"].isoformat(), "reason": cancellation["cancel_reason"] or ""}
     try:
         pdf = await documents.render_pdf("dsure-receipt", context, cached=False)
     except documents.RenderError as exc:
