@@ -314,6 +314,8 @@ class Verification(_Out):
     signature_valid: bool
     checked_at: datetime
     acknowledged_at: datetime | None
+    cancelled_on: date | None = None  # 解約日 of a cancelled guarantee
+    cancel_reason: str | None = None
 
 
 class Acknowledgement(_Out):

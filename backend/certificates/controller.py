@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from backend.accounts.guards import requires_admin, requires_contractor
 from backend.applications.schemas import PaymentInput, RejectInput
 from backend.certificates import changes, documents, service
-from backend.certificates.documents import CertificateDocument, ChangeDocument, SentToOrderer
+from backend.certificates.documents import CertificateDocument, ChangeDocument, SendPreview, SentToOrderer
 from backend.certificates.schemas import (
     AdjustmentResult,
     AmendInput,
@@ -86,8 +86,15 @@ class CertificateController(Controller):
     @post("/{number:str}/send-to-orderer", operation_id="sendToOrderer", status_code=202,
           summary="認証キー等のお知らせを発注者の登録アドレスへ送付")
     async def send_to_orderer(self, request: Request, number: str, data: SendToOrdererInput | None = None) -> SentToOrderer:
-        resend = data is not None and data.resend
-        return await documents.send_to_orderer(request.user, number, client_address(request), resend=resend)
+        return await documents.send_to_orderer(
+            request.user, number, client_address(request),
+            resend=data is not None and data.resend, cc_self=data is not None and data.cc_self,
+        )
+
+    @get("/{number:str}/send-to-orderer/preview", operation_id="previewSendToOrderer",
+         summary="発注者への送付内容の確認（宛先・件名・添付・前回の送付）")
+    async def send_preview(self, request: Request, number: str) -> SendPreview:
+        return await documents.send_preview(request.user, number)
 
 
     @post("/{number:str}/change-requests", operation_id="submitChangeRequest", status_code=201,

@@ -388,59 +388,121 @@ async def _claim_sending(row: dict, to: str, now: datetime, *, resend: bool) -> 
         raise RecentlySent(current["sent_to_orderer_at"], current["sent_to_orderer_address"])
 
 
-async def send_to_orderer(user: CurrentUser, number: str, address: str, *, resend: bool = False) -> SentToOrderer:
-    """Mail the key notice to the orderer's registered address, with the orderer's subject template
-    (at most once per SEND_COOLDOWN unless ``resend`` confirms another)."""
+def accepts_email(orderer: dict) -> bool:
+    """An orderer with a submission address takes e-mail unless its channels leave e-mail out
+    (no channels listed = none excluded)."""
+    channels = orderer["channels"]
+    channels = json.loads(channels) if isinstance(channels, str) else channels
+    return bool(orderer["submission_email"]) and (not channels or "email" in channels)
+
+
+class _Sending(msgspec.Struct):
+    to: str
+    subject: str
+    body: str
+    company: dict
+
+
+async def _sending(row: dict, company_id: int) -> _Sending:
+    """The mail to the orderer, as the preview shows it and as it is sent."""
     settings = get_settings()
+    if row["delivery"] != "electronic":
+        raise ConflictError("この保証は書面交付のため、発注者への電子送付はできません。")
+    if row["cancelled_at"] is not None:
+        raise ConflictError("解約済みの保証は送付できません。")
+    orderer = await Orderer.select().where(Orderer.id == row["orderer"]).first()
+    if not accepts_email(orderer):
+        reason = "電子メールでの提出先が登録されていません" if not orderer["submission_email"] else "電子メールでの提出を受け付けていません"
+        raise ConflictError(
+            f"{orderer['name']}は{reason}。発注者の指定する方法"
+            "（電子契約システムへの登録など）で「認証キー等のお知らせ」をご提出ください。"
+        )
+    templates = orderer["subject_templates"]
+    templates = json.loads(templates) if isinstance(templates, str) else templates
+    application = await Application.select(Application.orderer_project_number).where(
+        Application.id == row["application"]
+    ).first()
+    subject = render_subject(
+        templates.get(row["guarantee_type"]),
+        project_name=row["project_name"],
+        project_number=application["orderer_project_number"],
+    )
+    company = await Company.select().where(Company.id == company_id).first()
+    number = row["contract_number"]
+    body = (
+        f"{orderer['name']}\nご担当者様\n\n"
+        f"{company['name']}です。いつもお世話になっております。\n"
+        f"下記工事の{GUARANTEE_TYPE_LABELS[row['guarantee_type']]}について、電子証書閲覧用「認証キー」等のお知らせ（PDF）を"
+        "お送りいたします。\n\n"
+        f"工事名: {row['project_name']}\n保証契約番号: {number}\n"
+        f"保証期限: {wareki(row['period_end'])}\n\n"
+        "添付のPDFに記載の「保証契約番号」と「認証キー」を、保証確認サービス（D-Sure）に入力のうえ、\n"
+        f"電子証書をご確認ください。\nD-Sure: {settings.public_url}/dsure?no={number}\n\n"
+        f"{company['name']}\n{company['address']}\n電話 {company['phone']}\n"
+        f"（このメールは{settings.surety_name}の電子保証サービスから送信しています）"
+    )
+    return _Sending(to=orderer["submission_email"], subject=subject, body=body, company=company)
+
+
+class SendPreview(msgspec.Struct):
+    """What 「発注者へ送付」 will send, shown before the contractor confirms."""
+
+    contract_number: str
+    to: str
+    subject: str
+    attachment: str  # the key notice's file name
+    cc_address: str  # the contractor's own address, for an optional copy
+    last_sent_at: str | None
+    last_sent_to: str | None
+    resend_required: bool  # sent within the cooldown: the send needs ``resend: true``
+    warning: str | None  # what to tell the contractor before a resend
+
+
+async def send_preview(user: CurrentUser, number: str) -> SendPreview:
+    row = await certificate_row(number, user.company_id)
+    sending = await _sending(row, user.company_id)
+    sent_at = row["sent_to_orderer_at"]
+    recent = sent_at is not None and sent_at > clock.now() - SEND_COOLDOWN
+    warning = None
+    if sent_at is not None:
+        local = sent_at.astimezone(JST)
+        warning = (
+            f"{wareki(local.date())} {local.strftime('%H時%M分')}に{row['sent_to_orderer_address'] or '発注者'}へ送付済みです。"
+            "もう一度送ると、発注者に同じお知らせが再び届きます。"
+        )
+    return SendPreview(
+        contract_number=number, to=sending.to, subject=sending.subject,
+        attachment=document_filename("auth-key-notice", number), cc_address=sending.company["email"],
+        last_sent_at=sent_at.isoformat() if sent_at else None, last_sent_to=row["sent_to_orderer_address"],
+        resend_required=recent, warning=warning,
+    )
+
+
+async def send_to_orderer(
+    user: CurrentUser, number: str, address: str, *, resend: bool = False, cc_self: bool = False
+) -> SentToOrderer:
+    """Mail the key notice to the orderer's registered address, with the orderer's subject template
+    (at most once per SEND_COOLDOWN unless ``resend`` confirms another); ``cc_self`` sends the
+    contractor a copy."""
     async with db.transaction():
         row = await certificate_row(number, user.company_id)
-        if row["delivery"] != "electronic":
-            raise ConflictError("この保証は書面交付のため、発注者への電子送付はできません。")
-        if row["cancelled_at"] is not None:
-            raise ConflictError("解約済みの保証は送付できません。")
-        orderer = await Orderer.select().where(Orderer.id == row["orderer"]).first()
-        channels = orderer["channels"]
-        channels = json.loads(channels) if isinstance(channels, str) else channels
-        if not orderer["submission_email"] or "email" not in channels:
-            raise ConflictError(
-                f"{orderer['name']}は電子メールでの提出先が登録されていません。発注者の指定する方法"
-                "（電子契約システムへの登録など）で「認証キー等のお知らせ」をご提出ください。"
-            )
+        sending = await _sending(row, user.company_id)
         now = clock.now()
-        await _claim_sending(row, orderer["submission_email"], now, resend=resend)
-        templates = orderer["subject_templates"]
-        templates = json.loads(templates) if isinstance(templates, str) else templates
-        application = await Application.select(Application.orderer_project_number).where(
-            Application.id == row["application"]
-        ).first()
-        subject = render_subject(
-            templates.get(row["guarantee_type"]),
-            project_name=row["project_name"],
-            project_number=application["orderer_project_number"],
-        )
-        company = await Company.select().where(Company.id == user.company_id).first()
-        body = (
-            f"{orderer['name']}\nご担当者様\n\n"
-            f"{company['name']}です。いつもお世話になっております。\n"
-            f"下記工事の{GUARANTEE_TYPE_LABELS[row['guarantee_type']]}について、電子証書閲覧用「認証キー」等のお知らせ（PDF）を"
-            "お送りいたします。\n\n"
-            f"工事名: {row['project_name']}\n保証契約番号: {number}\n"
-            f"保証期限: {wareki(row['period_end'])}\n\n"
-            "添付のPDFに記載の「保証契約番号」と「認証キー」を、保証確認サービス（D-Sure）に入力のうえ、\n"
-            f"電子証書をご確認ください。\nD-Sure: {settings.public_url}/dsure?no={number}\n\n"
-            f"{company['name']}\n{company['address']}\n電話 {company['phone']}\n"
-            f"（このメールは{settings.surety_name}の電子保証サービスから送信しています）"
-        )
+        await _claim_sending(row, sending.to, now, resend=resend)
+        attachments = [{"kind": "auth-key-notice", "contract_number": number}]
         mail_id = await mail.enqueue(
-            category="certificate.sent_to_orderer",
-            to=orderer["submission_email"],
-            subject=subject,
-            body=body,
-            attachments=[{"kind": "auth-key-notice", "contract_number": number}],
-            related=number,
+            category="certificate.sent_to_orderer", to=sending.to, subject=sending.subject, body=sending.body,
+            attachments=attachments, related=number,
         )
+        if cc_self:
+            await mail.enqueue(
+                category="certificate.sent_to_orderer_copy", to=sending.company["email"],
+                subject=f"【控え】{sending.subject}"[:300],
+                body=f"（{sending.to} へ送付したメールの控えです）\n\n{sending.body}",
+                attachments=attachments, related=number,
+            )
         await audit.record(
             "certificate.sent_to_orderer", actor=user.login_id, target=number, address=address,
-            details={"to": orderer["submission_email"], "resend": resend},
+            details={"to": sending.to, "resend": resend, "cc_self": cc_self},
         )
-    return SentToOrderer(contract_number=number, to=orderer["submission_email"], subject=subject, mail_id=mail_id, sent_at=now.isoformat())
+    return SentToOrderer(contract_number=number, to=sending.to, subject=sending.subject, mail_id=mail_id, sent_at=now.isoformat())

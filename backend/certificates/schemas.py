@@ -88,6 +88,7 @@ class SendToOrdererInput(Input):
     # The key notice goes to the orderer at most once per 10 minutes unless the contractor
     # confirms a resend (409 ``certificate.recently_sent`` otherwise).
     resend: bool = False
+    cc_self: bool = False  # also send the contractor a copy (控え)
 
 
 class CancelInput(Input, kw_only=True):

@@ -13,7 +13,7 @@ import reflex as rx
 from frontend import fmt
 from frontend.api import ApiError
 from frontend.state import PageState, calls_api
-from frontend.views import CertificateShown
+from frontend.views import CertificateShown, cancellation_rows
 from frontend.dsure.checks import pair_problems
 
 # Refusals the API words for the clerk itself (a wrong pair, a lock with its minutes, too many tries):
@@ -89,6 +89,7 @@ class DsureState(PageState, CertificateShown):
             raise
         self._auth_key = key
         self._show_certificate(result)
+        self.rows = self.rows + cancellation_rows(result.cancelled_on, result.cancel_reason)
         self.verified = True
         self.status_sentence = STATUS_SENTENCES.get(result.status, f"この電子証書の状態：{self.status_label}")
         self.issuer_name = str((result.certificate.get("surety") or {}).get("name") or "")

@@ -35,7 +35,7 @@ def application_body(**overrides) -> dict:
         "delivery": "electronic",
         "notes": "",
     }
-    if body["guarantee_type"] != "contract" or "deposit_bank" in overrides:
+    if overrides.get("guarantee_type", body["guarantee_type"]) != "contract":
         body["deposit_bank"] = DEPOSIT_BANK  # 預託金融機関, required on the advance types
     body.update(overrides)
     return {key: value for key, value in body.items() if value is not None}
