@@ -300,6 +300,65 @@ class SendResult(_Out):
     sent_at: str  # ISO 8601 (the API documents a plain string)
 
 
+class SendPreview(_Out):
+    """GET /api/certificates/{number}/send-to-orderer/preview: what 「発注者へ送付」 will send."""
+
+    contract_number: str = ""
+    to: str = ""
+    subject: str = ""
+    attachment: str = ""
+    cc_address: str = ""
+    last_sent_at: datetime | None = None
+    last_sent_to: str | None = None
+    resend_required: bool = False
+    warning: str | None = None
+
+
+class ChangeRequest(_Out):
+    """A 変更・解約の申込み (contractor and staff views)."""
+
+    id: int
+    kind: str
+    kind_label: str = ""
+    status: str = ""
+    status_label: str = ""
+    contract_number: str = ""
+    project_name: str = ""
+    base_version: int = 1
+    contract_amount: int | None = None
+    guarantee_amount: int | None = None
+    period_end: date | None = None
+    cancel_on: date | None = None
+    reason: str = ""
+    fee_delta: int | None = None
+    fee_kind: str | None = None
+    fee_kind_label: str | None = None
+    fee_notified_on: date | None = None
+    payment_due_on: date | None = None
+    payment_account: str | None = None
+    paid_on: date | None = None
+    paid_amount: int | None = None
+    receipt_number: str | None = None
+    rejected_reason: str | None = None
+    version: int | None = None
+    created_at: datetime | None = None
+    company_name: str | None = None
+
+
+class ChangeFeeNotice(_Out):
+    id: int
+    fee_delta: int = 0
+    fee_kind: str = ""
+    amount: int = 0
+
+
+class ChangeConclusion(_Out):
+    id: int
+    contract_number: str = ""
+    version: int = 1
+    status: str = ""
+
+
 class Verification(_Out):
     """POST /api/dsure/verify."""
 
@@ -585,8 +644,21 @@ class Api:
     async def document(self, number: str, kind: DocumentKind) -> tuple[bytes, str]:
         return await self._pdf("GET", f"/certificates/{number}/documents/{kind}")
 
-    async def send_to_orderer(self, number: str) -> SendResult:
-        return await self._json("POST", f"/certificates/{number}/send-to-orderer", SendResult)
+    async def send_to_orderer(self, number: str, *, resend: bool = False, cc_self: bool = False) -> SendResult:
+        return await self._json("POST", f"/certificates/{number}/send-to-orderer", SendResult,
+                                json={"resend": resend, "cc_self": cc_self})
+
+    async def send_preview(self, number: str) -> SendPreview:
+        return await self._json("GET", f"/certificates/{number}/send-to-orderer/preview", SendPreview)
+
+    async def change_requests(self, number: str) -> list[ChangeRequest]:
+        return await self._list(f"/certificates/{number}/change-requests", ChangeRequest)
+
+    async def create_change_request(self, number: str, body: dict[str, Any]) -> ChangeRequest:
+        return await self._json("POST", f"/certificates/{number}/change-requests", ChangeRequest, json=_drop_none(body))
+
+    async def change_document(self, number: str, request_id: int | str, kind: str) -> tuple[bytes, str]:
+        return await self._pdf("GET", f"/certificates/{number}/change-requests/{request_id}/documents/{kind}")
 
     # -- D-Sure (no login: the number and the key are the credentials) --
 
@@ -642,6 +714,23 @@ class Api:
 
     async def admin_cancel(self, number: str, reason: str) -> Adjustment:
         return await self._json("POST", f"/admin/certificates/{number}/cancel", Adjustment, json={"reason": reason})
+
+    async def admin_change_requests(self, status: str | None = None) -> list[ChangeRequest]:
+        return await self._list("/admin/change-requests", ChangeRequest, params={"status": status})
+
+    async def admin_change_fee_notice(self, request_id: int | str) -> ChangeFeeNotice:
+        return await self._json("POST", f"/admin/change-requests/{request_id}/fee-notice", ChangeFeeNotice)
+
+    async def admin_change_payment(self, request_id: int | str, paid_on: str, amount: int | str) -> ChangeRequest:
+        return await self._json("POST", f"/admin/change-requests/{request_id}/payment", ChangeRequest,
+                                json={"paid_on": paid_on, "amount": amount})
+
+    async def admin_change_conclude(self, request_id: int | str) -> ChangeConclusion:
+        return await self._json("POST", f"/admin/change-requests/{request_id}/conclude", ChangeConclusion)
+
+    async def admin_change_reject(self, request_id: int | str, reason: str) -> ChangeRequest:
+        return await self._json("POST", f"/admin/change-requests/{request_id}/reject", ChangeRequest,
+                                json={"reason": reason})
 
     async def admin_reissue_key(self, number: str) -> AuthKey:
         return await self._json("POST", f"/admin/certificates/{number}/reissue-key", AuthKey)
