@@ -201,6 +201,11 @@ class Application(_Out):
     contract_number: str | None
     rejected_reason: str | None
     timeline: list[TimelineStep]
+    deposit_bank: dict[str, str] | None = None  # 預託金融機関 {name, branch} (advance types)
+    advance_contract_number: str | None = None  # interim_advance: its 前払金保証
+    interim_certified_on: date | None = None
+    payment_due_on: date | None = None  # 支払期限 of a notified, unpaid fee
+    payment_account: str | None = None  # 振込先
     # admin views add who applied
     customer_id: str | None = None
     company_name: str | None = None

@@ -92,6 +92,7 @@ def application_card(item: ApplicationView) -> rx.Component:
         rx.text(item.orderer_name, "　", item.amount_label, " ", item.amount, size="2", color_scheme="gray"),
         timeline(item.steps),
         rx.text(item.message, size="2"),
+        rx.cond(item.payment != "", rx.text(item.payment, size="2", weight="bold", class_name="fee-payment")),
         rx.cond(
             item.has_fee | item.can_withdraw,
             rx.el.div(

@@ -31,6 +31,7 @@ class ApplicationView:
     fee: str = ""
     contract_number: str = ""
     message: str = ""
+    payment: str = ""  # 振込先 and 支払期限 while the fee is unpaid
     has_fee: bool = False
     paid: bool = False
     can_withdraw: bool = False
@@ -150,6 +151,7 @@ def application_view(item: Application) -> ApplicationView:
         fee=fmt.yen(item.fee),
         contract_number=item.contract_number or "",
         message=message,
+        payment=f"振込先：{item.payment_account}　支払期限：{fmt.wareki(item.payment_due_on)}" if item.payment_due_on else "",
         has_fee=item.fee is not None and item.status in ("fee_notified", "concluded"),
         paid=paid,
         can_withdraw=item.status in ("submitted", "fee_notified") and not paid,
