@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Parameter
 
 from backend.accounts.guards import requires_admin, requires_contractor
@@ -34,6 +36,12 @@ Version = Annotated[int | None, Parameter(ge=1, le=1000)]
 Limit = Annotated[int, Parameter(ge=1, le=service.PAGE_SIZE_MAX)]
 Search = Annotated[str | None, Parameter(max_length=100)]
 Cursor = Annotated[str | None, Parameter(max_length=64)]
+
+
+async def owns_certificate(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Authorization before validation: another company's certificate is 404 before its body is read
+    (a guard runs before Litestar decodes the body, so a malformed body cannot tell it exists)."""
+    await service.certificate_row(connection.path_params["number"], connection.user.company_id)
 
 
 class CertificateController(Controller):
@@ -98,6 +106,7 @@ class CertificateController(Controller):
 
 
     @post("/{number:str}/change-requests", operation_id="submitChangeRequest", status_code=201,
+          guards=[owns_certificate],
           summary="変更・解約の申込み（請負代金額・保証金額・保証期限の変更、または解約日を指定した解約）")
     async def submit_change(self, request: Request, number: str, data: ChangeRequestInput) -> ChangeRequestOut:
         return await changes.submit(request.user, number, data, client_address(request))
