@@ -308,60 +308,72 @@ class SendResult(_Out):
 class SendPreview(_Out):
     """GET /api/certificates/{number}/send-to-orderer/preview: what 「発注者へ送付」 will send."""
 
-    contract_number: str = ""
-    to: str = ""
-    subject: str = ""
-    attachment: str = ""
-    cc_address: str = ""
-    last_sent_at: datetime | None = None
-    last_sent_to: str | None = None
-    resend_required: bool = False
-    warning: str | None = None
+    contract_number: str
+    to: str
+    subject: str
+    attachment: str  # the key notice's file name
+    cc_address: str  # the contractor's own address, for an optional copy (控え)
+    last_sent_at: str | None  # ISO 8601 (the API documents a plain string)
+    last_sent_to: str | None
+    resend_required: bool  # sent within the cooldown: the send needs ``resend``
+    warning: str | None  # what to tell the contractor before a resend
+
+
+ChangeKind = Literal["amend", "cancel"]
+ChangeStatus = Literal["submitted", "fee_notified", "concluded", "rejected"]
+FeeKind = Literal["additional", "refund", "none"]
 
 
 class ChangeRequest(_Out):
     """A 変更・解約の申込み (contractor and staff views)."""
 
     id: int
-    kind: str
-    kind_label: str = ""
-    status: str = ""
-    status_label: str = ""
-    contract_number: str = ""
-    project_name: str = ""
-    base_version: int = 1
-    contract_amount: int | None = None
-    guarantee_amount: int | None = None
-    period_end: date | None = None
-    cancel_on: date | None = None
-    reason: str = ""
-    fee_delta: int | None = None
-    fee_kind: str | None = None
-    fee_kind_label: str | None = None
-    fee_notified_on: date | None = None
-    payment_due_on: date | None = None
-    payment_account: str | None = None
-    paid_on: date | None = None
-    paid_amount: int | None = None
-    receipt_number: str | None = None
-    rejected_reason: str | None = None
-    version: int | None = None
-    created_at: datetime | None = None
-    company_name: str | None = None
+    kind: ChangeKind
+    kind_label: str  # 変更 / 解約
+    status: ChangeStatus
+    status_label: str
+    contract_number: str
+    project_name: str
+    base_version: int
+    contract_amount: int | None
+    guarantee_amount: int | None
+    period_end: date | None
+    cancel_on: date | None
+    reason: str
+    fee_delta: int | None  # > 0 追加保証料, < 0 返還保証料; null before the fee notice
+    fee_kind: str | None  # additional | refund | none
+    fee_kind_label: str | None
+    fee_notified_on: date | None
+    payment_due_on: date | None
+    payment_account: str | None
+    paid_on: date | None
+    paid_amount: int | None
+    receipt_number: str | None
+    rejected_reason: str | None
+    version: int | None  # the version the conclusion issued (amend)
+    created_at: datetime
+    concluded_at: datetime | None
+    company_name: str | None = None  # admins only
 
 
 class ChangeFeeNotice(_Out):
+    """POST /api/admin/change-requests/{id}/fee-notice."""
+
     id: int
-    fee_delta: int = 0
-    fee_kind: str = ""
-    amount: int = 0
+    fee_delta: int
+    fee_kind: FeeKind
+    amount: int  # |fee_delta|
+    payment_due_on: date | None
+    payment_account: str | None
 
 
 class ChangeConclusion(_Out):
+    """POST /api/admin/change-requests/{id}/conclude."""
+
     id: int
-    contract_number: str = ""
-    version: int = 1
-    status: str = ""
+    contract_number: str
+    version: int
+    status: str
 
 
 class Verification(_Out):
