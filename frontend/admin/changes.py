@@ -1,145 +1,17 @@
 """管理: the queue of change requests (変更・解約の審査), beside the application queue.
 
-保証料のお知らせ → 入金確認 (a 追加保証料 only) → 締結 (after a confirmation), or 謝絶.
+保証料のお知らせ → 入金確認 (a 追加保証料 only) → 締結, or 謝絶; each after a confirmation in a dialog.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import date
-from typing import Any
-
 import reflex as rx
 
-from frontend import fmt
-from frontend.admin.queues import empty_row, messages, table
-from frontend.admin.state import AdminState
-from frontend.api import ApiError, ChangeRequest
+from frontend.admin.rows import CHANGE_TABS, ChangeAdminRow
+from frontend.admin.state import AdminChangesState
 from frontend.components.layout import admin_page
-from frontend.components.ui import alert_if, badge, card, field, page_title
-
-CHANGE_TABS = [("submitted", "申込受付"), ("fee_notified", "お知らせ済"), ("concluded", "締結"), ("rejected", "謝絶")]
-
-
-@dataclasses.dataclass
-class ChangeAdminRow:
-    id: str = ""
-    number: str = ""
-    company: str = ""
-    kind_label: str = ""
-    project_name: str = ""
-    asked: str = ""
-    reason: str = ""
-    fee: str = ""
-    fee_value: str = ""  # the 追加保証料 to prefill the payment
-    paid: str = ""
-    step: str = ""  # notice | payment | conclude | done
-    status_label: str = ""
-
-
-def admin_row(item: ChangeRequest) -> ChangeAdminRow:
-    if item.kind == "cancel":
-        asked = f"解約日 {fmt.wareki(item.cancel_on)}"
-    else:
-        asked = "　".join(filter(None, [
-            f"請負代金額 {fmt.yen(item.contract_amount)}" if item.contract_amount else "",
-            f"保証金額 {fmt.yen(item.guarantee_amount)}" if item.guarantee_amount else "",
-            f"保証期限 {fmt.wareki(item.period_end)}" if item.period_end else "",
-        ]))
-    if item.status == "submitted":
-        step = "notice"
-    elif item.status == "fee_notified":
-        step = "payment" if (item.fee_delta or 0) > 0 and item.paid_on is None else "conclude"
-    else:
-        step = "done"
-    return ChangeAdminRow(
-        id=str(item.id), number=item.contract_number, company=item.company_name or "", kind_label=item.kind_label,
-        project_name=item.project_name, asked=asked, reason=item.reason,
-        fee=f"{item.fee_kind_label} {fmt.yen(abs(item.fee_delta))}" if item.fee_delta else (item.fee_kind_label or "―"),
-        fee_value=str(item.fee_delta) if (item.fee_delta or 0) > 0 else "",
-        paid=f"{fmt.wareki(item.paid_on)} 入金" if item.paid_on else "", step=step, status_label=item.status_label,
-    )
-
-
-class AdminChangesState(AdminState):
-    tab: str = "submitted"
-    items: list[ChangeAdminRow] = []
-    dialog: str = ""  # "" | payment | reject | conclude
-    target_id: str = ""
-    target_label: str = ""
-    target_fee: str = ""
-    today: str = ""
-
-    @rx.event
-    async def load(self):
-        self.dialog = ""
-        async for update in self._load_page():
-            yield update
-
-    async def _refresh(self) -> None:
-        self.items = [admin_row(item) for item in await self._admin_api().admin_change_requests(self.tab)]
-
-    async def _run(self, call, message: str):
-        self._start()
-        yield
-        try:
-            await call()
-            await self._refresh()
-        except ApiError as exc:
-            yield self._fail(exc)
-            return
-        self.busy = False
-        self.dialog = ""
-        self.message = message
-
-    @rx.event
-    async def set_tab(self, tab: str):
-        self.tab = tab
-        async for update in self._load_page():
-            yield update
-
-    @rx.event
-    async def fee_notice(self, request_id: str):
-        async for update in self._run(lambda: self._admin_api().admin_change_fee_notice(request_id),
-                                      f"変更申込 {request_id} の保証料のお知らせを送りました。"):
-            yield update
-
-    @rx.event
-    def open_dialog(self, kind: str, request_id: str):
-        row = next((r for r in self.items if r.id == request_id), None)
-        self.dialog = kind
-        self.target_id = request_id
-        self.target_label = f"変更申込 {request_id}　{row.number}　{row.project_name}　{row.asked}" if row else request_id
-        self.target_fee = row.fee_value if row else ""
-        self.today = date.today().isoformat()
-        self.field_errors = {}
-        self.error = ""
-
-    @rx.event
-    def close_dialog(self, open_: bool = False):
-        if not open_:
-            self.dialog = ""
-
-    @rx.event
-    async def payment(self, form: dict[str, Any]):
-        amount = fmt.parse_amount(str(form.get("amount", "")))
-        call = lambda: self._admin_api().admin_change_payment(  # noqa: E731
-            self.target_id, str(form.get("paid_on", "")), amount if amount is not None else "")
-        async for update in self._run(call, f"変更申込 {self.target_id} の追加保証料の入金を確認しました。"):
-            yield update
-
-    @rx.event
-    async def conclude(self, _form: dict[str, Any]):
-        async for update in self._run(lambda: self._admin_api().admin_change_conclude(self.target_id),
-                                      f"変更申込 {self.target_id} を締結しました。"):
-            yield update
-
-    @rx.event
-    async def reject(self, form: dict[str, Any]):
-        reason = str(form.get("reason", "")).strip()
-        async for update in self._run(lambda: self._admin_api().admin_change_reject(self.target_id, reason),
-                                      f"変更申込 {self.target_id} を謝絶しました。"):
-            yield update
+from frontend.components.tables import rows_table
+from frontend.components.ui import alert_if, badge, card, field, messages, page_title
 
 
 def actions(row: ChangeAdminRow) -> rx.Component:
@@ -147,7 +19,7 @@ def actions(row: ChangeAdminRow) -> rx.Component:
     reject = rx.button("謝絶", on_click=state.open_dialog("reject", row.id), size="1", color_scheme="red", variant="soft")
     return rx.match(
         row.step,
-        ("notice", rx.hstack(rx.button("保証料を通知", on_click=state.fee_notice(row.id), size="1", loading=state.busy),
+        ("notice", rx.hstack(rx.button("保証料を通知", on_click=state.open_dialog("notice", row.id), size="1"),
                              reject, spacing="2", wrap="wrap")),
         ("payment", rx.hstack(rx.button("入金確認", on_click=state.open_dialog("payment", row.id), size="1"),
                               reject, spacing="2", wrap="wrap")),
@@ -198,6 +70,14 @@ def dialog() -> rx.Component:
         ),
         on_submit=state.reject, reset_on_submit=False, no_validate=True,
     )
+    notice = rx.form(
+        rx.vstack(
+            rx.text("追加保証料計算書または保証料返還計算書を作成し、お客様へメールでお知らせします。"
+                    "追加保証料は入金の確認後、返還保証料・増減なしはそのまま締結に進めます。", size="2"),
+            alert_if(state.error), _buttons("通知する"), spacing="3",
+        ),
+        on_submit=state.fee_notice, reset_on_submit=False,
+    )
     conclude = rx.form(
         rx.vstack(
             rx.text("締結すると、変更後の電子証書（次の版）を発行するか、保証契約を解約し、お客様へメールでお知らせします。"
@@ -206,12 +86,13 @@ def dialog() -> rx.Component:
         ),
         on_submit=state.conclude, reset_on_submit=False,
     )
-    titles = {"payment": "追加保証料の入金確認", "reject": "謝絶", "conclude": "締結の確認"}
+    titles = {"notice": "保証料のお知らせの確認", "payment": "追加保証料の入金確認", "reject": "謝絶", "conclude": "締結の確認"}
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title(rx.match(state.dialog, *titles.items(), "")),
             rx.dialog.description(state.target_label, size="2", margin_bottom="12px"),
-            rx.match(state.dialog, ("payment", payment), ("reject", reject), ("conclude", conclude), rx.fragment()),
+            rx.match(state.dialog, ("notice", notice), ("payment", payment), ("reject", reject), ("conclude", conclude),
+                     rx.fragment()),
             max_width="480px",
         ),
         open=state.dialog != "",
@@ -235,10 +116,8 @@ def admin_change_requests() -> rx.Component:
         messages(state),
         tabs,
         card(
-            table(["申込番号", "申込者・保証契約番号", "種類", "工事・申込内容", "保証料の増減", "操作"],
-                  rx.cond(state.items.length() == 0, empty_row(6, "この状態の申込みはありません。"),
-                          rx.foreach(state.items, row_view)),
-                  numeric=(4,)),
+            rows_table(["申込番号", "申込者・保証契約番号", "種類", "工事・申込内容", "保証料の増減", "操作"],
+                       state.items, row_view, "この状態の申込みはありません。", numeric=(4,)),
         ),
         dialog(),
         spacing="4",

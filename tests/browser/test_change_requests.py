@@ -9,13 +9,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import login_admin, login_contractor, open_page, requires_api, screenshot
+from tests.browser.helpers import login_admin, login_contractor, open_page, requires_api, screenshot, wait_ready
+from tests.support.pdf import compact, pdf_text
 
 pytestmark = pytest.mark.browser
 
 
 @requires_api("/api/certificates/{number}/change-requests", "/api/admin/change-requests")
-def test_period_extension_from_the_phone_to_version_two_on_dsure(server, phone, new_page):
+def test_period_extension_from_the_phone_to_the_new_version_on_dsure(server, phone, new_page, tmp_path):
     page = phone
     login_contractor(page, server.demo["customer_id"], server.demo["password"])
     open_page(page, "/certificates")
@@ -38,7 +39,8 @@ def test_period_extension_from_the_phone_to_version_two_on_dsure(server, phone, 
     open_page(admin, "/admin/change-requests")
     row = admin.locator("tr", has_text=number).filter(has_text="工期延長（ブラウザテスト）")
     row.get_by_role("button", name="保証料を通知").click()
-    expect(admin.get_by_text("保証料のお知らせを送りました", exact=False)).to_be_visible()
+    admin.get_by_role("dialog").get_by_role("button", name="通知する").click()  # a confirmation first
+    expect(admin.get_by_text("保証料のお知らせを送りました（追加保証料", exact=False)).to_be_visible()
     admin.get_by_role("button", name="お知らせ済").click()
     row.get_by_role("button", name="入金確認").click()
     dialog = admin.get_by_role("dialog")
@@ -47,10 +49,27 @@ def test_period_extension_from_the_phone_to_version_two_on_dsure(server, phone, 
     expect(admin.get_by_text("追加保証料の入金を確認しました", exact=False)).to_be_visible()
     row.get_by_role("button", name="締結する").click()
     admin.get_by_role("dialog").get_by_role("button", name="締結する").click()
-    expect(admin.get_by_text("を締結しました", exact=False)).to_be_visible()
+    concluded = admin.get_by_text(re.compile(r"を締結し、保証契約番号 \d{10} の第(\d+)版を発行しました"))
+    expect(concluded).to_be_visible()
+    version = int(re.search(r"第(\d+)版", concluded.inner_text()).group(1))
+    assert version >= 2
 
     page.reload()
+    wait_ready(page)
     expect(page.locator(".change-request", has_text="工期延長（ブラウザテスト）")).to_contain_text("締結")
+    expect(page.get_by_text(f"第{version}版").first).to_be_visible()
+    # The new version's certificate, read back: this change under 変更の経過, every version on one printout.
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="保証証書（閲覧用）").click()
+    saved = tmp_path / "certificate.pdf"
+    download_info.value.save_as(saved)
+    text = compact(pdf_text(saved.read_bytes()))
+    extended = date(date.today().year + 1, 9, 30)
+    assert f"第{version}版" in text and "変更の経過" in text
+    assert f"令和{extended.year - 2018}年9月30日" in text  # the new 保証期限
+    assert "工期延長(ブラウザテスト)" in text  # the reason (NFKC: ASCII brackets)
+    assert all(f"第{v}版(" in text for v in range(2, version + 1))  # each change's heading
+    assert server.demo["customer_id"] not in text  # no お客様ID
     with page.expect_download():
         page.get_by_role("button", name="認証キー", exact=True).click()
     key = page.locator("#auth-key").inner_text().strip()
