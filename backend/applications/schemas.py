@@ -16,7 +16,8 @@ ApplicationStatus = Literal["submitted", "fee_notified", "concluded", "rejected"
 ProjectNumber = Annotated[str, msgspec.Meta(max_length=50)]
 PositiveYen = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-BankName = Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+# An empty name decodes: the rules name it beside the other fields (the amounts first), not the decoder alone.
+BankName = Annotated[str, msgspec.Meta(max_length=60)]
 ContractNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{10}$")]
 
 

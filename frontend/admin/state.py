@@ -6,7 +6,6 @@ do. The rows it keeps for the pages are built in ``frontend.admin.rows``.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import reflex as rx
@@ -158,7 +157,7 @@ class AdminApplicationsState(AdminState, ListPage):
         self.target_id = application_id
         self.target_label = f"受付番号 {application_id}　{row.project_name}" if row else f"受付番号 {application_id}"
         self.target_fee = row.fee_value if row else ""
-        self.today = date.today().isoformat()
+        self.today = fmt.today().isoformat()
         self._open_dialog(kind)
 
     @calls_api()
@@ -204,7 +203,7 @@ class AdminChangesState(AdminState, ListPage):
         self.target_id = request_id
         self.target_label = f"変更申込 {request_id}　{row.number}　{row.project_name}　{row.asked}" if row else request_id
         self.target_fee = row.fee_value if row else ""
-        self.today = date.today().isoformat()
+        self.today = fmt.today().isoformat()
         self._open_dialog(kind)
 
     @calls_api()

@@ -221,7 +221,7 @@ def send_dialog() -> rx.Component:
             ),
             rx.cond(state.preview_warning != "", alert(state.preview_warning, tone="amber")),
             rx.el.label(
-                rx.el.input(type="checkbox", checked=state.cc_self, on_change=state.set_cc_self, id="send-cc-self"),
+                rx.el.input(type="checkbox", default_checked=False, on_change=state.set_cc_self, id="send-cc-self"),
                 rx.el.span("控えを自社のアドレス（", state.preview_cc, "）にも送る"),
                 style={"display": "flex", "gap": "8px", "alignItems": "center", "marginTop": "12px"},
             ),

@@ -288,6 +288,7 @@ class CertificateState(EnetState, CertificateShown):
 
     @rx.event
     def set_cc_self(self, value: bool):
+        """The 控え checkbox: uncontrolled (it ticks at once, the state follows); the dialog mounts it unticked."""
         self.cc_self = value
 
     def _show(self, detail: CertificateDetail) -> None:

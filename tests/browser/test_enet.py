@@ -172,6 +172,8 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     page.get_by_role("alertdialog").get_by_role("button", name="やめる").click()
     open_page(admin, "/admin/mail")
     expect(admin.locator("tbody tr", has_text="keiyaku@tottori-kgc.example.jp").first).to_be_visible()
+    # The ticked 控え went to the contractor's own address.
+    expect(admin.locator("tbody tr", has_text="genba@test-doboku.example.jp").filter(has_text="【控え】")).to_have_count(1)
 
     # 6. The orderer opens D-Sure with the notice; the contractor then sees 発注者閲覧済.
     orderer = new_page(PHONE)
