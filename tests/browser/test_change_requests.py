@@ -70,14 +70,14 @@ def test_period_extension_from_the_phone_to_the_new_version_on_dsure(server, pho
     assert "工期延長(ブラウザテスト)" in text  # the reason (NFKC: ASCII brackets)
     assert all(f"第{v}版(" in text for v in range(2, version + 1))  # each change's heading
     assert server.demo["customer_id"] not in text  # no お客様ID
-    with page.expect_download():
-        page.get_by_role("button", name="認証キー", exact=True).click()
+    page.get_by_role("button", name="認証キーを表示").click()
     key = page.locator("#auth-key").inner_text().strip()
     orderer = new_page(PHONE)
     open_page(orderer, f"/dsure?no={number}")
     orderer.get_by_label("認証キー").fill(key)
     orderer.get_by_role("button", name="閲覧する").click()
     expect(orderer.get_by_text("工期延長（ブラウザテスト）").first).to_be_visible()
+    expect(orderer.get_by_text(f"第{version}版").first).to_be_visible()
     expect(orderer.get_by_text("預託金融機関").first).to_be_visible()
     expect(orderer.get_by_text(server.demo["customer_id"])).to_have_count(0)  # no お客様ID for the orderer
     screenshot(orderer, "dsure-05-changed-version")
