@@ -1,7 +1,7 @@
 # The two commands: `make run` (the product on http://localhost:3000) and `make test`.
 PORT ?= 3000
 
-.PHONY: run test setup api demo
+.PHONY: run test setup api demo demo-shared
 
 run:
 	scripts/setup.sh run
@@ -21,6 +21,11 @@ api:
 demo:
 	scripts/setup.sh run
 	.venv/bin/hosho demo
+
+# D-Sure alone + two sureties (西日本 207 with the UI on :3000, 東日本 107), demo data in each (README "D-Sure, shared").
+demo-shared:
+	scripts/setup.sh run
+	scripts/demo-shared.sh
 
 # Benchmarks (bench/, figures in bench/RESULTS.md) and reliability drills (tests/drills/).
 .PHONY: bench bench-dsure bench-list bench-pdf bench-page bench-scale bench-ten-years bench-lighthouse drills soak

@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.di import Provide
 from litestar.config.compression import CompressionConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -24,21 +25,36 @@ from backend.accounts.auth import SessionAuthMiddleware
 from backend.accounts.controller import AuthController
 from backend.applications.controller import AdminApplicationController, ApplicationController
 from backend.audit.controller import AuditController
-from backend.certificates.controller import AdminCertificateController, AdminChangeRequestController, CertificateController
+from backend.certificates.controller import (
+    AdminCertificateController,
+    AdminChangeRequestController,
+    AdminConclusionController,
+    ApplicationDocumentController,
+    CertificateController,
+)
 from backend.db import database_lifespan
 from backend.documents import documents_lifespan
 from backend.documents.controller import DocumentsController
 from backend.dsure.background import dsure_background
-from backend.dsure.controller import AdminDsureController, DsureController
+from backend.dsure import locks as dsure_locks
+from backend.dsure.controller import DsureController, IssuerDsureController
 from backend.health import health
+from backend.lib.actor import actor_of
 from backend.lib.compression import CompressionWhenAccepted
 from backend.lib.errors import exception_handlers
-from backend.lib.security import security_headers_middleware
+from backend.lib.openapi import code_table, document_errors
+from backend.lib.security import security_headers_hook
+from backend.lib.validation import HoshoRequest
 from backend.mail.controller import AdminMailController
 from backend.mail.worker import mail_worker
 from backend.orderers.controller import AdminOrdererController, OrdererController
+from backend.publication import feedback  # noqa: F401  (the embedded D-Sure's 受領確認 reaches e-Net)
+from backend.publication.controller import AdminDsureController
+from backend.publication.worker import publication_worker
+from backend.settings import get_settings
 from backend.stats.controller import admin_stats
-from backend.throttle.background import throttle_purge
+from backend.throttle import service as throttle
+from backend.throttle.background import purge_loop
 
 API_PREFIX = "/api"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -57,8 +73,9 @@ ROUTE_HANDLERS = [
     CertificateController,
     AdminCertificateController,
     AdminChangeRequestController,
+    ApplicationDocumentController,
+    AdminConclusionController,
     admin_stats,
-    DsureController,
     AdminDsureController,
     DocumentsController,
 ]
@@ -70,8 +87,22 @@ UNCOMPRESSED_PATHS = [
     rf"^{API_PREFIX}/dsure/receipt$",
 ]
 
+
+def throttle_purge():
+    """e-Net's counters and the embedded D-Sure's."""
+    return purge_loop(throttle.get_counters, dsure_locks.counters)
+
+
 # Background services started with the app (mail worker, …); each an async context manager factory.
-BACKGROUND_SERVICES: list = [documents_lifespan, mail_worker, dsure_background, throttle_purge]
+BACKGROUND_SERVICES: list = [documents_lifespan, mail_worker, dsure_background, throttle_purge, publication_worker]
+
+
+# The embedded D-Sure: served here unless HOSHO_DSURE_URL names a separate one (`hosho dsure`).
+EMBEDDED_DSURE_ROUTES = [DsureController, IssuerDsureController]
+
+
+def _embedded_dsure() -> bool:
+    return get_settings().dsure_url is None
 
 
 @asynccontextmanager
@@ -80,6 +111,8 @@ async def app_lifespan(_app: Litestar | None = None) -> AsyncIterator[None]:
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(database_lifespan())
         for service in BACKGROUND_SERVICES:
+            if service is dsure_background and not _embedded_dsure():
+                continue
             await stack.enter_async_context(service())
         yield
 
@@ -88,7 +121,12 @@ def _openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="Denshi Hoshō API（電子保証）",
         version="1.0.0",
-        description="e-Net保証・D-Sure・管理画面が使う公開API。エラーは status_code と日本語の detail を返します。",
+        description=(
+            "e-Net保証・D-Sure・管理画面が使う公開API。\n\n"
+            "エラーはすべて `{status_code, code, detail, errors?}`（ErrorBody）です。`code` で分岐してください"
+            "（`detail` は日本語の説明で、文言は変わることがあります）。400 の `errors` は失敗した項目の"
+            "すべてを `[{field, message}]` で返します。\n\ncode の一覧:\n" + code_table()
+        ),
         path=f"{API_PREFIX}/schema",
         render_plugins=[
             SwaggerRenderPlugin(
@@ -111,14 +149,17 @@ def _openapi_config() -> OpenAPIConfig:
 
 def create_app() -> Litestar:
     logging.getLogger("hosho").setLevel(logging.INFO)
-    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS)
+    # ``actor: Actor`` in a handler's signature: who is calling, from where (backend/lib/actor.py).
+    api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS + (EMBEDDED_DSURE_ROUTES if _embedded_dsure() else []),
+                 dependencies={"actor": Provide(actor_of, sync_to_thread=False)})
     static = create_static_files_router(path=f"{API_PREFIX}/static", directories=[STATIC_DIR], include_in_schema=False)
-    return Litestar(
+    app = Litestar(
         route_handlers=[api, static],
+        request_class=HoshoRequest,
         middleware=[
-            security_headers_middleware,
             DefineMiddleware(SessionAuthMiddleware, exclude=[f"{API_PREFIX}/static", f"{API_PREFIX}/schema"]),
         ],
+        before_send=[security_headers_hook()],
         exception_handlers=exception_handlers,
         openapi_config=_openapi_config(),
         compression_config=CompressionConfig(
@@ -128,6 +169,8 @@ def create_app() -> Litestar:
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
+    document_errors(app)
+    return app
 
 
 app = create_app()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import msgspec
 from litestar import get
-from litestar.exceptions import HTTPException
 
 from backend.db import get_engine, ping
+from backend.lib.errors import Unavailable
 
 
 class Health(msgspec.Struct):
@@ -19,5 +19,5 @@ async def health() -> Health:
     try:
         await ping()
     except Exception as exc:  # any driver error means the database is not usable
-        raise HTTPException(status_code=503, detail="データベースに接続できません。") from exc
+        raise Unavailable("データベースに接続できません。") from exc
     return Health(status="ok", database=get_engine().engine_type)

@@ -54,7 +54,10 @@ class Settings:
     redis_url: str | None
     office_code: str
     dsure_attempts_per_minute: int
-    surety_name: str = "西日本建設業保証株式会社"
+    surety_name: str = "西日本建設業保証株式会社"  # HOSHO_ISSUER_NAME: the issuer's name, also on D-Sure
+    issuer_code: str = "207"  # HOSHO_ISSUER_CODE: this surety's code at D-Sure
+    # HOSHO_DSURE_URL: a separate D-Sure (``hosho dsure``); unset: the embedded one, same process and database.
+    dsure_url: str | None = None
     # 代表者 and 所在地 of the surety, printed on every document; 振込先 and 支払期限 of fee notices.
     surety_representative: str = "代表取締役社長　保証　一郎"
     surety_address: str = "大阪府大阪市西区○○一丁目1番1号"
@@ -122,11 +125,23 @@ def _env_path(name: str) -> Path | None:
     return Path(value).expanduser() if value is not None else None
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` as 0700, and take group/other access away from an existing one.
+
+    The data dir holds the database, the signing keys and the session secrets: nobody but
+    the service's own user has any business in it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
 def load_settings() -> Settings:
     _load_dotenv()
-    data_dir = Path(_env("DATA_DIR", "./data")).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = private_dir(Path(_env("DATA_DIR", "./data")).resolve())
     database_url = _env("DATABASE_URL", f"sqlite:///{data_dir / 'hosho.sqlite'}")
+    issuer_code = _env("ISSUER_CODE", "207")
+    dsure_url = _env("DSURE_URL")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -138,7 +153,10 @@ def load_settings() -> Settings:
         mail_from=_env("MAIL_FROM", "e-net@hosho.example.jp"),
         public_url=_env("PUBLIC_URL", "http://localhost:3000").rstrip("/"),
         redis_url=_env("REDIS_URL"),
-        office_code=_env("OFFICE_CODE", "207"),
+        office_code=_env("OFFICE_CODE", issuer_code),
+        issuer_code=issuer_code,
+        surety_name=_env("ISSUER_NAME", "西日本建設業保証株式会社"),
+        dsure_url=dsure_url.rstrip("/") if dsure_url else None,
         dsure_attempts_per_minute=_env_int("DSURE_ATTEMPTS_PER_MINUTE", 20),
         trusted_proxies=_networks(_env("TRUSTED_PROXIES")),
         staff_alert_email=_env("STAFF_ALERT_EMAIL"),

@@ -95,28 +95,34 @@ class Server:
         return sum(_rss_kib(pid) for pid in [self.pid, *_children(self.pid)])
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
-        if self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_process_group(self.process, sig, timeout)
+
+
+def stop_process_group(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
+    """Signal a process started with ``start_new_session=True`` and its children; SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def start_server(data_dir: str | Path, *, port: int | None = None, workers: int = 1, log_dir: Path | None = None,
-                 **env_extra: str) -> Server:
+                 command: tuple[str, ...] = ("api",), **env_extra: str) -> Server:
+    """``hosho api`` (or ``command``, e.g. ("dsure", "--data-dir", DIR)) on a free port, once it answers."""
     port = port or free_port()
     env = bench_env(data_dir, **env_extra)
     log_path = (log_dir or Path(data_dir)) / f"api-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")
     process = subprocess.Popen(
-        [str(HOSHO), "api", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        [str(HOSHO), *command, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     server = Server(process=process, port=port, log_path=log_path, env=env)
@@ -222,7 +228,7 @@ def ensure_seeded(data_dir: str | Path, certificates: int, companies: int, *, da
 
 
 # Bump when bench/seed.py writes different rows (the migrations are counted on their own).
-SEED_REVISION = 3
+SEED_REVISION = 4  # 4: the embedded D-Sure's own tables (seed.publish_embedded)
 SEED_ROOT = Path(os.environ.get("HOSHO_BENCH_SEED_ROOT", "/tmp/hosho-seed"))
 
 
@@ -316,10 +322,59 @@ def read_pairs(path: str | Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def login(base: str, login_id: str, password: str) -> str:
-    response = httpx.post(f"{base}/api/auth/login", json={"login_id": login_id, "password": password}, timeout=30)
-    response.raise_for_status()
-    return response.json()["token"]
+# Staff log in with a TOTP code (issue #14): the secret of each staff login the benchmarks set up
+# is kept in the data dir (0600), with the last time step used (a code is accepted once).
+TOTP_FILE = "bench-totp.json"
+
+
+def _totp_saved(data_dir: Path) -> dict:
+    path = Path(data_dir) / TOTP_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _totp_write(data_dir: Path, saved: dict) -> None:
+    path = Path(data_dir) / TOTP_FILE
+    path.write_text(json.dumps(saved))
+    path.chmod(0o600)
+
+
+def totp_code(data_dir: Path, login_id: str, secret: str | None = None) -> str | None:
+    """A code the server has not accepted yet for ``login_id`` (``secret``: a new one, saved); None without one."""
+    import pyotp
+
+    saved = _totp_saved(data_dir)
+    if secret is not None:
+        saved[login_id] = {"secret": secret, "last_step": 0}
+    entry = saved.get(login_id)
+    if entry is None:
+        return None
+    step = max(int(time.time()) // 30, entry["last_step"] + 1)
+    while step > int(time.time()) // 30 + 1:  # the server accepts one step ahead at most
+        time.sleep(0.5)
+    entry["last_step"] = step
+    _totp_write(data_dir, saved)
+    return pyotp.TOTP(entry["secret"]).at(step * 30)
+
+
+def login_body(login_id: str, password: str, data_dir: Path | None = None) -> dict:
+    code = totp_code(data_dir, login_id) if data_dir is not None else None
+    return {"login_id": login_id, "password": password, **({"otp": code} if code else {})}
+
+
+def login(base: str, login_id: str, password: str, data_dir: Path | None = None) -> str:
+    """A bearer token; a staff login sets up two-factor at its first login (``data_dir`` keeps the secret)."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        response = client.post("/api/auth/login", json=login_body(login_id, password, data_dir))
+        response.raise_for_status()
+        token = response.json()["token"]
+        if response.json().get("totp_setup_required"):
+            assert data_dir is not None, "a staff login: pass the data dir to keep its two-factor secret"
+            headers = {"Authorization": f"Bearer {token}"}
+            started = client.post("/api/auth/totp", headers=headers)
+            started.raise_for_status()
+            code = totp_code(data_dir, login_id, started.json()["secret"])
+            client.post("/api/auth/totp/confirm", json={"otp": code}, headers=headers).raise_for_status()
+        return token
 
 
 # --- wrk ----------------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -162,13 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             times = [submit_to_result(browser, base, number, key) for number, key in pairs[1:1 + args.runs]]
             browser.close()
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        common.stop_process_group(process, timeout=30)
     blank = statistics.median(b["bytes"] for b in blanks)
     dsure = statistics.median(d["bytes"] for d in dsures)
     ratio = dsure / blank

@@ -68,9 +68,18 @@ async def run(args) -> int:
                     "login_id": manifest["companies"][0], "password": manifest["contractor_password"]})
                 headers = {"Authorization": f"Bearer {login.json()['token']}"}
             elif args.endpoint in ("dashboard", "admin-search"):
-                login = await client.post("/api/auth/login", json={
-                    "login_id": manifest["admin_login"], "password": manifest["admin_password"]})
+                # Staff log in with a TOTP code; the first login sets it up (the secret kept in the data dir).
+                sys.path.insert(0, str(Path(__file__).resolve().parent))
+                import common
+
+                data_dir, login_id = Path(args.data_dir), manifest["admin_login"]
+                login = await client.post("/api/auth/login", json=common.login_body(
+                    login_id, manifest["admin_password"], data_dir))
                 headers = {"Authorization": f"Bearer {login.json()['token']}"}
+                if login.json().get("totp_setup_required"):
+                    started = (await client.post("/api/auth/totp", headers=headers)).json()
+                    code = common.totp_code(data_dir, login_id, started["secret"])
+                    (await client.post("/api/auth/totp/confirm", json={"otp": code}, headers=headers)).raise_for_status()
             cycle = itertools.cycle(pairs)
 
             async def one() -> int:

@@ -107,6 +107,7 @@ async def ensure_admin() -> None:
 
 
 async def ensure_orderers() -> list[dict]:
+    from backend.lib.actor import system_actor
     from backend.orderers import service as orderers
     from backend.orderers.schemas import OrdererCreate
     from backend.orderers.tables import Orderer
@@ -119,7 +120,7 @@ async def ensure_orderers() -> list[dict]:
                     e_guarantee_from=date(2025, 10, 1), submission_email=f"keiyaku@{code}.example.jp",
                     channels=["email"], subject_templates={"advance": "【前払保証】{工事名}", "contract": "【契約保証】{工事名}"},
                 ),
-                actor="bench", address="",
+                system_actor("bench"),
             )
     return await Orderer.select().where(Orderer.code.is_in([o[0] for o in ORDERERS])).order_by(Orderer.id)
 
@@ -252,6 +253,38 @@ def application_facts(rng: random.Random, index: int, today: date, expired_share
     }
 
 
+async def publish_embedded(batch: dict, now) -> None:
+    """What the publication worker would put in the embedded D-Sure's tables, written directly
+    (the seed skips the worker as it skips the services): certificate, signed version with its
+    JWS, re-keyed verifier (both built by ``build_batch``), and the outbox row as delivered."""
+    from backend.dsure_store.tables import DsCertificate, DsIssuer, DsVerifier, DsVersion
+    from backend.publication.tables import PublicationOutbox
+    from backend.settings import get_settings
+
+    issuer_code = get_settings().issuer_code
+    issuer_id = (await DsIssuer.select(DsIssuer.id).where(DsIssuer.code == issuer_code).first())["id"]
+    rows = batch["certificates"]
+    ids = await bulk_insert(DsCertificate, [
+        dict(issuer=issuer_id, contract_number=row["contract_number"], revision=0, current_version=1,
+             period_end=row["period_end"], project_name=row["project_name"], orderer_name=row["orderer_name"],
+             updated_at=now)
+        for row in rows
+    ])
+    await bulk_insert(DsVersion, [
+        dict(certificate=ds_id, version=1, issued_on=version["issued_on"], content=version["content"],
+             digest=version["digest"], signature=version["signature"], key_id=version["key_id"],
+             certificate_jws=certificate_jws)
+        for ds_id, version, certificate_jws in zip(ids, batch["versions"], batch["certificate_jws"])
+    ])
+    await bulk_insert(DsVerifier, [dict(certificate=ds_id, revision=0, verifier=verifier)
+                                   for ds_id, verifier in zip(ids, batch["verifiers"])])
+    await bulk_insert(PublicationOutbox, [
+        dict(contract_number=row["contract_number"], event="concluded", details="{}", status="delivered",
+             attempts=1, next_attempt_at=now, created_at=now, delivered_at=now)
+        for row in rows
+    ])
+
+
 def row_values(row) -> dict:
     """A Piccolo row object's column values (what crosses from a worker process to the writer)."""
     return {column._meta.name: getattr(row, column._meta.name) for column in row._meta.columns
@@ -268,8 +301,10 @@ def build_batch(start_index: int, size: int, first_sequence: int, companies: lis
     from backend.certificates import search
     from backend.certificates import service as certificates
     from backend.domain import numbering
+    from backend.domain import jws, keys, signing
     from backend.domain.certificate import first_snapshot
-    from backend.lib import clock
+    from backend.dsure import keys as dsure_keys
+    from backend.lib import clock, keyring
     from backend.settings import get_settings
     from backend.stats import counters
 
@@ -280,6 +315,10 @@ def build_batch(start_index: int, size: int, first_sequence: int, companies: lis
     today = clock.today_jst()
     now = clock.now()
     applications, rows, snapshots, versions, key_rows, pairs, texts, contractors = [], [], [], [], [], [], [], []
+    certificate_jws, verifiers = [], []
+    private_key = keyring.signing_key()
+    kid = signing.key_id(private_key.public_key())
+    verifier_secret = dsure_keys.verifier_secret()
     for offset in range(size):
         index = start_index + offset
         company = companies[index % len(companies)]
@@ -321,12 +360,17 @@ def build_batch(start_index: int, size: int, first_sequence: int, companies: lis
         key_rows.append(row_values(key_row))
         pairs.append((number, key))
         texts.append(search.document(row["project_name"], row["orderer_name"], company["name"]))
+        # The embedded D-Sure's copy (publish_embedded): the version's JWS and the re-keyed verifier.
+        certificate_jws.append(jws.sign(private_key, kid, json.loads(versions[-1]["content"])))
+        verifiers.append(keys.rekeyed_verifier(verifier_secret, settings.issuer_code, number,
+                                               keys.key_verifier(number, key)))
     issued = counters.merge(
         {counters.APPLICATION_STATUS + "concluded": size},
         *[certificates.issued_counters(row["issued_on"], row["guarantee_type"], row["period_end"]) for row in rows],
     )
     return {"applications": applications, "certificates": rows, "snapshots": snapshots, "versions": versions,
-            "keys": key_rows, "pairs": pairs, "texts": texts, "counters": issued, "contractors": contractors}
+            "keys": key_rows, "pairs": pairs, "texts": texts, "counters": issued, "contractors": contractors,
+            "certificate_jws": certificate_jws, "verifiers": verifiers}
 
 
 async def write_batch(batch: dict, with_mail: bool) -> None:
@@ -357,6 +401,7 @@ async def write_batch(batch: dict, with_mail: bool) -> None:
                                                for version, certificate_id in zip(batch["versions"], certificate_ids)])
         await bulk_insert(AuthKey, [{**key, "certificate": certificate_id}
                                     for key, certificate_id in zip(batch["keys"], certificate_ids)])
+        await publish_embedded(batch, clock.now())
         # What conclude() adds beside the rows: the search documents and the dashboard's counters.
         await search.index(list(zip(certificate_ids, batch["texts"])))
         await counters.bump(batch["counters"])
@@ -396,7 +441,9 @@ async def run(args: argparse.Namespace) -> dict:
     from backend.db import database_lifespan, get_engine, migrate
     from backend.settings import get_settings
 
+    from backend.dsure import keys as dsure_keys
     from backend.lib import keyring
+    from backend.publication import worker as publication
 
     settings = get_settings()
     started = time.perf_counter()
@@ -413,6 +460,8 @@ async def run(args: argparse.Namespace) -> dict:
         seen = 0
         reservoir = random.Random(args.seed + 1)
         keyring.signing_key(), keyring.auth_key_mac_secret(), keyring.auth_key_aes_key()  # before any worker
+        dsure_keys.verifier_secret()
+        await publication.ensure_local_issuer()  # the embedded D-Sure's issuer row (publish_embedded)
         pool = None
         if args.jobs > 1:
             # spawn, not fork: this process has the database's threads running

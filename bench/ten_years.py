@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                                "/api/health", {"HOSHO_DSURE_ATTEMPTS_PER_MINUTE": "0"})
     bare = common.start_bare(data_dir, flags)
     try:
-        token = common.login(api.base, manifest["admin_login"], manifest["admin_password"])
+        token = common.login(api.base, manifest["admin_login"], manifest["admin_password"], data_dir)
         auth = {"Authorization": f"Bearer {token}"}
         prefix = common.read_pairs(pairs)[0][0][:7]
         check(api, auth, pairs, prefix)

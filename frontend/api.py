@@ -122,6 +122,7 @@ class LoginResult(_Out):
     user: User
     csrf_token: str
     expires_at: datetime
+    totp_setup_required: bool = False
 
 
 class RegisterResult(_Out):
@@ -147,6 +148,19 @@ class Me(_Out):
     role: Literal["contractor", "admin"]
     display_name: str
     company: Company | None = None
+    totp_enabled: bool = False
+    totp_setup_required: bool = False
+
+
+class TotpSetup(_Out):
+    """A new two-factor secret (active once a first code confirms it)."""
+
+    secret: str
+    otpauth_uri: str
+
+
+class TotpConfirmed(_Out):
+    recovery_codes: list[str]
 
 
 class Orderer(_Out):
@@ -305,6 +319,11 @@ class SendResult(_Out):
     sent_at: str  # ISO 8601 (the API documents a plain string)
 
 
+class IssuerRef(_Out):
+    code: str
+    name: str
+
+
 class SendPreview(_Out):
     """GET /api/certificates/{number}/send-to-orderer/preview: what 「発注者へ送付」 will send."""
 
@@ -383,6 +402,9 @@ class Verification(_Out):
     status: str
     version: int
     status_label: str
+    issuer: IssuerRef  # the surety that issued it (numbers may coincide across sureties)
+    cancelled_on: date | None
+    cancel_reason: str | None
     certificate: dict[str, Any]
     versions: list[VersionSummary]
     digest: str
@@ -390,8 +412,6 @@ class Verification(_Out):
     signature_valid: bool
     checked_at: datetime
     acknowledged_at: datetime | None
-    cancelled_on: date | None = None  # 解約日 of a cancelled guarantee
-    cancel_reason: str | None = None
 
 
 class Acknowledgement(_Out):
@@ -422,8 +442,18 @@ class Adjustment(_Out):
 
 
 class Lockout(_Out):
+    """A number locked for everybody (100 failures within 24 hours)."""
+
     contract_number: str
     until: datetime
+    failures: int
+    issued: bool  # False: an unknown number was probed
+
+
+class LockReleased(_Out):
+    contract_number: str
+    released: bool
+    pairs_released: int
 
 
 class DsureStats(_Out):
@@ -431,6 +461,12 @@ class DsureStats(_Out):
     views_this_month: int
     failures_last_24h: int
     lockouts: list[Lockout]
+
+
+class PublicationBacklog(_Out):
+    pending: int
+    oldest_pending_at: datetime | None
+    last_error: str | None
 
 
 class MonthIssuance(_Out):
@@ -497,6 +533,11 @@ class Health(_Out):
 
 def api_url() -> str:
     return (os.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/")
+
+
+def dsure_url() -> str | None:
+    """A separate D-Sure (HOSHO_DSURE_URL): the D-Sure page's calls go there instead of to e-Net's API."""
+    return (os.environ.get("HOSHO_DSURE_URL") or "").rstrip("/") or None
 
 
 def _data_dir() -> Path:
@@ -569,10 +610,29 @@ class Api:
                 pass  # without the secret the API counts the UI server's address
         return headers
 
+    def _url(self, path: str) -> tuple[str, dict[str, str]]:
+        """The URL and headers of a call: D-Sure's own server for /dsure/… when it runs apart."""
+        headers = self._headers()
+        separate = dsure_url()
+        if separate is None or not path.startswith("/dsure/"):
+            return "/api" + path, headers
+        secret_file = os.environ.get("HOSHO_DSURE_FORWARD_SECRET_FILE")  # D-Sure's ui-forward.secret, if shared
+        headers.pop(FORWARD_SECRET_HEADER, None)
+        if secret_file and self.client_ip:
+            try:
+                headers[FORWARD_SECRET_HEADER] = Path(secret_file).read_bytes().hex()
+            except OSError:
+                pass
+        if FORWARD_SECRET_HEADER not in headers:
+            headers.pop(FORWARDED_FOR_HEADER, None)
+            headers.pop(FORWARDED_CHAIN_HEADER, None)
+        return f"{separate}/api{path}", headers
+
     async def _send(self, method: str, path: str, *, json: Any = None, params: dict | None = None) -> httpx.Response:
         try:
+            url, headers = self._url(path)
             response = await (self.http or _http()).request(
-                method, "/api" + path, json=json, params=_drop_none(params or {}) or None, headers=self._headers()
+                method, url, json=json, params=_drop_none(params or {}) or None, headers=headers
             )
         except httpx.HTTPError as exc:
             raise ApiError(503, UNREACHABLE) from exc
@@ -602,14 +662,21 @@ class Api:
     async def register(self, body: dict[str, Any]) -> RegisterResult:
         return await self._json("POST", "/auth/register", RegisterResult, json=body)
 
-    async def login(self, login_id: str, password: str) -> LoginResult:
-        return await self._json("POST", "/auth/login", LoginResult, json={"login_id": login_id, "password": password})
+    async def login(self, login_id: str, password: str, otp: str | None = None) -> LoginResult:
+        body = {"login_id": login_id, "password": password, **({"otp": otp} if otp else {})}
+        return await self._json("POST", "/auth/login", LoginResult, json=body)
 
     async def logout(self) -> None:
         await self._send("POST", "/auth/logout")
 
     async def me(self) -> Me:
         return await self._json("GET", "/auth/me", Me)
+
+    async def start_totp(self) -> TotpSetup:
+        return await self._json("POST", "/auth/totp", TotpSetup)
+
+    async def confirm_totp(self, otp: str) -> TotpConfirmed:
+        return await self._json("POST", "/auth/totp/confirm", TotpConfirmed, json={"otp": otp})
 
     # -- orderers --
 
@@ -754,6 +821,12 @@ class Api:
 
     async def admin_dsure_stats(self) -> DsureStats:
         return await self._json("GET", "/admin/dsure/stats", DsureStats)
+
+    async def admin_dsure_publications(self) -> PublicationBacklog:
+        return await self._json("GET", "/admin/dsure/publications", PublicationBacklog)
+
+    async def admin_release_dsure_lock(self, contract_number: str) -> LockReleased:
+        return await self._json("POST", f"/admin/dsure/locks/{contract_number}/release", LockReleased)
 
     async def admin_orderers(self) -> list[Orderer]:
         return await self._list("/admin/orderers", Orderer)

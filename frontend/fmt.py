@@ -27,7 +27,7 @@ GUARANTEE_TYPES = {
     "interim_advance": "中間前払金保証",
     "contract": "契約保証",
 }
-CERTIFICATE_STATUS = {"valid": "有効", "cancelled": "解約", "expired": "期限満了", "superseded": "変更済（旧版）"}
+CERTIFICATE_STATUS = {"valid": "有効", "cancelled": "解約", "expired": "期限満了"}
 APPLICATION_STATUS = {
     "submitted": "申込受付",
     "fee_notified": "保証料のお知らせ済",
@@ -36,7 +36,7 @@ APPLICATION_STATUS = {
     "rejected": "謝絶",
     "withdrawn": "取下げ",
 }
-COMPANY_STATUS = {"pending": "承認待ち", "active": "利用中", "suspended": "停止中"}
+COMPANY_STATUS = {"pending": "承認待ち", "active": "利用中", "rejected": "謝絶", "suspended": "利用停止中"}
 DELIVERY = {"electronic": "電子交付", "paper": "書面"}
 ORDERER_CLASSES = {
     "national": "国",
@@ -47,7 +47,7 @@ ORDERER_CLASSES = {
 }
 CHANNELS = {
     "email": "電子メール",
-    "e-contract": "電子契約システム",
+    "e-contract": "電子契約システムへの登録",
     "e-application": "電子申請システム",
     "fax": "FAX",
     "paper": "書面",

@@ -12,6 +12,9 @@ fixed here, in front of it:
   ``/dsure/`` in place instead, and the page is answered at once.
 - Vite's hashed files under ``/assets/`` never change under their name, yet were served
   with no cache lifetime: they get a year and ``immutable``; pages are revalidated.
+
+When ``HOSHO_PUBLIC_URL`` is https the pages carry ``Strict-Transport-Security`` as the
+API's answers do (backend/lib/security.py).
 """
 
 from __future__ import annotations
@@ -42,11 +45,19 @@ def page_directory_path(path: str, static_dir: str) -> str | None:
     return None
 
 
-def _with_cache_control(send: Send, value: bytes) -> Send:
+def _strict_transport() -> tuple[tuple[bytes, bytes], ...]:
+    from backend.lib.security import HSTS
+    from backend.settings import get_settings
+
+    return (HSTS,) if get_settings().public_url.startswith("https://") else ()
+
+
+def _with_cache_control(send: Send, value: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()) -> Send:
     async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] in (200, 304):
+        if message["type"] == "http.response.start":
             headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
-            message = {**message, "headers": [*headers, (b"cache-control", value)]}
+            cache = [(b"cache-control", value)] if message["status"] in (200, 304) else []
+            message = {**message, "headers": [*headers, *cache, *extra]}
         await send(message)
 
     return sending
@@ -55,6 +66,7 @@ def _with_cache_control(send: Send, value: bytes) -> Send:
 def serve_frontend(reflex_app: ASGIApp, static_dir: str | None = None) -> ASGIApp:
     """The Reflex app with pages answered without a redirect and hashed assets cached for good."""
     resolved: list[str] = [static_dir] if static_dir else []
+    extra = _strict_transport()
 
     async def frontend(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
@@ -62,14 +74,14 @@ def serve_frontend(reflex_app: ASGIApp, static_dir: str | None = None) -> ASGIAp
             return
         path = scope["path"]
         if path.startswith(HASHED_ASSETS):
-            await reflex_app(scope, receive, _with_cache_control(send, IMMUTABLE))
+            await reflex_app(scope, receive, _with_cache_control(send, IMMUTABLE, extra))
             return
         if not resolved:
             resolved.append(_static_dir())
         directory_path = page_directory_path(path, resolved[0])
         if directory_path is not None:
             scope = {**scope, "path": directory_path, "raw_path": directory_path.encode()}
-        await reflex_app(scope, receive, _with_cache_control(send, REVALIDATE))
+        await reflex_app(scope, receive, _with_cache_control(send, REVALIDATE, extra))
 
     return frontend
 

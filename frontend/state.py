@@ -38,6 +38,7 @@ class Face:
     home: str  # where a login lands
     login_prompt: str  # the login page's notice when another page needs a login
     wrong_role: str  # the login page's error for a login of the other face
+    two_factor_setup: str = ""  # where a login that must set up two-factor first goes (staff)
 
 
 ENET = Face(
@@ -49,7 +50,9 @@ ADMIN = Face(
     token="admin_token", name="admin_name", role="admin", login_page="/admin/login", home="/admin",
     login_prompt="管理画面をご利用になるには、ログインしてください。",
     wrong_role="このIDには管理画面の利用権限がありません。建設業者の方はe-Net保証からログインしてください。",
+    two_factor_setup="/admin/two-factor",
 )
+TWO_FACTOR_FIRST = "ログインしました。管理画面をご利用になる前に、二要素認証（認証アプリの確認コード）を設定してください。"
 
 
 class Session(rx.State):
@@ -162,15 +165,21 @@ class PageState(Session):
         self._fresh_form()
         return rx.redirect(self._login_face().home) if self._token() else None
 
-    async def _log_in(self, login_id: str, password: str):
-        """A login page's ``submit`` (inside :func:`calls_api`): keep the token of a login of this face."""
+    async def _log_in(self, login_id: str, password: str, otp: str = ""):
+        """A login page's ``submit`` (inside :func:`calls_api`): keep the token of a login of this face.
+
+        ``otp`` is the two-factor code (authenticator or recovery code), once the login has it on.
+        Staff who have not set it up yet get a session that may only do that: to the setup page."""
         face = self._login_face()
-        result = await self._api().login(login_id, password)
+        result = await self._api().login(login_id, password, otp or None)
         if result.user.role != face.role:
             self.error = face.wrong_role
             return None
         setattr(self, face.token, result.token)
         setattr(self, face.name, result.user.display_name or result.user.login_id)
+        if result.totp_setup_required and face.two_factor_setup:
+            self.notice = TWO_FACTOR_FIRST
+            return rx.redirect(face.two_factor_setup)
         self.notice = ""
         return rx.redirect(face.home)
 
@@ -262,16 +271,27 @@ def calls_api(busy: str = "busy", *, load: bool = False, fields: dict[str, str] 
 
 
 class LoginForm(rx.State, mixin=True):
-    """A login page (mixed into each face's login state with the face's page state)."""
+    """A login page (mixed into each face's login state with the face's page state).
+
+    ``otp_asked``: the API asked for a two-factor code (the password was right), so a page
+    that shows the code field only to those who need it (e-Net) shows it from then on."""
+
+    otp_asked: bool = False
 
     @rx.event
     def load(self):
+        self.otp_asked = False
         return self._open_login()
 
     @calls_api()
     async def submit(self, form: dict[str, Any]):
-        # full-width digits typed on a phone (お客様ID) count as the ASCII ones
-        return await self._log_in(normalize_digits(str(form.get("login_id", ""))), str(form.get("password", "")))
+        # full-width digits typed on a phone (お客様ID, 確認コード) count as the ASCII ones
+        try:
+            return await self._log_in(normalize_digits(str(form.get("login_id", ""))), str(form.get("password", "")),
+                                      normalize_digits(str(form.get("otp", ""))))
+        except ApiError as exc:
+            self.otp_asked = self.otp_asked or "otp" in exc.errors
+            raise
 
 
 class ListPage(rx.State, mixin=True):

@@ -74,13 +74,6 @@ def snapshot_rows(snapshot: dict[str, Any]) -> list[Row]:
     return [row for row in rows if row.value]
 
 
-def cancellation_rows(cancelled_on: Any, reason: str | None) -> list[Row]:
-    """解約日 and reason of a cancelled guarantee (shown after the content)."""
-    if not cancelled_on:
-        return []
-    return [Row("解約日", fmt.wareki(cancelled_on)), Row("解約の理由", reason or "―")]
-
-
 def version_views(detail: CertificateDetail | Verification) -> list[VersionView]:
     views = []
     for info in sorted(detail.versions, key=lambda v: v.version, reverse=True):
@@ -117,7 +110,7 @@ class CertificateShown(rx.State, mixin=True):
         snapshot = shown.certificate
         self.contract_number = shown.contract_number
         self.title = snapshot.get("certificate_title") or fmt.label(fmt.GUARANTEE_TYPES, snapshot.get("guarantee_type"))
-        self.status_label = fmt.label(fmt.CERTIFICATE_STATUS, shown.status)
+        self.status_label = shown.status_label
         self.status_tone = STATUS_TONES.get(shown.status, "gray")
         self.version = f"第{shown.version}版"
         self.rows = snapshot_rows(snapshot)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: SQLite always (browser tests included), then the API
-# tests again on PostgreSQL when one answers on 127.0.0.1:5432.
+# The whole test suite: SQLite always (browser tests included) and, when one answers on
+# 127.0.0.1:5432, the API tests again on PostgreSQL at the same time (a scratch database of
+# its own, throttle keys under per-test prefixes: the two runs share nothing). The PostgreSQL
+# run's output is printed after the SQLite run's; the script fails if either fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.tools/node_modules/.bin:$PATH" REFLEX_USE_SYSTEM_BUN=1
 PG_URL="${HOSHO_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
-echo "==> tests on SQLite"
-.venv/bin/python -m pytest "$@"
-
+pg_pid=""
+pg_log="$(mktemp -t hosho-pg-tests.XXXXXX)"
 if .venv/bin/python - "$PG_URL" <<'PY'
 import asyncio, sys
 import asyncpg
@@ -22,6 +23,20 @@ except Exception as exc:
     sys.exit(1)
 PY
 then
-  echo "==> tests on PostgreSQL ($PG_URL)"
-  HOSHO_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" "$@"
+  echo "==> tests on PostgreSQL ($PG_URL) started alongside; output follows the SQLite run"
+  HOSHO_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -p no:cacheprovider -m "not browser" "$@" >"$pg_log" 2>&1 &
+  pg_pid=$!
 fi
+
+echo "==> tests on SQLite"
+sqlite_status=0
+.venv/bin/python -m pytest "$@" || sqlite_status=$?
+
+pg_status=0
+if [[ -n "$pg_pid" ]]; then
+  wait "$pg_pid" || pg_status=$?
+  echo "==> tests on PostgreSQL ($PG_URL)"
+  cat "$pg_log"
+fi
+rm -f "$pg_log"
+exit $(( sqlite_status != 0 ? sqlite_status : pg_status ))

@@ -69,7 +69,40 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
 async def _clean_state(_migrated) -> AsyncIterator[None]:
     yield
     clock.reset()
+    TOTP_SECRETS.clear()
+    _LAST_STEP.clear()
     await database.empty_all_tables()
+
+
+# The TOTP secret of every login that turned two-factor on in this test (login id → secret), and
+# the last time step each has used: a code is accepted once, so the next login takes the next step.
+TOTP_SECRETS: dict[str, str] = {}
+_LAST_STEP: dict[str, int] = {}
+
+
+def otp_for(login_id: str) -> str:
+    """A fresh code of the login's authenticator at the app's clock (RFC 6238, pyotp).
+
+    The server accepts the step before now too, but only while it is still now's neighbour:
+    not in the last seconds of the step (the server's clock may read the next one), and
+    a third login within one step waits for the next (real time moves the app's clock too)."""
+    import time
+
+    import pyotp
+
+    from backend.accounts.totp import DRIFT_STEPS, STEP_SECONDS
+
+    while True:
+        moment = clock.now().timestamp()
+        now_step = int(moment) // STEP_SECONDS
+        left_in_step = (now_step + 1) * STEP_SECONDS - moment
+        lowest = now_step - DRIFT_STEPS if left_in_step > 5 else now_step
+        step = max(lowest, _LAST_STEP.get(login_id, 0) + 1)
+        if step <= now_step + DRIFT_STEPS:
+            break
+        time.sleep(0.5)
+    _LAST_STEP[login_id] = step
+    return pyotp.TOTP(TOTP_SECRETS[login_id]).at(step * STEP_SECONDS)
 
 
 @dataclass
@@ -84,7 +117,11 @@ class Login:
 
 
 async def login_as(client: httpx.AsyncClient, login_id: str, password: str) -> Login:
-    response = await client.post("/api/auth/login", json={"login_id": login_id, "password": password})
+    """Log in through the API (with a TOTP code when the login has two-factor on)."""
+    body = {"login_id": login_id, "password": password}
+    if login_id in TOTP_SECRETS:
+        body["otp"] = otp_for(login_id)
+    response = await client.post("/api/auth/login", json=body)
     assert response.status_code == 200, response.text
     body = response.json()
     client.cookies.clear()  # tests choose explicitly between bearer and cookie auth
@@ -110,7 +147,25 @@ async def admin(client) -> Login:
     from backend.accounts.service import create_admin
 
     await create_admin(ADMIN_LOGIN, ADMIN_PASSWORD, "保証 花子")
-    return await login_as(client, ADMIN_LOGIN, ADMIN_PASSWORD)
+    return await staff_login(client, ADMIN_LOGIN, ADMIN_PASSWORD)
+
+
+async def enable_totp(client: httpx.AsyncClient, login: Login) -> list[str]:
+    """Set up two-factor through the API as a person would (secret → code → confirm); the recovery codes."""
+    started = await client.post("/api/auth/totp", headers=login.headers)
+    assert started.status_code == 200, started.text
+    TOTP_SECRETS[login.login_id] = started.json()["secret"]
+    confirmed = await client.post("/api/auth/totp/confirm", json={"otp": otp_for(login.login_id)}, headers=login.headers)
+    assert confirmed.status_code == 200, confirmed.text
+    return confirmed.json()["recovery_codes"]
+
+
+async def staff_login(client: httpx.AsyncClient, login_id: str, password: str) -> Login:
+    """A full staff session: at the first login staff must set up two-factor, so do it then."""
+    login = await login_as(client, login_id, password)
+    if login_id not in TOTP_SECRETS:
+        await enable_totp(client, login)
+    return login
 
 
 async def new_contractor(client: httpx.AsyncClient, admin: Login, **overrides) -> Login:

@@ -16,6 +16,24 @@ async def test_security_headers_on_api_responses(client):
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["cache-control"] == "no-store"
+    assert "strict-transport-security" not in response.headers  # HOSHO_PUBLIC_URL is http here
+
+
+async def test_hsts_when_the_public_url_is_https(app, monkeypatch):
+    from dataclasses import replace
+
+    import httpx
+
+    from backend.app import create_app
+    from backend.lib import security
+    from backend.settings import get_settings
+
+    monkeypatch.setattr(security, "get_settings", lambda: replace(get_settings(), public_url="https://hosho.example.jp"))
+    transport = httpx.ASGITransport(app=create_app(), client=("127.0.0.1", 51000))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as https_client:
+        for path in ("/api/health", "/api/schema/openapi.json", "/api/no-such-thing"):
+            response = await https_client.get(path)
+            assert response.headers["strict-transport-security"] == "max-age=31536000", path
 
 
 async def test_openapi_schema_and_offline_docs_page(client):
@@ -35,9 +53,10 @@ async def test_openapi_schema_and_offline_docs_page(client):
 async def test_unknown_path_and_method_answer_json_in_japanese(client):
     missing = await client.get("/api/no-such-thing")
     assert missing.status_code == 404
-    assert missing.json() == {"status_code": 404, "detail": "お探しの情報は見つかりませんでした。"}
+    assert missing.json() == {"status_code": 404, "code": "not_found", "detail": "お探しの情報は見つかりませんでした。"}
     wrong_method = await client.delete("/api/health")
     assert wrong_method.status_code == 405
+    assert wrong_method.json()["code"] == "method_not_allowed"
     assert "受け付けていません" in wrong_method.json()["detail"]
 
 

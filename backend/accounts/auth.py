@@ -7,19 +7,15 @@ CSRF token in ``X-CSRF-Token`` (double submit, bound to the session).
 
 from __future__ import annotations
 
-import hmac
-
 from litestar.connection import ASGIConnection
-from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import Receive, Scope, Send
 
 from backend.accounts.service import CurrentUser, csrf_token_for, user_for_token
+from backend.lib.guards import CSRF_SCOPE_KEY
 
 SESSION_COOKIE = "hosho_session"
 CSRF_COOKIE = "hosho_csrf"
-CSRF_HEADER = "x-csrf-token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:
@@ -60,17 +56,7 @@ class SessionAuthMiddleware(AbstractAuthenticationMiddleware):
         user = await user_for_token(token)
         if user is None:
             return AuthenticationResult(user=None, auth=None)
+        if via == "cookie":  # what backend.lib.guards.check_csrf compares the header with
+            connection.scope[CSRF_SCOPE_KEY] = csrf_token_for(user.token_hash)
         return AuthenticationResult(user=user, auth=via)
 
-
-def check_csrf(connection: ASGIConnection, user: CurrentUser) -> None:
-    """Refuse a cookie-authenticated write that does not echo the session's CSRF token.
-
-    Called by the guards, i.e. only where the session is actually used: public
-    endpoints (login, D-Sure) never act on the cookie, so they need no token.
-    """
-    if connection.scope.get("auth") != "cookie" or connection.scope["method"] in SAFE_METHODS:
-        return
-    presented = connection.headers.get(CSRF_HEADER, "")
-    if not hmac.compare_digest(presented.encode(), csrf_token_for(user.token_hash).encode()):
-        raise PermissionDeniedException("CSRFトークンが正しくありません。画面を再読み込みしてからやり直してください。")

@@ -14,6 +14,7 @@ from backend import db
 from backend.accounts import service
 from backend.accounts.passwords import hash_password, verify_password
 from backend.accounts.service import CurrentUser
+from backend.accounts.sessions import end_sessions
 from backend.accounts.tables import Account, Company, PasswordResetToken
 from backend.audit import service as audit
 from backend.documents.formatting import jst_datetime
@@ -76,7 +77,7 @@ async def change_password(user: CurrentUser, current_password: str, new_password
         raise FieldError("new_password", "新しいパスワードには、現在と異なるものを入力してください。")
     async with db.transaction():
         await _set_password(account, new_password)
-        await service.end_sessions(Account.id == account.id, keep_token_hash=user.token_hash)
+        await end_sessions(Account.id == account.id, keep_token_hash=user.token_hash)
         await audit.record("password.changed", actor=user.login_id, target=user.login_id, address=address)
         await _mail_changed(account, company)
 
@@ -147,7 +148,7 @@ async def confirm_reset(token: str, new_password: str, address: str) -> str:
         if not used:  # the same link, twice at once
             raise FieldError("token", INVALID_LINK)
         await _set_password(account, new_password)
-        await service.end_sessions(Account.id == account.id)
+        await end_sessions(Account.id == account.id)
         await audit.record("password.reset", actor=account.login_id, target=account.login_id, address=address)
         await _mail_changed(account, company)
     return account.login_id

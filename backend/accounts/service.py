@@ -12,18 +12,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from backend import db
+from backend.accounts import totp
 from backend.accounts.passwords import hash_password, needs_rehash, verify_password
 from backend.accounts.schemas import CompanyOut, LoginInput, RegisterInput
+from backend.accounts.sessions import end_sessions
 from backend.accounts.tables import Account, Company, Session
 from backend.audit import service as audit
 from backend.documents.formatting import jst_datetime
 from backend.domain.glossary import COMPANY_STATUS_LABELS
 from backend.domain.passwords import password_problem
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict, FieldError, FieldMessage, Forbidden, NotFound, Throttled, Unauthorized
 from backend.lib.security import sha256_hex
 from backend.mail import templates as mail_templates
 from backend.settings import get_settings
@@ -33,9 +35,16 @@ from backend.throttle import service as throttle
 CSRF_SECRET_FILE = "csrf.secret"
 
 
-class TooManyAttempts(Exception):
+class TooManyAttempts(Throttled):
+    """Login failures locked this (login id, address) pair: 429 with Retry-After."""
+
     def __init__(self, retry_after: int) -> None:
-        self.retry_after = retry_after
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            f"ログインの失敗が続いたため、一時的にログインを停止しています。約{minutes}分後に再度お試しください。",
+            retry_after=retry_after,
+            code="auth.locked",
+        )
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class CurrentUser:
     display_name: str
     company_id: int | None
     token_hash: str
+    totp_setup_only: bool = False  # staff who must set up two-factor before anything else
 
     @property
     def is_admin(self) -> bool:
@@ -83,7 +93,7 @@ async def _new_customer_id() -> str:
             return candidate
 
 
-async def register(data: RegisterInput, address: str) -> Company:
+async def register(data: RegisterInput, actor: Actor) -> Company:
     problem = password_problem(data.password, email=data.email)
     if problem:
         raise FieldError("password", problem)
@@ -113,7 +123,7 @@ async def register(data: RegisterInput, address: str) -> Company:
             )
         )
         await audit.record(
-            "company.registered", actor=customer_id, target=customer_id, address=address,
+            "company.registered", actor=customer_id, target=customer_id, address=actor.address,
             details={"company_name": company.name},
         )
         await mail_templates.send(
@@ -144,7 +154,7 @@ _DECISION_MAILS = {
 }
 
 
-async def decide_company(decision: str, customer_id: str, actor: str, address: str, reason: str = "") -> Company:
+async def decide_company(decision: str, customer_id: str, actor: Actor, reason: str = "") -> Company:
     """Approve, reject, suspend or resume a company; its mail commits with the change.
 
     Suspending ends the company's sessions in the same transaction, so a logged-in
@@ -155,10 +165,10 @@ async def decide_company(decision: str, customer_id: str, actor: str, address: s
     async with db.transaction():
         company = await Company.objects().where(Company.customer_id == customer_id).first()
         if company is None:
-            raise NotFoundException("お客様IDが見つかりません。")
+            raise NotFound("お客様IDが見つかりません。")
         if company.status != before:
             label = COMPANY_STATUS_LABELS.get(company.status, company.status)
-            raise ConflictError(_DECISION_CONFLICTS[decision].format(status=label))
+            raise Conflict(_DECISION_CONFLICTS[decision].format(status=label))
         now = clock.now()
         values = {Company.status: after, Company.status_reason: reason, Company.status_changed_at: now}
         if decision == "approve":
@@ -169,14 +179,14 @@ async def decide_company(decision: str, customer_id: str, actor: str, address: s
             .returning(Company.id)
         )
         if not moved:
-            raise ConflictError("このお客様IDは他の操作で更新されました。画面を読み込み直してください。")
+            raise Conflict("このお客様IDは他の操作で更新されました。画面を読み込み直してください。")
         await counters.bump(counters.moved(counters.COMPANY_STATUS, before, after))
         for column, value in values.items():
             setattr(company, column._meta.name, value)
         if decision == "suspend":
             await end_sessions(Account.company == company.id)
         await audit.record(
-            f"company.{_DECISION_EVENTS[decision]}", actor=actor, target=customer_id, address=address,
+            f"company.{_DECISION_EVENTS[decision]}", by=actor, target=customer_id,
             details={"reason": reason} if reason else None,
         )
         await mail_templates.send(
@@ -187,16 +197,8 @@ async def decide_company(decision: str, customer_id: str, actor: str, address: s
     return company
 
 
-async def approve_company(customer_id: str, actor: str, address: str) -> Company:
-    return await decide_company("approve", customer_id, actor, address)
-
-
-async def end_sessions(accounts_where, *, keep_token_hash: str | None = None) -> None:
-    """Delete the sessions of the accounts matching ``accounts_where`` (but the one kept)."""
-    condition = Session.account.is_in(Account.select(Account.id).where(accounts_where))
-    if keep_token_hash is not None:
-        condition &= Session.token_hash != keep_token_hash
-    await Session.delete().where(condition)
+async def approve_company(customer_id: str, actor: Actor) -> Company:
+    return await decide_company("approve", customer_id, actor)
 
 
 async def create_admin(login_id: str, password: str, display_name: str | None = None) -> None:
@@ -303,20 +305,62 @@ _REFUSED_STATUS = {
 }
 
 
-async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, Account, Session]:
+OTP_REQUIRED = "二要素認証の確認コード（認証アプリの6桁の数字、または回復コード）を入力してください。"
+
+
+class SecondFactorRequired(Unauthorized):
+    """The password was right; the login needs a TOTP code (or a recovery code) as well.
+
+    A 401 naming the field, so the form shows the code box."""
+
+    code = "auth.otp_required"
+
+    def __init__(self) -> None:
+        super().__init__(OTP_REQUIRED, errors=[FieldMessage("otp", OTP_REQUIRED)])
+
+
+async def _second_factor(account: Account, otp: str | None, address: str) -> str | None:
+    """Check the code of an account with TOTP on: "totp" / "recovery", None when it has none."""
+    if account.totp_confirmed_at is None:
+        return None
+    if not otp or not otp.strip():
+        raise SecondFactorRequired
+    used = await totp.check_login_code(account, otp)
+    if used is None:
+        await record_login_failure(account.login_id, address, "bad_otp")
+        raise FieldError("otp", totp.BAD_CODE)
+    return used
+
+
+async def confirm_totp(user: CurrentUser, otp: str, address: str) -> list[str]:
+    """Turn two-factor on with a first code (:func:`totp.confirm_setup`); wrong codes count as failed logins."""
+    await check_login_throttle(user.login_id, address)
+    try:
+        return await totp.confirm_setup(user, otp, address)
+    except FieldError:
+        await record_login_failure(user.login_id, address, "bad_otp_setup")
+        raise
+
+
+async def login(data: LoginInput, actor: Actor) -> tuple[str, Account, Session]:
     """Check the password and open a session; returns the raw token (shown once)."""
+    address, user_agent = actor.address, actor.user_agent
     login_id = data.login_id.strip()
     await check_login_throttle(login_id, address)
     await _slow_down_attack_on(login_id, address)
     account = await Account.objects().where(Account.login_id == login_id).first()
     if not verify_password(account.password_hash if account else None, data.password):
         await record_login_failure(login_id, address, "bad_credentials")
-        raise PermissionDeniedException("お客様ID（ログインID）またはパスワードが正しくありません。")
+        raise Forbidden("お客様ID（ログインID）またはパスワードが正しくありません。", code="auth.bad_credentials")
     if account.role == "contractor":
         company = await Company.objects().where(Company.id == account.company).first()
         if company.status != "active":
             await audit.record("login.refused", actor=login_id, address=address, details={"status": company.status})
-            raise PermissionDeniedException(_REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]))
+            raise Forbidden(
+                _REFUSED_STATUS.get(company.status, _REFUSED_STATUS["suspended"]),
+                code=f"auth.{company.status}" if company.status in _REFUSED_STATUS else "auth.suspended",
+            )
+    second_factor = await _second_factor(account, data.otp, address)
     token = secrets.token_urlsafe(32)
     now = clock.now()
     session = Session(
@@ -326,29 +370,32 @@ async def login(data: LoginInput, address: str, user_agent: str) -> tuple[str, A
         expires_at=now + timedelta(days=get_settings().session_days),
         address=address[:64],
         user_agent=user_agent[:300],
+        # Staff without two-factor yet: a session that may only set it up (backend.accounts.totp).
+        totp_setup_only=account.role == "admin" and account.totp_confirmed_at is None,
     )
     async with db.transaction():
         await session.save()
+        values = {Account.last_login_at: now}
         if needs_rehash(account.password_hash):
-            account.password_hash = hash_password(data.password)
-        account.last_login_at = now
-        await account.save()
-        await audit.record("login.succeeded", actor=login_id, address=address)
+            values[Account.password_hash] = hash_password(data.password)
+        await Account.update(values).where(Account.id == account.id)
+        await audit.record("login.succeeded", actor=login_id, address=address,
+                           details={"second_factor": second_factor} if second_factor else None)
     await _remember_success(login_id, address)
     return token, account, session
 
 
-async def logout(user: CurrentUser, address: str) -> None:
+async def logout(actor: Actor) -> None:
     async with db.transaction():
-        await Session.delete().where(Session.token_hash == user.token_hash)
-        await audit.record("logout", actor=user.login_id, address=address)
+        await Session.delete().where(Session.token_hash == actor.user.token_hash)
+        await audit.record("logout", by=actor)
 
 
 # Every authenticated request runs this. As a Piccolo select with join columns it cost ~0.7 ms
 # of CPU per request (each ``Session.account.x`` deep-copies columns, then the join compiles);
 # as one fixed statement it compiles in ~15 us (bench/RESULTS.md).
 _SESSION_USER = (
-    'SELECT s.expires_at, a.id AS account_id, a.login_id, a.role, a.display_name, a.company AS company_id '
+    'SELECT s.expires_at, s.totp_setup_only, a.id AS account_id, a.login_id, a.role, a.display_name, a.company AS company_id '
     'FROM "session" s JOIN account a ON a.id = s.account WHERE s.token_hash = {}'
 )
 
@@ -366,13 +413,14 @@ async def user_for_token(token: str) -> CurrentUser | None:
         display_name=row["display_name"],
         company_id=row["company_id"],
         token_hash=token_hash,
+        totp_setup_only=bool(row["totp_setup_only"]),
     )
 
 
-async def company_of(user: CurrentUser) -> dict | None:
-    if user.company_id is None:
+async def company_of(actor: Actor) -> dict | None:
+    if actor.company_id is None:
         return None
-    return await Company.select().where(Company.id == user.company_id).first()
+    return await Company.select().where(Company.id == actor.company_id).first()
 
 
 async def list_companies(status: str | None = None) -> list[dict]:

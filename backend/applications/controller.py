@@ -1,25 +1,24 @@
-"""/api/applications (contractor) and /api/admin/applications (surety staff)."""
+"""/api/applications (contractor) and /api/admin/applications (surety staff).
+
+An application's PDFs and its conclusion (which issues the certificate) are served by
+``backend.certificates.controller`` under the same paths: certificates build on applications.
+"""
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, get, post
 
-from backend.accounts.guards import requires_admin, requires_contractor
+from backend.lib.guards import requires_admin, requires_contractor
 from backend.applications import service
 from backend.applications.schemas import (
     ApplicationInput,
     ApplicationOut,
     ApplicationStatus,
-    ConcludeOut,
     FeeStatementOut,
     PaymentInput,
     RejectInput,
 )
-from backend.certificates import documents
-from backend.certificates import service as certificates
-from backend.certificates.documents import ApplicationDocument
-from backend.lib.responses import pdf_response
-from backend.lib.security import client_address
+from backend.lib.actor import Actor
 
 
 class ApplicationController(Controller):
@@ -28,29 +27,20 @@ class ApplicationController(Controller):
     tags = ["保証申込"]
 
     @post("/", operation_id="submitApplication", status_code=201, summary="保証の申込み")
-    async def submit(self, request: Request, data: ApplicationInput) -> ApplicationOut:
-        return await service.submit(request.user, data, client_address(request))
+    async def submit(self, actor: Actor, data: ApplicationInput) -> ApplicationOut:
+        return await service.submit(actor, data)
 
     @get("/", operation_id="listApplications", summary="自社の申込み一覧")
-    async def list_own(self, request: Request, status: ApplicationStatus | None = None) -> list[ApplicationOut]:
-        return await service.list_for_company(request.user, status)
+    async def list_own(self, actor: Actor, status: ApplicationStatus | None = None) -> list[ApplicationOut]:
+        return await service.list_for_company(actor, status)
 
     @get("/{application_id:int}", operation_id="getApplication", summary="申込みの詳細")
-    async def get_own(self, request: Request, application_id: int) -> ApplicationOut:
-        return await service.get_for_company(request.user, application_id)
+    async def get_own(self, actor: Actor, application_id: int) -> ApplicationOut:
+        return await service.get_for_company(actor, application_id)
 
     @post("/{application_id:int}/withdraw", operation_id="withdrawApplication", status_code=200, summary="申込みの取下げ")
-    async def withdraw(self, request: Request, application_id: int) -> ApplicationOut:
-        return await service.withdraw(request.user, application_id, client_address(request))
-
-    @get("/{application_id:int}/documents/{kind:str}", operation_id="getApplicationDocument",
-         summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
-    async def document(self, request: Request, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
-        document = await documents.application_document(
-            application_id, kind, company_id=request.user.company_id, actor=request.user.login_id,
-            address=client_address(request),
-        )
-        return pdf_response(document.data, document.content_disposition)
+    async def withdraw(self, actor: Actor, application_id: int) -> ApplicationOut:
+        return await service.withdraw(actor, application_id)
 
 
 class AdminApplicationController(Controller):
@@ -66,28 +56,14 @@ class AdminApplicationController(Controller):
     async def get_any(self, application_id: int) -> ApplicationOut:
         return await service.get_any(application_id)
 
-    @get("/{application_id:int}/documents/{kind:str}", operation_id="adminGetApplicationDocument",
-         summary="保証料計算書・保証料領収証（PDF）", media_type="application/pdf")
-    async def document(self, request: Request, application_id: int, kind: ApplicationDocument) -> Response[bytes]:
-        document = await documents.application_document(
-            application_id, kind, company_id=None, actor=request.user.login_id, address=client_address(request)
-        )
-        return pdf_response(document.data, document.content_disposition)
-
     @post("/{application_id:int}/fee-notice", operation_id="adminFeeNotice", status_code=200, summary="保証料のお知らせ")
-    async def fee_notice(self, request: Request, application_id: int) -> FeeStatementOut:
-        return await service.notify_fee(application_id, request.user.login_id, client_address(request))
+    async def fee_notice(self, actor: Actor, application_id: int) -> FeeStatementOut:
+        return await service.notify_fee(application_id, actor)
 
     @post("/{application_id:int}/payment", operation_id="adminRecordPayment", status_code=200, summary="入金の記録")
-    async def payment(self, request: Request, application_id: int, data: PaymentInput) -> ApplicationOut:
-        return await service.record_payment(
-            application_id, data.paid_on, data.amount, request.user.login_id, client_address(request)
-        )
-
-    @post("/{application_id:int}/conclude", operation_id="adminConclude", status_code=200, summary="保証契約の締結（電子証書の発行）")
-    async def conclude(self, request: Request, application_id: int) -> ConcludeOut:
-        return await certificates.conclude(application_id, request.user.login_id, client_address(request))
+    async def payment(self, actor: Actor, application_id: int, data: PaymentInput) -> ApplicationOut:
+        return await service.record_payment(application_id, data.paid_on, data.amount, actor)
 
     @post("/{application_id:int}/reject", operation_id="adminRejectApplication", status_code=200, summary="謝絶")
-    async def reject(self, request: Request, application_id: int, data: RejectInput) -> ApplicationOut:
-        return await service.reject(application_id, data.reason, request.user.login_id, client_address(request))
+    async def reject(self, actor: Actor, application_id: int, data: RejectInput) -> ApplicationOut:
+        return await service.reject(application_id, data.reason, actor)

@@ -7,18 +7,17 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.lib.schema import Input, LongText, MediumText, Output, Yen
+from backend.domain import rules
+from backend.lib.schema import Input, LongText, MediumText, Output, PositiveYen, Reason, Yen, text
 from backend.orderers.schemas import OrdererCode
 
 GuaranteeType = Literal["advance", "interim_advance", "contract"]
 Delivery = Literal["electronic", "paper"]
 ApplicationStatus = Literal["submitted", "fee_notified", "concluded", "rejected", "withdrawn"]
-ProjectNumber = Annotated[str, msgspec.Meta(max_length=50)]
-PositiveYen = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+ProjectNumber = text(50, min_length=0, hint="発注者の工事番号・仕様書番号。なければ空欄")
 # An empty name decodes: the rules name it beside the other fields (the amounts first), not the decoder alone.
-BankName = Annotated[str, msgspec.Meta(max_length=60)]
-ContractNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{10}$")]
+BankName = text(60, min_length=0, hint="例: 鳥取銀行")
+ContractNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{10}$", extra={"hint": "10桁の数字（例: 2070004426）"})]
 
 
 class DepositBank(Input):
@@ -46,6 +45,19 @@ class ApplicationInput(Input, kw_only=True):
     deposit_bank: DepositBank | None = None  # required for advance / interim_advance
     advance_contract_number: ContractNumber | None = None  # interim_advance: its 前払金保証
     interim_certified_on: date | None = None  # interim_advance: the orderer's 認定日
+
+    @classmethod
+    def rule_problems(cls, values: dict) -> list[tuple[str, str]]:
+        return rules.application_problems(application_facts(values))
+
+
+def application_facts(values: dict) -> rules.ApplicationFacts:
+    """The rules' view of an application body (``values``: field name → decoded value, maybe partial)."""
+    facts = {name: values.get(name) for name in rules.ApplicationFacts.__dataclass_fields__}
+    bank = facts["deposit_bank"]
+    if bank is not None:
+        facts["deposit_bank"] = (bank.name, bank.branch) if isinstance(bank, DepositBank) else (bank["name"], bank["branch"])
+    return rules.ApplicationFacts(**facts)
 
 
 class TimelineStep(Output):

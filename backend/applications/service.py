@@ -7,20 +7,26 @@ from datetime import date, timedelta
 
 import msgspec
 
-from litestar.exceptions import NotFoundException
 
 from backend import db
-from backend.accounts.service import CurrentUser
-from backend.applications.schemas import ApplicationInput, ApplicationOut, DepositBank, FeeStatementOut, TimelineStep
+from backend.applications.schemas import (
+    ApplicationInput,
+    ApplicationOut,
+    DepositBank,
+    FeeStatementOut,
+    TimelineStep,
+    application_facts,
+)
 from backend.applications.tables import Application
 from backend.certificates.tables import Certificate
 from backend.audit import service as audit
 from backend.domain import fees, rules
 from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
-from backend.domain.wareki import wareki, yen
+from backend.domain.wareki import yen
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
-from backend.mail import service as mail
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
+from backend.mail import templates as mail_templates
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
 from backend.stats import counters
@@ -124,15 +130,15 @@ async def _row(application_id: int, company_id: int | None = None) -> dict:
         query = query.where(Application.company == company_id)
     row = await query.first()
     if row is None:
-        raise NotFoundException("お申込みが見つかりません。")
+        raise NotFound("お申込みが見つかりません。")
     return row
 
 
-async def _advance_behind(company_id: int, orderer_id: int, number: str | None) -> int:
-    """The 前払金保証 a 中間前払金 stands on (own, same orderer, valid); returns its 前払金額
-    (for the 60% ceiling of 前払金 + 中間前払金)."""
+async def _advance_behind(company_id: int, orderer_id: int, number: str | None) -> tuple[int, list[tuple[str, str]]]:
+    """The 前払金保証 a 中間前払金 stands on (own, same orderer, valid): its 前払金額 (for the 60%
+    ceiling of 前払金 + 中間前払金) and what is wrong with it, if anything."""
     if not number:
-        return 0  # check_interim names the missing field
+        return 0, []  # interim_problems names the missing field
     row = await Certificate.select(
         Certificate.guarantee_type, Certificate.orderer, Certificate.period_end, Certificate.cancelled_at,
         Certificate.guarantee_amount,
@@ -145,42 +151,29 @@ async def _advance_behind(company_id: int, orderer_id: int, number: str | None) 
     elif row["cancelled_at"] is not None or row["period_end"] < clock.today_jst():
         problem = f"保証契約番号 {number} の前払金保証は解約済みまたは期限満了のため、中間前払金保証の前提にできません。"
     if problem:
-        raise FieldError("advance_contract_number", problem)
-    return row["guarantee_amount"]
+        return 0, [("advance_contract_number", problem)]
+    return row["guarantee_amount"], []
 
 
-def _facts(data: ApplicationInput) -> rules.ApplicationFacts:
-    return rules.ApplicationFacts(
-        guarantee_type=data.guarantee_type,
-        contract_amount=data.contract_amount,
-        advance_amount=data.advance_amount,
-        guarantee_amount=data.guarantee_amount,
-        contract_date=data.contract_date,
-        period_start=data.period_start,
-        period_end=data.period_end,
-        bid_announced_on=data.bid_announced_on,
-        delivery=data.delivery,
-        deposit_bank=(data.deposit_bank.name, data.deposit_bank.branch) if data.deposit_bank else None,
-        advance_contract_number=data.advance_contract_number,
-        interim_certified_on=data.interim_certified_on,
-    )
-
-
-async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> ApplicationOut:
+async def submit(actor: Actor, data: ApplicationInput) -> ApplicationOut:
     orderer = await Orderer.select().where(Orderer.code == data.orderer_code).first()
     if orderer is None:
         raise FieldError("orderer_code", "選択された発注者が見つかりません。発注者一覧から選んでください。")
     facts = rules.OrdererFacts(name=orderer["name"], e_guarantee_from=orderer["e_guarantee_from"], active=orderer["active"])
-    earlier = 0
+    earlier, behind = 0, []
     if data.guarantee_type == INTERIM_ADVANCE:
-        earlier = await _advance_behind(user.company_id, orderer["id"], data.advance_contract_number)
-    try:
-        guarantee_amount = rules.check_application(_facts(data), facts, earlier_advance=earlier, today=clock.today_jst())
-    except rules.RuleViolation as violation:
-        raise FieldError(violation.field, violation.message) from None
+        earlier, behind = await _advance_behind(actor.company_id, orderer["id"], data.advance_contract_number)
+    app_facts = application_facts(msgspec.structs.asdict(data))
+    problems = behind + [
+        problem for problem in rules.application_problems(app_facts, facts, earlier_advance=earlier, today=clock.today_jst())
+        if problem[0] not in {field for field, _ in behind}
+    ]
+    if problems:
+        raise Validation(field_messages(problems))
+    guarantee_amount = rules.guaranteed_amount(app_facts)
     async with db.transaction():
         application = Application(
-            company=user.company_id,
+            company=actor.company_id,
             orderer=orderer["id"],
             guarantee_type=data.guarantee_type,
             orderer_project_number=(data.orderer_project_number or "").strip(),
@@ -205,52 +198,47 @@ async def submit(user: CurrentUser, data: ApplicationInput, address: str) -> App
         await application.save()
         await counters.bump(counters.moved(counters.APPLICATION_STATUS, None, "submitted"))
         await audit.record(
-            "application.submitted", actor=user.login_id, target=f"application:{application.id}", address=address,
+            "application.submitted", by=actor, target=f"application:{application.id}",
             details={"guarantee_type": data.guarantee_type, "orderer": data.orderer_code},
         )
         row = await _row(application.id)
         await _mail_company(
-            row, "application.received", f"【e-Net保証】お申込みを受け付けました（{row['project_name']}）",
-            f"{GUARANTEE_TYPE_LABELS[row['guarantee_type']]}のお申込みを受け付けました。\n"
-            f"工事名: {row['project_name']}\n発注者: {row['orderer_name']}\n保証金額: {yen(row['guarantee_amount'])}\n\n"
-            "審査のうえ、保証料のお知らせをお送りします。",
+            row, "application-received", guarantee_type_label=GUARANTEE_TYPE_LABELS[row["guarantee_type"]],
+            orderer_name=row["orderer_name"], guarantee_amount=row["guarantee_amount"],
         )
     return to_out(row)
 
 
-async def _mail_company(row: dict, category: str, subject: str, text: str) -> None:
-    settings = get_settings()
-    body = (
-        f"{row['company_name']} 御中\n\n{text}\n\n"
-        f"お申込みの状況は e-Net保証 でご確認いただけます。\n{settings.public_url}/applications\n\n"
-        f"{settings.surety_name}\n※このメールは送信専用です。"
-    )
-    await mail.enqueue(
-        category=category, to=row["company_email"], subject=subject, body=body, related=f"application:{row['id']}"
+async def _mail_company(row: dict, template: str, **context) -> None:
+    """A mail about an application to its company (category ``application.<case>``, as before templates)."""
+    await mail_templates.send(
+        template, to=row["company_email"], related=f"application:{row['id']}",
+        category=template.replace("application-", "application.").replace("-", "_"),
+        company_name=row["company_name"], project_name=row["project_name"], **context,
     )
 
 
-async def list_for_company(user: CurrentUser, status: str | None) -> list[ApplicationOut]:
-    query = Application.select(*_COLUMNS).where(Application.company == user.company_id).order_by(Application.id, ascending=False)
+async def list_for_company(actor: Actor, status: str | None) -> list[ApplicationOut]:
+    query = Application.select(*_COLUMNS).where(Application.company == actor.company_id).order_by(Application.id, ascending=False)
     if status:
         query = query.where(Application.status == status)
     return [to_out(row) for row in await query]
 
 
-async def get_for_company(user: CurrentUser, application_id: int) -> ApplicationOut:
-    return to_out(await _row(application_id, user.company_id))
+async def get_for_company(actor: Actor, application_id: int) -> ApplicationOut:
+    return to_out(await _row(application_id, actor.company_id))
 
 
-async def withdraw(user: CurrentUser, application_id: int, address: str) -> ApplicationOut:
+async def withdraw(actor: Actor, application_id: int) -> ApplicationOut:
     async with db.transaction():
-        row = await _row(application_id, user.company_id)
+        row = await _row(application_id, actor.company_id)
         if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
-            raise ConflictError("このお申込みは取り下げられない状態です（入金確認後・締結後・謝絶後は取り下げできません）。")
+            raise Conflict("このお申込みは取り下げられない状態です（入金確認後・締結後・謝絶後は取り下げできません）。")
         await move(
             application_id, row["status"],
             {Application.status: "withdrawn", Application.withdrawn_at: clock.now(), Application.updated_at: clock.now()},
         )
-        await audit.record("application.withdrawn", actor=user.login_id, target=f"application:{application_id}", address=address)
+        await audit.record("application.withdrawn", by=actor, target=f"application:{application_id}")
     return to_out(await _row(application_id))
 
 
@@ -267,7 +255,7 @@ async def move(application_id: int, status: str, values: dict) -> None:
         .returning(Application.id)
     )
     if not changed:
-        raise ConflictError("このお申込みは他の操作で更新されました。画面を読み込み直してください。")
+        raise Conflict("このお申込みは他の操作で更新されました。画面を読み込み直してください。")
     await counters.bump(counters.moved(counters.APPLICATION_STATUS, status, values[Application.status]))
 
 
@@ -314,11 +302,11 @@ def statement_of(row: dict, quote: fees.FeeQuote, computed_on: date) -> FeeState
     )
 
 
-async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatementOut:
+async def notify_fee(application_id: int, actor: Actor) -> FeeStatementOut:
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] != "submitted":
-            raise ConflictError(f"保証料のお知らせは申込受付の状態でのみ行えます（現在: {STATUS_LABELS[row['status']]}）。")
+            raise Conflict(f"保証料のお知らせは申込受付の状態でのみ行えます（現在: {STATUS_LABELS[row['status']]}）。")
         quote = fee_quote_for(row)
         statement = statement_of(row, quote, clock.today_jst())
         await move(
@@ -331,25 +319,23 @@ async def notify_fee(application_id: int, actor: str, address: str) -> FeeStatem
                 Application.updated_at: clock.now(),
             },
         )
-        await audit.record("application.fee_notified", actor=actor, target=f"application:{application_id}", address=address,
+        await audit.record("application.fee_notified", by=actor, target=f"application:{application_id}",
                            details={"fee": quote.fee})
+        settings = get_settings()
         await _mail_company(
-            row, "application.fee_notice", f"【e-Net保証】保証料のお知らせ（{row['project_name']}）",
-            f"保証料は{yen(quote.fee)}です（保証期間{quote.days}日、非課税）。\n"
-            "e-Net保証から保証料計算書をご確認のうえ、お振込みをお願いいたします。\n\n"
-            f"振込先: {get_settings().payment_account}\n"
-            f"支払期限: {wareki(clock.today_jst() + timedelta(days=get_settings().payment_due_days))}",
+            row, "application-fee-notice", fee=quote.fee, days=quote.days, payment_account=settings.payment_account,
+            payment_due_on=clock.today_jst() + timedelta(days=settings.payment_due_days),
         )
     return statement
 
 
-async def record_payment(application_id: int, paid_on: date, amount: int, actor: str, address: str) -> ApplicationOut:
+async def record_payment(application_id: int, paid_on: date, amount: int, actor: Actor) -> ApplicationOut:
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] != "fee_notified":
-            raise ConflictError("入金は保証料のお知らせ後にのみ記録できます。")
+            raise Conflict("入金は保証料のお知らせ後にのみ記録できます。")
         if row["paid_on"] is not None:
-            raise ConflictError("この申込みの入金はすでに記録されています。")
+            raise Conflict("この申込みの入金はすでに記録されています。")
         if amount != row["fee"]:
             raise FieldError("amount", f"入金額（{yen(amount)}）が保証料（{yen(row['fee'])}）と一致しません。")
         try:
@@ -365,28 +351,21 @@ async def record_payment(application_id: int, paid_on: date, amount: int, actor:
                 Application.updated_at: clock.now(),
             }
         ).where(Application.id == application_id)
-        await audit.record("application.paid", actor=actor, target=f"application:{application_id}", address=address,
+        await audit.record("application.paid", by=actor, target=f"application:{application_id}",
                            details={"amount": amount, "paid_on": paid_on.isoformat()})
-        await _mail_company(
-            row, "application.payment", f"【e-Net保証】保証料の入金を確認しました（{row['project_name']}）",
-            f"保証料{yen(amount)}の入金を確認しました。保証料領収証は e-Net保証 からダウンロードできます。",
-        )
+        await _mail_company(row, "application-payment", amount=amount)
     return to_out(await _row(application_id), for_admin=True)
 
 
-async def reject(application_id: int, reason: str, actor: str, address: str) -> ApplicationOut:
+async def reject(application_id: int, reason: str, actor: Actor) -> ApplicationOut:
     async with db.transaction():
         row = await _row(application_id)
         if row["status"] not in OPEN_STATUSES or row["paid_on"] is not None:
-            raise ConflictError("このお申込みは謝絶できない状態です。")
+            raise Conflict("このお申込みは謝絶できない状態です。")
         await move(
             application_id, row["status"],
             {Application.status: "rejected", Application.rejected_reason: reason.strip(), Application.updated_at: clock.now()},
         )
-        await audit.record("application.rejected", actor=actor, target=f"application:{application_id}", address=address)
-        await _mail_company(
-            row, "application.rejected", f"【e-Net保証】お申込みについてのお知らせ（{row['project_name']}）",
-            f"誠に恐れ入りますが、今回のお申込みはお引き受けできないこととなりました。\n理由: {reason.strip()}\n\n"
-            "ご不明な点は担当窓口までお問い合わせください。",
-        )
+        await audit.record("application.rejected", by=actor, target=f"application:{application_id}")
+        await _mail_company(row, "application-rejected", reason=reason.strip())
     return to_out(await _row(application_id), for_admin=True)

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Controller, get
 from litestar.params import Parameter
 
-from backend.accounts.guards import requires_admin
+from backend.lib.guards import requires_admin
 from backend.audit import service
 from backend.audit.service import ChainReport
 

@@ -14,6 +14,7 @@ from backend import db
 from backend.audit import chain
 from backend.audit.tables import AuditEntry
 from backend.lib import clock
+from backend.lib.actor import Actor
 
 
 _timestamp = chain.timestamp_text  # bench/seed.py builds entries with it
@@ -32,8 +33,11 @@ async def record(
     target: str = "",
     address: str = "",
     details: dict[str, Any] | None = None,
+    by: Actor | None = None,
 ) -> None:
-    """Append one entry (inside the caller's transaction when there is one)."""
+    """Append one entry (inside the caller's transaction when there is one); ``by`` gives actor and address."""
+    if by is not None:
+        actor, address = by.name, by.address
     await record_many([{"action": action, "actor": actor, "target": target, "address": address, "details": details}])
 
 

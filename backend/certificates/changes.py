@@ -10,13 +10,10 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from litestar.exceptions import NotFoundException
-
 from backend import db
-from backend.accounts.service import CurrentUser
 from backend.accounts.tables import Company
 from backend.audit import service as audit
-from backend.certificates import service
+from backend.certificates import events, service
 from backend.certificates.schemas import (
     ChangeConcludeOut,
     ChangeFeeNoticeOut,
@@ -26,9 +23,10 @@ from backend.certificates.schemas import (
 )
 from backend.certificates.tables import ChangeRequest
 from backend.domain import rules
-from backend.domain.wareki import wareki, yen
+from backend.domain.wareki import yen
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict, FieldError, FieldMessage, NotFound, Validation, field_messages
 from backend.settings import get_settings
 
 KIND_LABELS = {"amend": "変更", "cancel": "解約"}
@@ -123,7 +121,7 @@ async def request_row(request_id: int, *, number: str | None = None, company_id:
         query = query.where(ChangeRequest.company == company_id)
     row = await query.first()
     if row is None or (number is not None and row["contract_number"] != number):
-        raise NotFoundException("変更・解約の申込みが見つかりません。")
+        raise NotFound("変更・解約の申込みが見つかりません。")
     return row
 
 
@@ -142,14 +140,18 @@ def _signed_delta(plan) -> int:
 
 
 def _check_input(data: ChangeRequestInput) -> None:
-    if data.kind == "cancel":
-        for name in ("contract_amount", "guarantee_amount", "period_end"):
-            if getattr(data, name) is not None:
-                raise FieldError(name, "解約の申込みでは変更後の金額・期限は入力しません。解約日と理由を入力してください。")
-        if data.cancel_on is None:
-            raise FieldError("cancel_on", "解約日を入力してください。")
-    elif data.cancel_on is not None:
-        raise FieldError("cancel_on", "変更の申込みでは解約日は入力しません。解約する場合は「解約」を選んでください。")
+    """The fields of one kind only (every misplaced field at once)."""
+    problems = [
+        FieldMessage(name, "解約の申込みでは変更後の金額・期限は入力しません。解約日と理由を入力してください。")
+        for name in ("contract_amount", "guarantee_amount", "period_end")
+        if data.kind == "cancel" and getattr(data, name) is not None
+    ]
+    if data.kind == "cancel" and data.cancel_on is None:
+        problems.append(FieldMessage("cancel_on", "解約日を入力してください。"))
+    elif data.kind != "cancel" and data.cancel_on is not None:
+        problems.append(FieldMessage("cancel_on", "変更の申込みでは解約日は入力しません。解約する場合は「解約」を選んでください。"))
+    if problems:
+        raise Validation(problems)
 
 
 async def _certificate_for_change(number: str, company_id: int | None) -> dict:
@@ -160,48 +162,45 @@ async def _certificate_for_change(number: str, company_id: int | None) -> dict:
 
 def _require_base(row: dict, certificate: dict) -> None:
     if certificate["current_version"] != row["base_version"]:
-        raise ConflictError(
+        raise Conflict(
             f"この申込みは第{row['base_version']}版に対するものですが、電子証書はその後第{certificate['current_version']}版に"
             "変更されています。この申込みを謝絶し、改めてお申込みいただいてください。"
         )
 
 
-async def _mail(certificate: dict, category: str, subject: str, text: str) -> None:
+async def _mail(certificate: dict, case: str, **context) -> None:
+    """Template ``change-request-<case>`` to the certificate's company (category ``change_request.<case>``)."""
     company = await Company.select().where(Company.id == certificate["company"]).first()
-    await service.mail_contractor(company, f"change_request.{category}", certificate["contract_number"], subject, text)
+    await service.mail_contractor(
+        company, f"change-request-{case.replace('_', '-')}", certificate["contract_number"],
+        category=f"change_request.{case}", **context,
+    )
 
 
 # --- the contractor ----------------------------------------------------------------------------
 
 
-async def submit(user: CurrentUser, number: str, data: ChangeRequestInput, address: str) -> ChangeRequestOut:
+async def submit(actor: Actor, number: str, data: ChangeRequestInput) -> ChangeRequestOut:
     _check_input(data)
     today = clock.today_jst()
     async with db.transaction():
-        certificate = await _certificate_for_change(number, user.company_id)
+        certificate = await _certificate_for_change(number, actor.company_id)
         await db.advisory_lock(f"certificate:{certificate['id']}")  # one open request per certificate
         if await ChangeRequest.exists().where(
             (ChangeRequest.certificate == certificate["id"]) & ChangeRequest.status.is_in(list(OPEN_STATUSES))
         ):
-            raise ConflictError("この電子証書には審査中の変更・解約の申込みがあります。その結果をお待ちください。")
+            raise Conflict("この電子証書には審査中の変更・解約の申込みがあります。その結果をお待ちください。")
         snapshot, orderer_class = await service.current_terms(certificate)
         request = ChangeRequest(
-            certificate=certificate["id"], company=user.company_id, kind=data.kind, status="submitted",
+            certificate=certificate["id"], company=actor.company_id, kind=data.kind, status="submitted",
             contract_amount=data.contract_amount, guarantee_amount=data.guarantee_amount, period_end=data.period_end,
             cancel_on=data.cancel_on, reason=data.reason.strip(), base_version=certificate["current_version"],
             created_at=clock.now(), updated_at=clock.now(),
         )
         _plan(request.to_dict(), snapshot, orderer_class, today)  # the same checks as at the fee notice
         await request.save()
-        await audit.record(
-            "change_request.submitted", actor=user.login_id, target=number, address=address,
-            details={"id": request.id, "kind": data.kind},
-        )
-        await _mail(
-            certificate, "received", f"【e-Net保証】{KIND_LABELS[data.kind]}のお申込みを受け付けました（保証契約番号 {number}）",
-            f"保証契約番号 {number} の{KIND_LABELS[data.kind]}のお申込みを受け付けました。\n"
-            "審査のうえ、保証料の増減（追加保証料・返還保証料）をお知らせします。",
-        )
+        await audit.record("change_request.submitted", by=actor, target=number, details={"id": request.id, "kind": data.kind})
+        await _mail(certificate, "received", kind_label=KIND_LABELS[data.kind])
     return to_out(await request_row(request.id))
 
 
@@ -236,15 +235,15 @@ async def _move(request_id: int, status: str, values: dict) -> None:
         .returning(ChangeRequest.id)
     )
     if not changed:
-        raise ConflictError("この申込みは他の操作で更新されました。画面を読み込み直してください。")
+        raise Conflict("この申込みは他の操作で更新されました。画面を読み込み直してください。")
 
 
-async def notify_fee(request_id: int, actor: str, address: str) -> ChangeFeeNoticeOut:
+async def notify_fee(request_id: int, actor: Actor) -> ChangeFeeNoticeOut:
     today = clock.today_jst()
     async with db.transaction():
         row = await request_row(request_id)
         if row["status"] != "submitted":
-            raise ConflictError(f"保証料のお知らせは申込受付の状態でのみ行えます（現在: {STATUS_LABELS[row['status']]}）。")
+            raise Conflict(f"保証料のお知らせは申込受付の状態でのみ行えます（現在: {STATUS_LABELS[row['status']]}）。")
         certificate = await _certificate_for_change(row["contract_number"], None)
         _require_base(row, certificate)
         snapshot, orderer_class = await service.current_terms(certificate)
@@ -256,28 +255,13 @@ async def notify_fee(request_id: int, actor: str, address: str) -> ChangeFeeNoti
             ChangeRequest.fee_details: json.dumps(plan.details, ensure_ascii=False),
             ChangeRequest.fee_notified_on: today,
         })
-        await audit.record("change_request.fee_notified", actor=actor, target=row["contract_number"], address=address,
+        await audit.record("change_request.fee_notified", by=actor, target=row["contract_number"],
                            details={"id": request_id, "fee_delta": delta})
-        notified = {**row, "fee_notified_on": today, "fee_delta": delta}
-        due = payment_due_on(notified)
+        due = payment_due_on({**row, "fee_notified_on": today, "fee_delta": delta})
         settings = get_settings()
-        if delta > 0:
-            text = (
-                f"追加保証料は{yen(delta)}です（非課税）。追加保証料計算書は e-Net保証 からダウンロードできます。\n\n"
-                f"振込先: {settings.payment_account}\n支払期限: {wareki(due)}\n\n"
-                "お振込みを確認のうえ、保証料領収証を電子交付し、変更の手続きを進めます。"
-            )
-        elif delta < 0:
-            text = (
-                f"返還保証料は{yen(-delta)}です。保証料返還計算書は e-Net保証 からダウンロードできます。\n"
-                "手続きの完了後、お客様の届出口座へお振込みいたします。"
-            )
-        else:
-            text = "この変更による保証料の増減はありません。手続きを進めます。"
         await _mail(
-            certificate, "fee_notice",
-            f"【e-Net保証】{KIND_LABELS[row['kind']]}に伴う保証料のお知らせ（保証契約番号 {row['contract_number']}）",
-            text,
+            certificate, "fee_notice", kind_label=KIND_LABELS[row["kind"]], fee_delta=delta,
+            payment_account=settings.payment_account, payment_due_on=due,
         )
     kind = fee_kind(delta)
     return ChangeFeeNoticeOut(
@@ -286,81 +270,75 @@ async def notify_fee(request_id: int, actor: str, address: str) -> ChangeFeeNoti
     )
 
 
-async def record_payment(request_id: int, paid_on: date, amount: int, actor: str, address: str) -> ChangeRequestOut:
+async def record_payment(request_id: int, paid_on: date, amount: int, actor: Actor) -> ChangeRequestOut:
     async with db.transaction():
         row = await request_row(request_id)
         if row["status"] != "fee_notified":
-            raise ConflictError("入金は保証料のお知らせ後にのみ記録できます。")
+            raise Conflict("入金は保証料のお知らせ後にのみ記録できます。")
         if (row["fee_delta"] or 0) <= 0:
-            raise ConflictError("この申込みには追加保証料がないため、入金の記録は不要です。")
+            raise Conflict("この申込みには追加保証料がないため、入金の記録は不要です。")
         if row["paid_on"] is not None:
-            raise ConflictError("この申込みの入金はすでに記録されています。")
+            raise Conflict("この申込みの入金はすでに記録されています。")
         if amount != row["fee_delta"]:
             raise FieldError("amount", f"入金額（{yen(amount)}）が追加保証料（{yen(row['fee_delta'])}）と一致しません。")
         try:
             rules.check_payment_date(paid_on, row["fee_notified_on"], clock.today_jst())
         except rules.RuleViolation as violation:
-            raise FieldError(violation.field, violation.message) from None
+            raise Validation(field_messages(violation.problems)) from None
         await _move(request_id, "fee_notified", {
             ChangeRequest.status: "fee_notified",
             ChangeRequest.paid_on: paid_on,
             ChangeRequest.paid_amount: amount,
             ChangeRequest.receipt_number: f"RC{request_id:08d}",
         })
-        await audit.record("change_request.paid", actor=actor, target=row["contract_number"], address=address,
+        await audit.record("change_request.paid", by=actor, target=row["contract_number"],
                            details={"id": request_id, "amount": amount, "paid_on": paid_on.isoformat()})
         certificate = await service.certificate_row(row["contract_number"])
-        await _mail(
-            certificate, "payment",
-            f"【e-Net保証】追加保証料の入金を確認しました（保証契約番号 {row['contract_number']}）",
-            f"追加保証料{yen(amount)}の入金を確認しました。保証料領収証は e-Net保証 からダウンロードできます。",
-        )
+        await _mail(certificate, "payment", amount=amount)
     return to_out(await request_row(request_id), for_admin=True)
 
 
-async def conclude(request_id: int, actor: str, address: str) -> ChangeConcludeOut:
-    """Issue the next signed version (amend) or cancel, as priced at the fee notice."""
+async def conclude(request_id: int, actor: Actor) -> ChangeConcludeOut:
+    """Issue the next signed version (amend) or cancel, as priced at the fee notice.
+
+    Through the service's own amendment and cancellation, so the change's publication to
+    D-Sure is queued in this transaction and delivered once it commits (``events.committed``)."""
     today = clock.today_jst()
     async with db.transaction():
         await db.advisory_lock(f"change_request:{request_id}")
         row = await request_row(request_id)
         if row["status"] != "fee_notified":
-            raise ConflictError("変更・解約は保証料のお知らせの後にのみ締結できます。")
+            raise Conflict("変更・解約は保証料のお知らせの後にのみ締結できます。")
         if row["fee_delta"] > 0 and row["paid_on"] is None:
-            raise ConflictError("追加保証料の入金確認前のため締結できません。")
+            raise Conflict("追加保証料の入金確認前のため締結できません。")
         certificate = await _certificate_for_change(row["contract_number"], None)
         _require_base(row, certificate)
         snapshot, orderer_class = await service.current_terms(certificate)
         plan = _plan(row, snapshot, orderer_class, today)
         if _signed_delta(plan) != row["fee_delta"]:
-            raise ConflictError("保証料の計算がお知らせした額と異なります。この申込みを謝絶し、改めてお申込みいただいてください。")
+            raise Conflict("保証料の計算がお知らせした額と異なります。この申込みを謝絶し、改めてお申込みいただいてください。")
         if isinstance(plan, service.CancellationPlan):
-            result = await service.apply_cancellation(certificate, plan, row["reason"], actor=actor, address=address)
+            result = await service.apply_cancellation(certificate, plan, row["reason"], actor)
         else:
-            result = await service.apply_amendment(certificate, plan, actor=actor, address=address)
+            result = await service.apply_amendment(certificate, plan, actor)
         await _move(request_id, "fee_notified", {
             ChangeRequest.status: "concluded", ChangeRequest.version: result.version, ChangeRequest.concluded_at: clock.now(),
         })
-        await audit.record("change_request.concluded", actor=actor, target=row["contract_number"], address=address,
+        await audit.record("change_request.concluded", by=actor, target=row["contract_number"],
                            details={"id": request_id, "version": result.version})
+    await events.committed()
     return ChangeConcludeOut(id=request_id, contract_number=result.contract_number, version=result.version, status=result.status)
 
 
-async def reject(request_id: int, reason: str, actor: str, address: str) -> ChangeRequestOut:
+async def reject(request_id: int, reason: str, actor: Actor) -> ChangeRequestOut:
     async with db.transaction():
         row = await request_row(request_id)
         if row["status"] not in OPEN_STATUSES:
-            raise ConflictError("この申込みは謝絶できない状態です。")
+            raise Conflict("この申込みは謝絶できない状態です。")
         if row["paid_on"] is not None:
-            raise ConflictError("追加保証料の入金確認後のため謝絶できません。締結するか、担当窓口で返金の手続きをしてください。")
+            raise Conflict("追加保証料の入金確認後のため謝絶できません。締結するか、担当窓口で返金の手続きをしてください。")
         await _move(request_id, row["status"], {ChangeRequest.status: "rejected", ChangeRequest.rejected_reason: reason.strip()})
-        await audit.record("change_request.rejected", actor=actor, target=row["contract_number"], address=address,
-                           details={"id": request_id})
+        await audit.record("change_request.rejected", by=actor, target=row["contract_number"], details={"id": request_id})
         certificate = await service.certificate_row(row["contract_number"])
-        await _mail(
-            certificate, "rejected",
-            f"【e-Net保証】{KIND_LABELS[row['kind']]}のお申込みについてのお知らせ（保証契約番号 {row['contract_number']}）",
-            f"誠に恐れ入りますが、今回の{KIND_LABELS[row['kind']]}のお申込みはお引き受けできないこととなりました。\n"
-            f"理由: {reason.strip()}\n\nご不明な点は担当窓口までお問い合わせください。",
-        )
+        await _mail(certificate, "rejected", kind_label=KIND_LABELS[row["kind"]], reason=reason.strip())
     return to_out(await request_row(request_id), for_admin=True)

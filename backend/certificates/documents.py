@@ -10,10 +10,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 import msgspec
-from litestar.exceptions import NotFoundException
 
 from backend import db
-from backend.accounts.service import CurrentUser
 from backend.accounts.tables import Company
 from backend.applications.tables import Application
 from backend.audit import service as audit
@@ -28,9 +26,11 @@ from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.subjects import render_subject
 from backend.domain.wareki import wareki
 from backend.lib import clock, keyring
+from backend.lib.actor import Actor
 from backend.lib.clock import JST
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.errors import Conflict, FieldError, NotFound
 from backend.mail import service as mail
+from backend.mail import templates as mail_templates
 from backend.mail.attachments import register_renderer
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
@@ -49,7 +49,7 @@ class Document(msgspec.Struct):
 SEND_COOLDOWN = timedelta(minutes=10)
 
 
-class RecentlySent(ConflictError):
+class RecentlySent(Conflict):
     """The key notice went to the orderer less than 10 minutes ago (code ``certificate.recently_sent``)."""
 
     code = "certificate.recently_sent"
@@ -100,13 +100,13 @@ async def _application(application_id: int) -> dict:
         Application.company.address.as_alias("company_address"),
     ).where(Application.id == application_id).first()
     if row is None:
-        raise NotFoundException("お申込みが見つかりません。")
+        raise NotFound("お申込みが見つかりません。")
     return row
 
 
 def _fee_statement_context(application: dict) -> dict:
     if application["fee_statement"] is None:
-        raise ConflictError("保証料のお知らせ前のため、保証料計算書はまだありません。")
+        raise Conflict("保証料のお知らせ前のため、保証料計算書はまだありません。")
     statement = application["fee_statement"]
     statement = json.loads(statement) if isinstance(statement, str) else statement
     return {
@@ -138,7 +138,7 @@ def _jst_date(moment):
 
 def _fee_receipt_context(application: dict) -> dict:
     if application["paid_on"] is None:
-        raise ConflictError("入金確認前のため、保証料領収証はまだありません。")
+        raise Conflict("入金確認前のため、保証料領収証はまだありません。")
     context = _fee_statement_context(application)
     return {
         **context,
@@ -178,7 +178,7 @@ async def _certificate_context(row: dict, version: int | None) -> dict:
 async def _auth_key_notice_context(row: dict) -> dict:
     key_row = await AuthKey.select().where(AuthKey.certificate == row["id"]).first()
     if key_row is None:
-        raise ConflictError("この保証は書面交付のため、認証キー等のお知らせはありません。")
+        raise Conflict("この保証は書面交付のため、認証キー等のお知らせはありません。")
     orderer = await Orderer.select(Orderer.title).where(Orderer.id == row["orderer"]).first()
     return {
         "contract_number": row["contract_number"],
@@ -198,7 +198,7 @@ async def _fee_adjustment_context(row: dict, version: int | None) -> tuple[dict,
         query = query.where(FeeAdjustment.version == version)
     adjustment = await query.first()
     if adjustment is None:
-        raise NotFoundException("追加保証料・返還保証料の計算書はありません。")
+        raise NotFound("追加保証料・返還保証料の計算書はありません。")
     context = await _adjustment_context(row, adjustment["kind"], adjustment["version"], adjustment["amount"], adjustment["details"])
     return context, adjustment["kind"]
 
@@ -246,10 +246,10 @@ def _fee_basis(side: dict) -> dict:
 async def _change_adjustment_context(row: dict, request: dict) -> tuple[dict, str]:
     """The 計算書 of a change request, from its fee notice (before and after its conclusion)."""
     if request["fee_delta"] is None:
-        raise ConflictError("保証料のお知らせ前のため、計算書はまだありません。")
+        raise Conflict("保証料のお知らせ前のため、計算書はまだありません。")
     kind = changes.fee_kind(request["fee_delta"])
     if kind == "none":
-        raise NotFoundException("この申込みには保証料の増減がないため、計算書はありません。")
+        raise NotFound("この申込みには保証料の増減がないため、計算書はありません。")
     version = request["base_version"] + (1 if request["kind"] == "amend" else 0)
     context = await _adjustment_context(
         row, kind, version, abs(request["fee_delta"]), request["fee_details"], change_request_id=request["id"],
@@ -261,7 +261,7 @@ async def _change_adjustment_context(row: dict, request: dict) -> tuple[dict, st
 async def _change_receipt_context(row: dict, request: dict) -> dict:
     """保証料領収証 of a change's 追加保証料."""
     if request["paid_on"] is None:
-        raise ConflictError("追加保証料の入金確認前のため、領収証はまだありません。")
+        raise Conflict("追加保証料の入金確認前のため、領収証はまだありません。")
     details = request["fee_details"]
     details = json.loads(details) if isinstance(details, str) else details
     after = details["after"]
@@ -298,10 +298,10 @@ async def _change_receipt_context(row: dict, request: dict) -> dict:
 
 
 async def certificate_document(
-    number: str, kind: str, *, company_id: int | None, version: int | None, actor: str, address: str
+    number: str, kind: str, actor: Actor, *, version: int | None = None
 ) -> Document:
-    """One PDF of a certificate; ``company_id`` restricts to that contractor's own (404 otherwise)."""
-    row = await certificate_row(number, company_id)
+    """One PDF of a certificate; a contractor gets only their own (404 otherwise)."""
+    row = await certificate_row(number, actor.company_scope)
     adjustment_kind = None
     if kind == "certificate":
         context = await _certificate_context(row, version)
@@ -313,7 +313,7 @@ async def certificate_document(
         application = await _application(row["application"])
         context = _fee_statement_context(application) if kind == "fee-statement" else _fee_receipt_context(application)
     pdf = await render_pdf(kind, context)
-    await audit.record("document.downloaded", actor=actor, target=number, address=address, details={"kind": kind})
+    await audit.record("document.downloaded", by=actor, target=number, details={"kind": kind})
     return Document(
         data=pdf,
         content_disposition=attachment_header(kind, number, row["guarantee_type"], adjustment_kind=adjustment_kind),
@@ -321,12 +321,10 @@ async def certificate_document(
     )
 
 
-async def change_document(
-    number: str, request_id: int, kind: str, *, company_id: int | None, actor: str, address: str
-) -> Document:
-    """A change request's 計算書 or 領収証; ``company_id`` restricts to that contractor's own."""
-    row = await certificate_row(number, company_id)
-    request = await changes.request_row(request_id, number=number, company_id=company_id)
+async def change_document(number: str, request_id: int, kind: str, actor: Actor) -> Document:
+    """A change request's 計算書 or 領収証; a contractor gets only their own (404 otherwise)."""
+    row = await certificate_row(number, actor.company_scope)
+    request = await changes.request_row(request_id, number=number, company_id=actor.company_scope)
     adjustment_kind = None
     if kind == "fee-adjustment":
         context, adjustment_kind = await _change_adjustment_context(row, request)
@@ -334,8 +332,7 @@ async def change_document(
         context = await _change_receipt_context(row, request)
     pdf = await render_pdf(kind, context)
     await audit.record(
-        "document.downloaded", actor=actor, target=number, address=address,
-        details={"kind": kind, "change_request": request_id},
+        "document.downloaded", by=actor, target=number, details={"kind": kind, "change_request": request_id},
     )
     return Document(
         data=pdf,
@@ -344,14 +341,14 @@ async def change_document(
     )
 
 
-async def application_document(application_id: int, kind: str, *, company_id: int | None, actor: str, address: str) -> Document:
+async def application_document(application_id: int, kind: str, actor: Actor) -> Document:
     application = await _application(application_id)
-    if company_id is not None and application["company"] != company_id:
-        raise NotFoundException("お申込みが見つかりません。")
+    if actor.company_scope is not None and application["company"] != actor.company_scope:
+        raise NotFound("お申込みが見つかりません。")
     context = _fee_statement_context(application) if kind == "fee-statement" else _fee_receipt_context(application)
     pdf = await render_pdf(kind, context)
     target = application["contract_number"] or f"application:{application_id}"
-    await audit.record("document.downloaded", actor=actor, target=target, address=address, details={"kind": kind})
+    await audit.record("document.downloaded", by=actor, target=target, details={"kind": kind})
     identifier = application["contract_number"] or f"申込{application_id}"
     return Document(data=pdf, content_disposition=attachment_header(kind, identifier), kind=kind)
 
@@ -405,15 +402,14 @@ class _Sending(msgspec.Struct):
 
 async def _sending(row: dict, company_id: int) -> _Sending:
     """The mail to the orderer, as the preview shows it and as it is sent."""
-    settings = get_settings()
     if row["delivery"] != "electronic":
-        raise ConflictError("この保証は書面交付のため、発注者への電子送付はできません。")
+        raise Conflict("この保証は書面交付のため、発注者への電子送付はできません。")
     if row["cancelled_at"] is not None:
-        raise ConflictError("解約済みの保証は送付できません。")
+        raise Conflict("解約済みの保証は送付できません。")
     orderer = await Orderer.select().where(Orderer.id == row["orderer"]).first()
     if not accepts_email(orderer):
         reason = "電子メールでの提出先が登録されていません" if not orderer["submission_email"] else "電子メールでの提出を受け付けていません"
-        raise ConflictError(
+        raise Conflict(
             f"{orderer['name']}は{reason}。発注者の指定する方法"
             "（電子契約システムへの登録など）で「認証キー等のお知らせ」をご提出ください。"
         )
@@ -428,20 +424,13 @@ async def _sending(row: dict, company_id: int) -> _Sending:
         project_number=application["orderer_project_number"],
     )
     company = await Company.select().where(Company.id == company_id).first()
-    number = row["contract_number"]
-    body = (
-        f"{orderer['name']}\nご担当者様\n\n"
-        f"{company['name']}です。いつもお世話になっております。\n"
-        f"下記工事の{GUARANTEE_TYPE_LABELS[row['guarantee_type']]}について、電子証書閲覧用「認証キー」等のお知らせ（PDF）を"
-        "お送りいたします。\n\n"
-        f"工事名: {row['project_name']}\n保証契約番号: {number}\n"
-        f"保証期限: {wareki(row['period_end'])}\n\n"
-        "添付のPDFに記載の「保証契約番号」と「認証キー」を、保証確認サービス（D-Sure）に入力のうえ、\n"
-        f"電子証書をご確認ください。\nD-Sure: {settings.public_url}/dsure?no={number}\n\n"
-        f"{company['name']}\n{company['address']}\n電話 {company['phone']}\n"
-        f"（このメールは{settings.surety_name}の電子保証サービスから送信しています）"
+    rendered = mail_templates.render(
+        "key-notice-to-orderer", subject=subject,  # the orderer's own subject template, filled in above
+        orderer_name=orderer["name"], company_name=company["name"], company_address=company["address"],
+        company_phone=company["phone"], guarantee_type_label=GUARANTEE_TYPE_LABELS[row["guarantee_type"]],
+        project_name=row["project_name"], contract_number=row["contract_number"], period_end=row["period_end"],
     )
-    return _Sending(to=orderer["submission_email"], subject=subject, body=body, company=company)
+    return _Sending(to=orderer["submission_email"], subject=rendered.subject, body=rendered.body, company=company)
 
 
 class SendPreview(msgspec.Struct):
@@ -458,9 +447,9 @@ class SendPreview(msgspec.Struct):
     warning: str | None  # what to tell the contractor before a resend
 
 
-async def send_preview(user: CurrentUser, number: str) -> SendPreview:
-    row = await certificate_row(number, user.company_id)
-    sending = await _sending(row, user.company_id)
+async def send_preview(actor: Actor, number: str) -> SendPreview:
+    row = await certificate_row(number, actor.company_id)
+    sending = await _sending(row, actor.company_id)
     sent_at = row["sent_to_orderer_at"]
     recent = sent_at is not None and sent_at > clock.now() - SEND_COOLDOWN
     warning = None
@@ -478,15 +467,13 @@ async def send_preview(user: CurrentUser, number: str) -> SendPreview:
     )
 
 
-async def send_to_orderer(
-    user: CurrentUser, number: str, address: str, *, resend: bool = False, cc_self: bool = False
-) -> SentToOrderer:
+async def send_to_orderer(actor: Actor, number: str, *, resend: bool = False, cc_self: bool = False) -> SentToOrderer:
     """Mail the key notice to the orderer's registered address, with the orderer's subject template
     (at most once per SEND_COOLDOWN unless ``resend`` confirms another); ``cc_self`` sends the
     contractor a copy."""
     async with db.transaction():
-        row = await certificate_row(number, user.company_id)
-        sending = await _sending(row, user.company_id)
+        row = await certificate_row(number, actor.company_id)
+        sending = await _sending(row, actor.company_id)
         now = clock.now()
         await _claim_sending(row, sending.to, now, resend=resend)
         attachments = [{"kind": "auth-key-notice", "contract_number": number}]
@@ -502,7 +489,7 @@ async def send_to_orderer(
                 attachments=attachments, related=number,
             )
         await audit.record(
-            "certificate.sent_to_orderer", actor=user.login_id, target=number, address=address,
+            "certificate.sent_to_orderer", by=actor, target=number,
             details={"to": sending.to, "resend": resend, "cc_self": cc_self},
         )
     return SentToOrderer(contract_number=number, to=sending.to, subject=sending.subject, mail_id=mail_id, sent_at=now.isoformat())

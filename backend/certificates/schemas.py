@@ -7,13 +7,20 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.dsure.schemas import ViewOut
-from backend.lib.schema import Input, Output, VersionChange
+from backend.lib.schema import Input, Output, PositiveYen, Reason, VersionChange
 
 CertificateStatus = Literal["valid", "cancelled", "expired"]
 GuaranteeType = Literal["advance", "interim_advance", "contract"]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
-PositiveYen = Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000_000)]
+
+
+class ViewOut(Output):
+    """One D-Sure view as the contractor sees it: the orderer's address only coarsened."""
+
+    at: datetime
+    version: int
+    kind: Literal["verify", "receipt"]
+    origin: str  # e.g. "203.0.113.0/24" (IPv4 /24, IPv6 /48), never the full address
+    browser: str  # e.g. "Chrome（Windows）"
 
 
 class CertificateListItem(Output):

@@ -9,10 +9,7 @@ from datetime import date
 
 import msgspec
 
-from litestar.exceptions import NotFoundException
-
 from backend import db, documents
-from backend.accounts.service import CurrentUser
 from backend.accounts.tables import Company
 from backend.applications import service as applications
 from backend.applications.schemas import ConcludeOut
@@ -36,10 +33,10 @@ from backend.domain.canonical import canonical_json
 from backend.domain.certificate import STATUS_LABELS, amended_snapshot, first_snapshot, status_of
 from backend.domain.glossary import GUARANTEE_TYPE_LABELS
 from backend.domain.wareki import wareki, yen
-from backend.dsure import views as dsure_views
 from backend.lib import clock, keyring
-from backend.lib.errors import ConflictError, FieldError
-from backend.mail import service as mail
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
+from backend.mail import templates as mail_templates
 from backend.orderers.tables import Orderer
 from backend.settings import get_settings
 from backend.stats import counters
@@ -92,18 +89,18 @@ def _signed_version(certificate_id: int, snapshot: dict) -> CertificateVersion:
 # --- conclusion ---------------------------------------------------------------------------------
 
 
-async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut:
+async def conclude(application_id: int, actor: Actor) -> ConcludeOut:
     """One transaction: number, signed version 1, 認証キー, audit entry and mail — all or nothing."""
     settings = get_settings()
     async with db.transaction():
         await db.advisory_lock(f"application:{application_id}")  # the same application concluded twice at once
         application = await Application.select().where(Application.id == application_id).first()
         if application is None:
-            raise NotFoundException("お申込みが見つかりません。")
+            raise NotFound("お申込みが見つかりません。")
         if application["status"] != "fee_notified" or application["paid_on"] is None:
-            raise ConflictError("保証契約は保証料の入金確認後にのみ締結できます。")
+            raise Conflict("保証契約は保証料の入金確認後にのみ締結できます。")
         if application["period_end"] < clock.today_jst():
-            raise ConflictError(
+            raise Conflict(
                 f"保証期限（{wareki(application['period_end'])}）を過ぎているため締結できません。"
                 "工期を確認のうえ、お申込みを謝絶するか、正しい工期で申込み直していただいてください。"
             )
@@ -160,10 +157,12 @@ async def conclude(application_id: int, actor: str, address: str) -> ConcludeOut
         await counters.bump(issued_counters(issued_on, application["guarantee_type"], application["period_end"]))
         await search.index([search.entry(certificate.id, certificate.project_name, certificate.orderer_name, company["name"])])
         await audit.record(
-            "certificate.concluded", actor=actor, target=number, address=address,
+            "certificate.concluded", by=actor, target=number,
             details={"application_id": application_id, "digest": version.digest},
         )
         await _mail_conclusion(company, snapshot, application["delivery"])
+        await events.emit("concluded", number, {"version": 1})  # published to D-Sure (backend.publication)
+    await events.committed()
     return ConcludeOut(contract_number=number, application_id=application_id, version=1, digest=version.digest)
 
 
@@ -182,38 +181,25 @@ def issued_counters(issued_on: date, guarantee_type: str, period_end: date) -> d
     return {counters.issued_key(issued_on, guarantee_type): 1, counters.live_key(period_end): 1}
 
 
-async def mail_contractor(company: dict, category: str, number: str, subject: str, text: str) -> None:
-    settings = get_settings()
-    body = (
-        f"{company['name']} 御中\n\n{text}\n\n"
-        f"e-Net保証（電子証書の確認）: {settings.public_url}/certificates/{number}\n"
-        "ログインの際のお客様ID・パスワードは、e-Net保証のお客様ID・パスワードと共通です。\n\n"
-        f"{settings.surety_name}\n※このメールは送信専用です。"
+async def mail_contractor(company: dict, template: str, number: str, *, category: str | None = None, **context) -> None:
+    """A mail about a certificate to its company (category ``certificate.<case>`` unless given, as before templates)."""
+    await mail_templates.send(
+        template, to=company["email"], related=number,
+        category=category or template.replace("certificate-", "certificate.").replace("-", "_"),
+        company_name=company["name"], contract_number=number, **context,
     )
-    await mail.enqueue(category=category, to=company["email"], subject=subject, body=body, related=number)
 
 
 async def _mail_conclusion(company: dict, snapshot: dict, delivery: str) -> None:
-    number = snapshot["contract_number"]
-    project = snapshot["project"]["name"]
-    if delivery == "electronic":
-        await mail_contractor(
-            company, "certificate.issued", number,
-            f"【e-Net保証】電子証書・認証キー登録のお知らせ（保証契約番号 {number}）",
-            f"{snapshot['guarantee_type_label']}の保証契約を締結し、電子証書を登録しました。\n\n"
-            f"保証契約番号: {number}\n工事名: {project}\n発注者: {snapshot['orderer']['name']}\n"
-            f"保証金額: {yen(snapshot['guarantee']['amount'])}\n保証期限: {wareki(date.fromisoformat(snapshot['guarantee']['period_end']))}\n\n"
-            "e-Net保証の「電子証書の確認はこちら」からログインし、「認証キー」の表示をクリックして\n"
-            "「認証キー等のお知らせ」（PDFファイル）をダウンロードのうえ、発注者へご提出ください。\n"
-            "【重要】電子証書の画面を印刷・保存したファイルは提出書類ではありません。",
-        )
-    else:
-        await mail_contractor(
-            company, "certificate.issued", number,
-            f"【e-Net保証】保証契約締結のお知らせ（保証契約番号 {number}）",
-            f"{snapshot['guarantee_type_label']}の保証契約を締結しました。保証証書（書面）は郵送いたします。\n\n"
-            f"保証契約番号: {number}\n工事名: {project}\n発注者: {snapshot['orderer']['name']}",
-        )
+    await mail_contractor(
+        company, "certificate-issued", snapshot["contract_number"],
+        electronic=delivery == "electronic",
+        guarantee_type_label=snapshot["guarantee_type_label"],
+        project_name=snapshot["project"]["name"],
+        orderer_name=snapshot["orderer"]["name"],
+        guarantee_amount=snapshot["guarantee"]["amount"],
+        period_end=snapshot["guarantee"]["period_end"],
+    )
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -373,7 +359,7 @@ async def certificate_row(number: str, company_id: int | None = None) -> dict:
         rows = await Certificate.raw(_OWN_ROW_SQL, number, company_id)
     row = rows[0] if rows else None
     if row is None:
-        raise NotFoundException("保証契約番号が見つかりません。")
+        raise NotFound("保証契約番号が見つかりません。")
     return row
 
 
@@ -420,43 +406,39 @@ async def detail(number: str, company_id: int | None) -> CertificateDetail:
             for a in adjustments
         ],
         has_auth_key=await AuthKey.exists().where(AuthKey.certificate == row["id"]),
-        views=await dsure_views.views_for(row["id"]),
+        views=await events.views_for(row["id"]),
     )
 
 
 # --- 認証キー ----------------------------------------------------------------------------------
 
 
-async def show_auth_key(user: CurrentUser, number: str, address: str) -> AuthKeyOut:
-    row = await certificate_row(number, user.company_id)
+async def show_auth_key(actor: Actor, number: str) -> AuthKeyOut:
+    row = await certificate_row(number, actor.company_id)
     key_row = await AuthKey.select().where(AuthKey.certificate == row["id"]).first()
     if key_row is None:
-        raise ConflictError("この保証は書面交付のため、認証キーはありません。")
+        raise Conflict("この保証は書面交付のため、認証キーはありません。")
     key = keys.decrypt_key(keyring.auth_key_aes_key(), number, key_row["key_ciphertext"])
-    await audit.record("auth_key.displayed", actor=user.login_id, target=number, address=address)
+    await audit.record("auth_key.displayed", by=actor, target=number)
     return AuthKeyOut(contract_number=number, auth_key=key)
 
 
-async def reissue_key(number: str, *, actor: str, address: str, company_id: int | None = None) -> AuthKeyOut:
+async def reissue_key(number: str, actor: Actor) -> AuthKeyOut:
     """A new key; the old one stops working the moment this commits."""
     async with db.transaction():
-        row = await certificate_row(number, company_id)
+        row = await certificate_row(number, actor.company_scope)
         if row["delivery"] != "electronic":
-            raise ConflictError("この保証は書面交付のため、認証キーはありません。")
+            raise Conflict("この保証は書面交付のため、認証キーはありません。")
         if row["cancelled_at"] is not None:
-            raise ConflictError("解約済みの保証の認証キーは再発行できません。")
+            raise Conflict("解約済みの保証の認証キーは再発行できません。")
         key, key_row = _new_auth_key_row(row["id"], number)
         await AuthKey.delete().where(AuthKey.certificate == row["id"])
         await key_row.save()
-        await audit.record("auth_key.reissued", actor=actor, target=number, address=address)
-        await events.emit("key_reissued", number, {"actor": actor, "address": address})  # D-Sure lifts its locks
+        await audit.record("auth_key.reissued", by=actor, target=number)
+        await events.emit("key_reissued", number, {"actor": actor.name, "address": actor.address})  # D-Sure lifts its locks
         company = await Company.select().where(Company.id == row["company"]).first()
-        await mail_contractor(
-            company, "certificate.key_reissued", number,
-            f"【e-Net保証】認証キー再発行のお知らせ（保証契約番号 {number}）",
-            "認証キーを再発行しました。以前の認証キーは使用できません。\n"
-            "e-Net保証から新しい「認証キー等のお知らせ」をダウンロードし、発注者へ改めてご提出ください。",
-        )
+        await mail_contractor(company, "certificate-key-reissued", number)
+    await events.committed()
     await documents.discard("auth-key-notice", number)  # the old key's notice can never be served again
     return AuthKeyOut(contract_number=number, auth_key=key)
 
@@ -494,9 +476,9 @@ async def current_terms(row: dict) -> tuple[dict, str]:
 def require_amendable(row: dict) -> None:
     status = _status(row)
     if status == "cancelled":
-        raise ConflictError("解約済みの保証は変更できません。")
+        raise Conflict("解約済みの保証は変更できません。")
     if status == "expired":
-        raise ConflictError("保証期限を過ぎた保証（期限満了）は変更・解約できません。")
+        raise Conflict("保証期限を過ぎた保証（期限満了）は変更・解約できません。")
 
 
 def requested_changes(values: dict) -> dict:
@@ -532,14 +514,15 @@ def plan_amendment(previous: dict, orderer_class: str, requested: dict, *, reaso
             today=today,
         )
     except rules.RuleViolation as violation:
-        raise FieldError(violation.field, violation.message) from None
+        raise Validation(field_messages(violation.problems)) from None
     old_quote, new_quote = _quote(previous, orderer_class), _quote(snapshot, orderer_class)
     kind, amount = fees.adjustment(old_quote, new_quote)
     return AmendmentPlan(snapshot, kind, amount, _adjustment_details(previous, snapshot, old_quote, new_quote, today))
 
 
-async def apply_amendment(row: dict, plan: AmendmentPlan, *, actor: str, address: str) -> AdjustmentResult:
-    """Issue the planned version (inside the caller's transaction)."""
+async def apply_amendment(row: dict, plan: AmendmentPlan, actor: Actor) -> AdjustmentResult:
+    """Issue the planned version inside the caller's transaction (its publication to D-Sure
+    commits with it; the caller runs ``events.committed()`` after the commit)."""
     number, snapshot = row["contract_number"], plan.snapshot
     version = _signed_version(row["id"], snapshot)
     await version.save()
@@ -560,21 +543,19 @@ async def apply_amendment(row: dict, plan: AmendmentPlan, *, actor: str, address
         .returning(Certificate.id)
     )
     if not changed:
-        raise ConflictError("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
+        raise Conflict("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
     await counters.bump(counters.merge({counters.live_key(row["period_end"]): -1}, {counters.live_key(period_end): 1}))
     if plan.kind != "none":
         await _record_adjustment(row["id"], snapshot["version"], plan.kind, plan.amount, plan.details)
     await audit.record(
-        "certificate.amended", actor=actor, target=number, address=address,
+        "certificate.amended", by=actor, target=number,
         details={"version": snapshot["version"], "changes": [c["field"] for c in snapshot["changes"]], "digest": version.digest},
     )
     company = await Company.select().where(Company.id == row["company"]).first()
-    changes_text = "\n".join(f"・{c['label']}: {_show(c['before'])} → {_show(c['after'])}" for c in snapshot["changes"])
-    fee_text = f"\n{ADJUSTMENT_LABELS[plan.kind]}: {yen(plan.amount)}" if plan.kind != "none" else ""
     await mail_contractor(
-        company, "certificate.amended", number,
-        f"【e-Net保証】電子証書変更のお知らせ（保証契約番号 {number}）",
-        f"電子証書の内容を変更しました（第{snapshot['version']}版）。\n{changes_text}\n理由: {snapshot['change_reason']}{fee_text}",
+        company, "certificate-amended", number, version=snapshot["version"], reason=snapshot["change_reason"],
+        changes=[{"label": c["label"], "before": _show(c["before"]), "after": _show(c["after"])} for c in snapshot["changes"]],
+        adjustment_label=ADJUSTMENT_LABELS[plan.kind] if plan.kind != "none" else "", adjustment_amount=plan.amount,
     )
     await events.emit("amended", number, {"version": snapshot["version"], "changes": snapshot["changes"]})
     return AdjustmentResult(
@@ -583,16 +564,19 @@ async def apply_amendment(row: dict, plan: AmendmentPlan, *, actor: str, address
     )
 
 
-async def amend(number: str, data: AmendInput, actor: str, address: str) -> AdjustmentResult:
+async def amend(number: str, data: AmendInput, actor: Actor) -> AdjustmentResult:
     """Staff amend directly (no request, no fee notice)."""
     async with db.transaction():
         row = await certificate_row(number)
         require_amendable(row)
         previous, orderer_class = await current_terms(row)
         plan = plan_amendment(
-            previous, orderer_class, requested_changes(msgspec.structs.asdict(data)), reason=data.reason.strip(), today=clock.today_jst()
+            previous, orderer_class, requested_changes(msgspec.structs.asdict(data)), reason=data.reason.strip(),
+            today=clock.today_jst(),
         )
-        return await apply_amendment(row, plan, actor=actor, address=address)
+        result = await apply_amendment(row, plan, actor)
+    await events.committed()
+    return result
 
 
 async def _record_adjustment(certificate_id: int, version: int, kind: str, amount: int, details: dict) -> None:
@@ -653,7 +637,7 @@ def plan_cancellation(snapshot: dict, orderer_class: str, cancel_on: date, *, re
     try:
         rules.check_cancel_on(cancel_on, start, end)
     except rules.RuleViolation as violation:
-        raise FieldError(violation.field, violation.message) from None
+        raise Validation(field_messages(violation.problems)) from None
     quote = _quote(snapshot, orderer_class)
     # The fee of the current terms is what was paid: the first fee plus every 追加 less every 返還.
     refund = fees.cancellation_refund(fee_paid=quote.fee, minimum_fee=quote.minimum_fee, start=start, end=end, cancel_on=cancel_on)
@@ -670,8 +654,9 @@ def plan_cancellation(snapshot: dict, orderer_class: str, cancel_on: date, *, re
     return CancellationPlan(refund, details)
 
 
-async def apply_cancellation(row: dict, plan: CancellationPlan, reason: str, *, actor: str, address: str) -> AdjustmentResult:
-    """Cancel as planned (inside the caller's transaction)."""
+async def apply_cancellation(row: dict, plan: CancellationPlan, reason: str, actor: Actor) -> AdjustmentResult:
+    """Cancel as planned inside the caller's transaction (its publication to D-Sure commits
+    with it; the caller runs ``events.committed()`` after the commit)."""
     number, refund = row["contract_number"], plan.refund.refund
     cancelled = (
         await Certificate.update(
@@ -684,21 +669,16 @@ async def apply_cancellation(row: dict, plan: CancellationPlan, reason: str, *, 
         .returning(Certificate.id)
     )
     if not cancelled:
-        raise ConflictError("この保証はすでに解約または変更されています。画面を読み込み直してください。")
+        raise Conflict("この保証はすでに解約または変更されています。画面を読み込み直してください。")
     await counters.bump({counters.live_key(row["period_end"]): -1, counters.CANCELLED: 1})
     if refund > 0:
         await _record_adjustment(row["id"], row["current_version"], "refund", refund, plan.details)
     await audit.record(
-        "certificate.cancelled", actor=actor, target=number, address=address,
+        "certificate.cancelled", by=actor, target=number,
         details={"refund": refund, "cancel_on": plan.refund.cancel_on.isoformat()},
     )
     company = await Company.select().where(Company.id == row["company"]).first()
-    await mail_contractor(
-        company, "certificate.cancelled", number,
-        f"【e-Net保証】保証契約解約のお知らせ（保証契約番号 {number}）",
-        f"保証契約を解約しました。\n解約日: {wareki(plan.refund.cancel_on)}\n理由: {reason}\n返還保証料: {yen(refund)}"
-        + ("\n返還保証料は、お客様の届出口座へお振込みいたします。" if refund else ""),
-    )
+    await mail_contractor(company, "certificate-cancelled", number, reason=reason, refund=refund, cancel_on=plan.refund.cancel_on)
     await events.emit("cancelled", number, {"reason": reason, "cancel_on": plan.refund.cancel_on.isoformat()})
     return AdjustmentResult(
         contract_number=number, version=row["current_version"], status="cancelled",
@@ -706,14 +686,16 @@ async def apply_cancellation(row: dict, plan: CancellationPlan, reason: str, *, 
     )
 
 
-async def cancel(number: str, data: CancelInput, actor: str, address: str) -> AdjustmentResult:
+async def cancel(number: str, data: CancelInput, actor: Actor) -> AdjustmentResult:
     """Staff cancel directly; 解約日 defaults to today."""
     async with db.transaction():
         row = await certificate_row(number)
         if row["cancelled_at"] is not None:
-            raise ConflictError("この保証はすでに解約されています。")
+            raise Conflict("この保証はすでに解約されています。")
         snapshot, orderer_class = await current_terms(row)
         today = clock.today_jst()
         cancel_on = data.cancel_on or default_cancel_on(row, today)
         plan = plan_cancellation(snapshot, orderer_class, cancel_on, reason=data.reason.strip(), today=today)
-        return await apply_cancellation(row, plan, data.reason.strip(), actor=actor, address=address)
+        result = await apply_cancellation(row, plan, data.reason.strip(), actor)
+    await events.committed()
+    return result

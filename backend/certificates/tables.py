@@ -111,3 +111,4 @@ class CertificateSearch(Table, tablename="certificate_search"):
     """
 
     text = Text()
+

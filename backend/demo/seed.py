@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from backend.accounts import service as accounts
-from backend.accounts.service import CurrentUser
 from backend.applications import service as applications
 from backend.applications.schemas import ApplicationInput, DepositBank
 from backend.applications.tables import Application
@@ -18,6 +17,7 @@ from backend.certificates import changes
 from backend.certificates import service as certificates
 from backend.certificates.schemas import AmendInput, CancelInput, ChangeRequestInput
 from backend.lib import clock
+from backend.lib.actor import Actor, system_actor
 from backend.accounts.schemas import RegisterInput
 from backend.accounts.tables import Account, Company
 from backend.orderers import service as orderers
@@ -26,6 +26,7 @@ from backend.orderers.tables import Orderer
 
 ORDERERS_CSV = Path(__file__).with_name("orderers.csv")
 
+DEMO = system_actor("demo")  # who the audit log names for the demo data
 DEMO_ADMIN = ("admin", "Hosho-Demo-2025")
 DEMO_CONTRACTOR_EMAIL = "info@kensetsu-demo.example.jp"
 DEMO_CONTRACTOR_PASSWORD = "demo-pass-2025"
@@ -61,7 +62,7 @@ async def seed_orderers() -> int:
     with ORDERERS_CSV.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if not await Orderer.exists().where(Orderer.code == row["code"]):
-                await orderers.create(_orderer_from_row(row), actor="demo", address="")
+                await orderers.create(_orderer_from_row(row), DEMO)
                 created += 1
             else:  # a demo database from before readings existed
                 await Orderer.update({Orderer.reading: row["reading"]}).where(
@@ -73,9 +74,9 @@ async def _ensure_contractor(email: str, password: str, company: dict, approve: 
     existing = await Company.select(Company.customer_id).where(Company.email == email).first()
     if existing:
         return existing["customer_id"]
-    registered = await accounts.register(RegisterInput(email=email, password=password, **company), address="")
+    registered = await accounts.register(RegisterInput(email=email, password=password, **company), DEMO)
     if approve:
-        await accounts.approve_company(registered.customer_id, actor="demo", address="")
+        await accounts.approve_company(registered.customer_id, DEMO)
     return registered.customer_id
 
 
@@ -123,12 +124,9 @@ async def run_demo() -> list[str]:
     ]
 
 
-async def _contractor_user(customer_id: str):
+async def _contractor(customer_id: str) -> Actor:
     account = await Account.select().where(Account.login_id == customer_id).first()
-    return CurrentUser(
-        account_id=account["id"], login_id=customer_id, role="contractor", display_name=account["display_name"],
-        company_id=account["company"], token_hash="",
-    )
+    return Actor(login_id=customer_id, role="contractor", company_id=account["company"], address="", user_agent="")
 
 
 def _demo_application(today: date, index: int, **overrides):
@@ -156,36 +154,36 @@ def _demo_application(today: date, index: int, **overrides):
 
 async def seed_applications(customer_id: str) -> int:
     """Applications and change requests in every state, so each screen and document has something to show."""
-    user = await _contractor_user(customer_id)
+    user = await _contractor(customer_id)
     if await Application.exists().where(Application.company == user.company_id):
         return 0
     today = clock.today_jst()
 
     async def submitted(index: int, **overrides) -> int:
-        return (await applications.submit(user, _demo_application(today, index, **overrides), address="")).id
+        return (await applications.submit(user, _demo_application(today, index, **overrides))).id
 
     async def concluded(index: int, **overrides) -> str:
         application_id = await submitted(index, **overrides)
-        statement = await applications.notify_fee(application_id, actor="demo", address="")
-        await applications.record_payment(application_id, today, statement.fee, actor="demo", address="")
-        return (await certificates.conclude(application_id, actor="demo", address="")).contract_number
+        statement = await applications.notify_fee(application_id, DEMO)
+        await applications.record_payment(application_id, today, statement.fee, DEMO)
+        return (await certificates.conclude(application_id, DEMO)).contract_number
 
     await submitted(1)
     await applications.notify_fee(await submitted(2, guarantee_type="contract", advance_amount=None,
-                                                  guarantee_amount=5_100_000), actor="demo", address="")
+                                                  guarantee_amount=5_100_000), DEMO)
     waiting = await submitted(3)
-    fee = await applications.notify_fee(waiting, actor="demo", address="")
-    await applications.record_payment(waiting, today, fee.fee, actor="demo", address="")
+    fee = await applications.notify_fee(waiting, DEMO)
+    await applications.record_payment(waiting, today, fee.fee, DEMO)
     fourth = await concluded(4)
     amended = await concluded(5, guarantee_type="contract", advance_amount=None, guarantee_amount=5_500_000,
                               orderer_code="fukuoka-pref", project_name="一般県道改良工事（福岡県）")
     await certificates.amend(amended, AmendInput(contract_amount=60_500_000, guarantee_amount=6_050_000,
-                                                 reason="設計変更による請負代金額の増額"), actor="demo", address="")
+                                                 reason="設計変更による請負代金額の増額"), DEMO)
     cancelled = await concluded(6, project_name="河川護岸災害復旧工事")
-    await certificates.cancel(cancelled, CancelInput(reason="契約解除のため"), actor="demo", address="")
+    await certificates.cancel(cancelled, CancelInput(reason="契約解除のため"), DEMO)
     await concluded(7, delivery="paper", orderer_code="kokudo-chugoku", project_name="国道9号舗装補修工事")
-    await applications.reject(await submitted(8), "保証金額の確認が取れないため", actor="demo", address="")
-    await applications.withdraw(user, await submitted(9), address="")
+    await applications.reject(await submitted(8), "保証金額の確認が取れないため", DEMO)
+    await applications.withdraw(user, await submitted(9))
     await seed_changes(user, today, concluded, fourth)
     # 中間前払金 on the 前払金保証 of the fourth, 認定 today (0.065 % of 10,000,000 = 6,500円)
     await submitted(15, guarantee_type="interim_advance", advance_amount=10_000_000, advance_contract_number=fourth,
@@ -193,25 +191,25 @@ async def seed_applications(customer_id: str) -> int:
     return 15
 
 
-async def seed_changes(user: CurrentUser, today: date, concluded, fourth: str) -> None:
+async def seed_changes(user: Actor, today: date, concluded, fourth: str) -> None:
     """A change request in every state: submitted, fee notified, paid, concluded (amend and cancel), rejected."""
 
     async def change(number: str, **body) -> int:
-        return (await changes.submit(user, number, ChangeRequestInput(**body), address="")).id
+        return (await changes.submit(user, number, ChangeRequestInput(**body))).id
 
     async def notified(number: str, **body) -> tuple[int, int]:
         request_id = await change(number, **body)
-        return request_id, (await changes.notify_fee(request_id, actor="demo", address="")).fee_delta
+        return request_id, (await changes.notify_fee(request_id, DEMO)).fee_delta
 
     extension = date(today.year + 1, 6, 30)
     await change(await concluded(10), kind="amend", period_end=extension, reason="工期延長（用地買収の遅れ）")
     await notified(await concluded(11), kind="amend", contract_amount=70_000_000, guarantee_amount=28_000_000,
                    reason="設計変更による請負代金額の増額")
     paid, delta = await notified(await concluded(12), kind="amend", period_end=extension, reason="工期延長（関係機関協議）")
-    await changes.record_payment(paid, today, delta, actor="demo", address="")
+    await changes.record_payment(paid, today, delta, DEMO)
     lowered, _ = await notified(fourth, kind="amend", guarantee_amount=20_000_000, reason="前払金の減額")
-    await changes.conclude(lowered, actor="demo", address="")
+    await changes.conclude(lowered, DEMO)
     ended, _ = await notified(await concluded(13), kind="cancel", cancel_on=today, reason="発注者との請負契約の解除")
-    await changes.conclude(ended, actor="demo", address="")
+    await changes.conclude(ended, DEMO)
     refused = await change(await concluded(14), kind="cancel", cancel_on=today, reason="工事中止のため")
-    await changes.reject(refused, "解約合意書の写しをご提出ください", actor="demo", address="")
+    await changes.reject(refused, "解約合意書の写しをご提出ください", DEMO)

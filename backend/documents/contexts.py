@@ -273,10 +273,12 @@ class DsureReceiptContext(_Strict, kw_only=True):
     checked_at: datetime  # ISO datetime; printed in JST
     project_name: str
     orderer_name: str
-    signature: str  # base64 Ed25519 signature over the check's result (dsure.service.receipt_data)
-    key_id: str  # the id of the key that made ``signature``
+    signature: str  # base64 Ed25519 signature by D-Sure's key over the check's result (dsure.service.receipt_data)
+    key_id: str  # the id of D-Sure's key that made ``signature``
     public_url: str
     snapshot: CertificateSnapshot  # the content of the version checked: names the guarantee
+    issuer_code: str = ""  # the surety that published the certificate to D-Sure
+    issuer_name: str = ""
     cancellation: Cancellation | None = None  # 解約日 and reason of a cancelled guarantee
 
 

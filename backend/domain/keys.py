@@ -53,3 +53,13 @@ def encrypt_key(aes_key: bytes, contract_number: str, key: str) -> str:
 def decrypt_key(aes_key: bytes, contract_number: str, ciphertext: str) -> str:
     raw = base64.b64decode(ciphertext)
     return AESGCM(aes_key).decrypt(raw[:12], raw[12:], contract_number.encode()).decode()
+
+
+def key_verifier(contract_number: str, key: str) -> str:
+    """What the issuer publishes for a key (sealed to D-Sure, never in clear): SHA-256, bound to the number."""
+    return hashlib.sha256(f"hosho-dsure-verifier:v1:{contract_number}:{key}".encode()).hexdigest()
+
+
+def rekeyed_verifier(secret: bytes, issuer_code: str, contract_number: str, verifier: str) -> str:
+    """What D-Sure stores: the verifier under D-Sure's own HMAC secret, bound to issuer and number."""
+    return hmac.new(secret, f"{issuer_code}:{contract_number}:{verifier}".encode(), hashlib.sha256).hexdigest()

@@ -30,11 +30,11 @@ def is_common(password: str) -> bool:
 def password_problem(password: str, *, login_id: str = "", email: str = "") -> str | None:
     """The first rule the password breaks, in Japanese; ``None`` when it is acceptable."""
     if len(password) < MIN_LENGTH:
-        return f"パスワードは{MIN_LENGTH}文字以上で入力してください。"
+        return f"パスワードが短すぎます（{len(password)}文字）。パスワードは{RULE}"
     if len(password) > MAX_LENGTH:
-        return f"パスワードは{MAX_LENGTH}文字以内で入力してください。"
+        return f"パスワードが長すぎます（{len(password)}文字、{MAX_LENGTH}文字まで）。パスワードは{RULE}"
     if not any(ch.isalpha() for ch in password) or not any(ch.isdigit() for ch in password):
-        return "パスワードには英字と数字をそれぞれ1文字以上含めてください。"
+        return f"パスワードには英字と数字をそれぞれ1文字以上含めてください。パスワードは{RULE}"
     if len(set(password)) < 4:
         return "パスワードに同じ文字ばかりを使うことはできません。"
     lowered = password.lower()

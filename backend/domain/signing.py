@@ -50,3 +50,12 @@ def public_key_jwk(public_key: Ed25519PublicKey) -> dict:
         "use": "sig",
         "alg": "EdDSA",
     }
+
+
+def verify_bytes(public_key: Ed25519PublicKey, data: bytes, signature: str) -> bool:
+    """The Ed25519 signature (base64) over exactly these bytes."""
+    try:
+        public_key.verify(base64.b64decode(signature, validate=True), data)
+    except (InvalidSignature, ValueError):
+        return False
+    return True

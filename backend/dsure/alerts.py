@@ -3,8 +3,9 @@ cancellation and an approaching 保証期限, one-click unsubscribe.
 
 Every alert mail carries its own random unsubscribe token (stored as SHA-256 only), so
 no raw token is ever kept: ``{public_url}/api/dsure/unsubscribe?token=…``. Mails go
-through the outbox (``backend.mail.service.enqueue``) in the transaction of the event:
-an amendment and its alerts commit together. No mail ever contains the 認証キー.
+through the outbox (template ``dsure-alert``, ``backend.mail.templates.send``) in the transaction
+that applies the issuer's publication: a published amendment and its alerts commit together. No
+mail ever contains the 認証キー.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
-from litestar.exceptions import HTTPException
 
 from backend import db
 from backend.audit import service as audit
-from backend.certificates import events
 from backend.documents.formatting import dsure_url
 from backend.domain.wareki import wareki
-from backend.dsure import service
-from backend.dsure.tables import DsureSubscription, DsureUnsubscribeToken
+from backend.dsure import notices, service
+from backend.dsure_store.tables import DsureSubscription, DsureUnsubscribeToken
 from backend.lib import clock
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict
 from backend.lib.security import sha256_hex
-from backend.mail import service as mail
+from backend.mail import templates as mail_templates
 from backend.settings import get_settings
 
 log = logging.getLogger("hosho.dsure")
@@ -52,33 +53,28 @@ async def _new_token(subscription_id: int) -> str:
     return token
 
 
-async def _send(subscription_id: int, email: str, number: str, subject: str, text: str, project_name: str) -> None:
-    """One alert mail with a fresh unsubscribe link (call inside the event's transaction)."""
-    settings = get_settings()
+async def _send(subscription_id: int, email: str, number: str, kind: str, project_name: str, **context) -> None:
+    """One alert mail (``kind``: subscribed, amended, cancelled, expiring) with a fresh unsubscribe link
+    (call inside the event's transaction)."""
     token = await _new_token(subscription_id)
-    body = (
-        "発注者ご担当者様\n\n"
-        f"{text}\n\n"
-        f"保証契約番号: {number}\n"
-        f"工事名: {project_name}\n\n"
-        f"最新の内容は保証確認サービス（D-Sure）でご確認ください:\n{dsure_url(settings.public_url, number)}\n"
-        "（認証キーはこのメールには記載していません。お手元の「認証キー等のお知らせ」をご利用ください。）\n\n"
-        f"このお知らせの配信停止: {unsubscribe_url(token)}\n\n"
-        f"{settings.surety_name} 保証確認サービス（D-Sure）\n※このメールは送信専用です。"
+    await mail_templates.send(
+        "dsure-alert", category="dsure.alert", to=email, related=number, kind=kind, contract_number=number,
+        project_name=project_name, dsure_link=dsure_url(get_settings().public_url, number),
+        unsubscribe_link=unsubscribe_url(token), **context,
     )
-    await mail.enqueue(category="dsure.alert", to=email, subject=subject, body=body, related=number)
 
 
 # --- subscribe / unsubscribe ----------------------------------------------------------------
 
 
-async def subscribe(raw_number: str, raw_key: str, email: str, address: str) -> tuple[str, str, bool]:
+async def subscribe(raw_number: str, raw_key: str, email: str, actor: Actor) -> tuple[str, str, bool]:
     """(number, email, already_subscribed). A confirmation mail (with its unsubscribe link) is sent once."""
+    address = actor.address
     match, _ = await service.authenticate(raw_number, raw_key, address)
     status = match.status
     if status != "valid":
         label = "解約された" if status == "cancelled" else "保証期限を過ぎた"
-        raise HTTPException(status_code=409, detail=f"{label}保証のため、変更のお知らせは登録できません。")
+        raise Conflict(f"{label}保証のため、変更のお知らせは登録できません。", code="dsure.not_valid")
     email = email.strip()
     number = match.contract_number
     async with db.transaction():
@@ -90,10 +86,7 @@ async def subscribe(raw_number: str, raw_key: str, email: str, address: str) -> 
         if existing is not None and existing["active"]:
             return number, existing["email"], True
         if sum(1 for row in rows if row["active"]) >= MAX_SUBSCRIPTIONS_PER_CERTIFICATE:
-            raise HTTPException(
-                status_code=409,
-                detail=f"この電子証書には、すでに{MAX_SUBSCRIPTIONS_PER_CERTIFICATE}件のお知らせ先が登録されています。",
-            )
+            raise Conflict(f"この電子証書には、すでに{MAX_SUBSCRIPTIONS_PER_CERTIFICATE}件のお知らせ先が登録されています。")
         if existing is not None:
             subscription_id = existing["id"]
             await DsureSubscription.update(
@@ -107,13 +100,7 @@ async def subscribe(raw_number: str, raw_key: str, email: str, address: str) -> 
         # The address is the orderer's: audit who subscribed, not the address itself.
         await audit.record("dsure.subscribed", actor="dsure", target=number, address=address,
                            details={"subscription_id": subscription_id})
-        await _send(
-            subscription_id, email, number,
-            f"【D-Sure】変更のお知らせの登録（保証契約番号 {number}）",
-            "保証確認サービス（D-Sure）で、下記の電子証書の変更・解約・保証期限の接近をお知らせするメールの送信先として、"
-            "このメールアドレスが登録されました。\nお心当たりのない場合は、下記の配信停止のリンクを開いてください。",
-            match.row["project_name"],
-        )
+        await _send(subscription_id, email, number, "subscribed", match.row["project_name"])
     return number, email, False
 
 
@@ -154,38 +141,33 @@ def _show(value) -> str:
         return str(value)
 
 
-async def _active_subscriptions(contract_number: str) -> list[dict]:
-    return await DsureSubscription.select(
-        DsureSubscription.id,
-        DsureSubscription.email,
-        DsureSubscription.certificate.project_name.as_alias("project_name"),
-    ).where(
-        (DsureSubscription.certificate.contract_number == contract_number) & (DsureSubscription.active == True)  # noqa: E712
+def _alerts(change: notices.Change) -> list[tuple[str, dict]]:
+    """(kind, context) per alert a publication causes: each new version, then a cancellation."""
+    alerts: list[tuple[str, dict]] = []
+    for content in change.new_versions:
+        changes = [
+            {"label": item.get("label", item.get("field")), "before": _show(item.get("before")), "after": _show(item.get("after"))}
+            for item in content.get("changes") or []
+        ]
+        alerts.append(("amended", {"version": content.get("version"), "changes": changes}))
+    if change.cancelled:
+        alerts.append(("cancelled", {}))
+    return alerts
+
+
+@notices.on_published
+async def on_published(change: notices.Change) -> None:
+    """Runs inside the transaction applying the publication: the alerts commit with it."""
+    alerts = _alerts(change)
+    if not alerts:
+        return
+    subscriptions = await DsureSubscription.select(DsureSubscription.id, DsureSubscription.email).where(
+        (DsureSubscription.certificate == change.certificate_id) & (DsureSubscription.active == True)  # noqa: E712
     ).order_by(DsureSubscription.id)
-
-
-async def on_certificate_event(event: str, contract_number: str, details: dict) -> None:
-    """Runs inside the amendment's / cancellation's transaction: the alerts commit with it."""
-    if event not in ("amended", "cancelled"):
-        return
-    subscriptions = await _active_subscriptions(contract_number)
-    if not subscriptions:
-        return
-    if event == "amended":
-        changes = "\n".join(
-            f"・{change.get('label', change.get('field'))}: {_show(change.get('before'))} → {_show(change.get('after'))}"
-            for change in details.get("changes") or []
-        )
-        subject = f"【D-Sure】電子証書変更のお知らせ（保証契約番号 {contract_number}）"
-        text = f"下記の電子証書の内容が変更されました（第{details.get('version')}版）。\n{changes}".rstrip()
-    else:
-        subject = f"【D-Sure】保証契約解約のお知らせ（保証契約番号 {contract_number}）"
-        text = "下記の電子証書の保証契約が解約されました。"
-    for subscription in subscriptions:
-        await _send(subscription["id"], subscription["email"], contract_number, subject, text, subscription["project_name"])
-
-
-events.on_certificate_event(on_certificate_event)
+    for kind, context in alerts:
+        for subscription in subscriptions:
+            await _send(subscription["id"], subscription["email"], change.contract_number, kind, change.project_name,
+                        **context)
 
 
 async def notify_expiring(today: date | None = None) -> int:
@@ -203,7 +185,7 @@ async def notify_expiring(today: date | None = None) -> int:
         DsureSubscription.certificate.period_end.as_alias("period_end"),
     ).where(
         (DsureSubscription.active == True)  # noqa: E712
-        & DsureSubscription.certificate.cancelled_at.is_null()
+        & DsureSubscription.certificate.cancelled_on.is_null()
         & (DsureSubscription.certificate.period_end >= today)
         & (DsureSubscription.certificate.period_end <= horizon)
     ).order_by(DsureSubscription.id)
@@ -227,11 +209,8 @@ async def notify_expiring(today: date | None = None) -> int:
             days = (period_end - today).days
             when = "本日" if days == 0 else f"{days}日後"
             await _send(
-                row["id"], row["email"], row["contract_number"],
-                f"【D-Sure】保証期限が近づいています（保証契約番号 {row['contract_number']}）",
-                f"下記の電子証書の保証期限（{wareki(period_end)}）が{when}に到来します。\n"
-                "工期の延長等がある場合は、請負者（保証契約者）に保証の変更手続きをご依頼ください。",
-                row["project_name"],
+                row["id"], row["email"], row["contract_number"], "expiring", row["project_name"],
+                period_end=period_end, when=when,
             )
             queued += 1
     return queued

@@ -17,6 +17,9 @@ No stranger can lock an orderer out, so failures count per (number, client addre
 
 A malformed number or key never gets here (400, no attempt). Successes do not clear the
 counters (an attacker gains nothing from the real orderer's visit).
+
+The counters are D-Sure's own (``ds_throttle_event`` / ``ds_throttle_lock``, the throttle
+service's code over D-Sure's tables), or Redis when ``HOSHO_REDIS_URL`` is set.
 """
 
 from __future__ import annotations
@@ -25,15 +28,16 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from litestar.exceptions import HTTPException
 
 from backend import db
 from backend.audit import service as audit
 from backend.audit.tables import AuditEntry
-from backend.certificates import events
+from backend.dsure import notices
 from backend.dsure.schemas import Lockout
+from backend.dsure_store.tables import DsThrottleEvent, DsThrottleLock
 from backend.lib import clock
 from backend.lib.clock import JST
+from backend.lib.errors import Throttled
 from backend.settings import get_settings
 from backend.throttle import service as throttle
 
@@ -44,51 +48,49 @@ NUMBER_LOCKOUT = throttle.Lockout(failures=100, window=timedelta(hours=24), dura
 ADDRESS_WINDOW = timedelta(minutes=1)
 
 
-class PairLocked(HTTPException):
+class PairLocked(Throttled):
     """Too many wrong keys for this number from this address (code ``dsure.locked``)."""
-
-    status_code = 429
-    code = "dsure.locked"
 
     def __init__(self, until: datetime) -> None:
         retry_after = throttle.retry_after_seconds(until)
         minutes = max(1, -(-retry_after // 60))
         super().__init__(
-            detail=(
-                "この保証契約番号は、認証キーの誤りが続いたため、お使いのネットワークからの照会を一時的に停止しています。"
-                f"約{minutes}分後に、「認証キー等のお知らせ」の記載どおりに入力して再度お試しください。"
-            ),
-            headers={"Retry-After": str(retry_after)},
+            "この保証契約番号は、認証キーの誤りが続いたため、お使いのネットワークからの照会を一時的に停止しています。"
+            f"約{minutes}分後に、「認証キー等のお知らせ」の記載どおりに入力して再度お試しください。",
+            retry_after=retry_after,
+            code="dsure.locked",
         )
 
 
-class NumberLocked(HTTPException):
+class NumberLocked(Throttled):
     """The number is locked for everybody (code ``dsure.locked``)."""
-
-    status_code = 429
-    code = "dsure.locked"
 
     def __init__(self, until: datetime) -> None:
         super().__init__(
-            detail=(
-                "この保証契約番号は、多数の誤った照会があったため、安全のため照会を停止しています。"
-                "お急ぎの場合は、請負者（保証契約者）に認証キーの再発行をご依頼いただくか、保証会社へお問い合わせください。"
-            ),
-            headers={"Retry-After": str(throttle.retry_after_seconds(until))},
+            "この保証契約番号は、多数の誤った照会があったため、安全のため照会を停止しています。"
+            "お急ぎの場合は、請負者（保証契約者）に認証キーの再発行をご依頼いただくか、保証会社へお問い合わせください。",
+            retry_after=throttle.retry_after_seconds(until),
+            code="dsure.locked",
         )
 
 
-class AddressLimited(HTTPException):
+class AddressLimited(Throttled):
     """Too many attempts from one address (code ``throttled``)."""
-
-    status_code = 429
-    code = "throttled"
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            detail="短時間に多くの照会が行われたため、一時的に受付を停止しています。1分ほど待ってから再度お試しください。",
-            headers={"Retry-After": str(retry_after)},
+            "短時間に多くの照会が行われたため、一時的に受付を停止しています。1分ほど待ってから再度お試しください。",
+            retry_after=retry_after,
         )
+
+
+_own = throttle.DatabaseCounters(DsThrottleEvent, DsThrottleLock)
+
+
+def counters() -> throttle.Counters:
+    """D-Sure's counters: its own tables, or the shared Redis (keys are ``dsure:…``)."""
+    shared = throttle.get_counters()
+    return shared if isinstance(shared, throttle.RedisCounters) else _own
 
 
 def pair_key(number: str, address: str) -> str:
@@ -104,7 +106,7 @@ async def check_address(address: str) -> None:
     if limit <= 0:
         return
     key = f"dsure:addr:{throttle.address_bucket(address)}"
-    if await throttle.get_counters().hit(key, ADDRESS_WINDOW, limit=limit) > limit:
+    if await counters().hit(key, ADDRESS_WINDOW, limit=limit) > limit:
         raise AddressLimited(int(ADDRESS_WINDOW.total_seconds()))
 
 
@@ -118,12 +120,12 @@ def raise_if_locked(pair_until: datetime | None, number_until: datetime | None) 
 
 async def check_locks(number: str, address: str) -> None:
     """The pair's and the number's locks (the database path folds this into the lookup)."""
-    counters = throttle.get_counters()
+    store = counters()
     keys = [pair_key(number, address), number_key(number)]
-    if isinstance(counters, throttle.RedisCounters):
-        pair_until, number_until = await counters.locks_until(keys)
+    if isinstance(store, throttle.RedisCounters):
+        pair_until, number_until = await store.locks_until(keys)
     else:
-        pair_until, number_until = [await counters.locked_until(key) for key in keys]
+        pair_until, number_until = [await store.locked_until(key) for key in keys]
     raise_if_locked(pair_until, number_until)
 
 
@@ -132,9 +134,12 @@ async def record_failure(number: str, reason: str, address: str, *, project_name
 
     ``project_name`` is None for an unknown number (it mails nobody)."""
     async with db.transaction():
-        failures, pair_until = await throttle.record_failure(pair_key(number, address), PAIR_LOCKOUT, reason="dsure")
+        store = counters()
+        failures, pair_until = await throttle.record_failure(
+            pair_key(number, address), PAIR_LOCKOUT, reason="dsure", counters=store
+        )
         number_failures, number_until = await throttle.record_failure(
-            number_key(number), NUMBER_LOCKOUT, reason="dsure-number"
+            number_key(number), NUMBER_LOCKOUT, reason="dsure-number", counters=store
         )
         # Never the key.
         await audit.record(
@@ -172,10 +177,10 @@ async def release(number: str, *, actor: str, address: str, cause: str) -> tuple
     """Lift the number's lock and every (number, address) lock of it; forget their failures.
 
     Returns (the number was locked, pair locks lifted). Audited when anything was locked."""
-    counters = throttle.get_counters()
+    store = counters()
     async with db.transaction():
-        was_locked = await counters.release(number_key(number))
-        pairs = await counters.release_prefix(f"dsure:pair:{number}:")
+        was_locked = await store.release(number_key(number))
+        pairs = await store.release_prefix(f"dsure:pair:{number}:")
         if was_locked or pairs:
             await audit.record(
                 "dsure.lock_released", actor=actor, target=number, address=address,
@@ -184,13 +189,11 @@ async def release(number: str, *, actor: str, address: str, cause: str) -> tuple
     return was_locked, pairs
 
 
-async def _on_certificate_event(event: str, contract_number: str, details: dict) -> None:
-    if event == "key_reissued":
-        await release(contract_number, actor=details.get("actor", ""), address=details.get("address", ""),
-                      cause="key_reissued")
-
-
-events.on_certificate_event(_on_certificate_event)
+@notices.on_published
+async def _release_on_new_key(change: notices.Change) -> None:
+    """A reissued key makes the old one worthless: its number's locks go (audited as the issuer's)."""
+    if change.key_changed:
+        await release(change.contract_number, actor=f"issuer:{change.issuer_code}", address="", cause="key_reissued")
 
 
 async def current_lockouts() -> list[Lockout]:
@@ -201,7 +204,7 @@ async def current_lockouts() -> list[Lockout]:
         .where((AuditEntry.action == "dsure.number_locked") & (AuditEntry.at >= now - NUMBER_LOCKOUT.duration - timedelta(minutes=1)))
         .order_by(AuditEntry.seq, ascending=False)
     )
-    counters = throttle.get_counters()
+    store = counters()
     seen: set[str] = set()
     found: list[Lockout] = []
     for row in rows:
@@ -209,7 +212,7 @@ async def current_lockouts() -> list[Lockout]:
         if number in seen:
             continue
         seen.add(number)
-        until = await counters.locked_until(number_key(number))
+        until = await store.locked_until(number_key(number))
         if until is not None:
             details = json.loads(row["details"] or "{}")
             found.append(Lockout(contract_number=number, until=until, failures=int(details.get("failures", 0)),

@@ -34,8 +34,14 @@ class VersionSummary(Output):
     change_reason: str | None = None
 
 
+class IssuerRef(Output):
+    code: str  # e.g. "207"
+    name: str  # e.g. 西日本建設業保証株式会社
+
+
 class VerifyResult(Output):
     contract_number: str
+    issuer: IssuerRef  # the surety that issued and published the certificate
     status: Status
     status_label: str
     version: int
@@ -43,12 +49,17 @@ class VerifyResult(Output):
     versions: list[VersionSummary]
     digest: str  # SHA-256 (hex) of the canonical JSON of ``certificate``
     signature: str  # Ed25519 over the same bytes, base64
-    key_id: str
+    key_id: str  # the issuer's key that signed the version
     signature_valid: bool
+    # Compact JWS (alg EdDSA, kid = the issuer's key_id), payload = the RFC 8785 (JCS) bytes of ``certificate``.
+    certificate_jws: str
+    # Compact JWS by D-Sure's own key (GET /api/dsure/public-key) over {contract_number, issuer, version,
+    # status, cancelled_on, checked_at, certificate_digest}: the status as of checked_at, checkable offline.
+    status_statement: str
+    cancelled_on: date | None  # 解約日 (cancelled certificates)
+    cancel_reason: str | None
     checked_at: datetime
     acknowledged_at: datetime | None
-    cancelled_on: date | None = None  # 解約日, cancelled guarantees only
-    cancel_reason: str | None = None
 
 
 class AcknowledgeResult(Output):
@@ -64,20 +75,67 @@ class SubscribeResult(Output):
 
 
 class PublicKeyOut(Output):
+    """D-Sure's own key: it signs status statements and receipts."""
+
     algorithm: str
     key_id: str
     pem: str
     jwk: dict[str, str]
+    # X25519 (base64url, raw 32 bytes): issuers seal key verifiers to it (README "D-Sure and the 認証キー").
+    sealing_key: str
 
 
-class ViewOut(Output):
-    """One D-Sure view as the contractor sees it: the orderer's address only coarsened."""
+class IssuerKeyOut(Output):
+    key_id: str
+    pem: str
+    jwk: dict[str, str]
+    valid_from: datetime
+    valid_until: datetime | None  # None: current
 
-    at: datetime
+
+class IssuerOut(Output):
+    code: str
+    name: str
+    keys: list[IssuerKeyOut]
+
+
+class PublicationInput(Input):
+    """A compact JWS signed by the issuer's key (kid = its key_id); the payload is ``Publication``."""
+
+    publication: Annotated[str, msgspec.Meta(min_length=10, max_length=2_000_000)]
+
+
+class PublishedVersion(msgspec.Struct, forbid_unknown_fields=True):
     version: int
-    kind: Literal["verify", "receipt"]
-    origin: str  # e.g. "203.0.113.0/24" (IPv4 /24, IPv6 /48), never the full address
-    browser: str  # e.g. "Chrome（Windows）"
+    issued_on: date
+    content: str  # the issuer's canonical JSON of the version
+    digest: str
+    signature: str
+    key_id: str
+    certificate_jws: str
+
+
+class Publication(msgspec.Struct, forbid_unknown_fields=True):
+    """What an issuer publishes: the certificate's whole state at ``revision`` (the outbox row's id)."""
+
+    issuer: str
+    contract_number: str
+    revision: int
+    event: str
+    project_name: str
+    orderer_name: str
+    period_end: date
+    versions: list[PublishedVersion]
+    cancelled_on: date | None = None
+    cancel_reason: str | None = None
+    verifier: str | None = None  # the key verifier sealed to D-Sure's X25519 key (None: unchanged)
+
+
+class PublicationResult(Output):
+    issuer: str
+    contract_number: str
+    revision: int
+    applied: bool  # False: this revision (or a later one) was applied already
 
 
 class Lockout(Output):

@@ -11,11 +11,17 @@ compared with ``hmac.compare_digest`` against the stored MAC or a dummy one, the
 same failure bookkeeping (``backend.dsure.locks``: counted per (number, address) and per
 number, audited). Cancelled / expired status is visible only after a correct pair.
 
-The hot path (a correct pair) is two reads — certificate + key with the pair's and the
-number's locks folded in when the counters live in the database, then the versions — on a
-long-lived SQLite read connection used inline (PostgreSQL: the pool); then the view is
+D-Sure reads only its own tables (``backend.dsure_store``): what issuers published. A
+number may exist at several issuers; the lookup returns every (issuer, certificate) with
+that number and checks the presented key against each verifier (one SHA-256 of the key,
+then one HMAC per candidate, at least one: a dummy when there is none), so an unknown
+number, a wrong key and a number known at another issuer take the same path.
+
+The hot path (a correct pair) is two reads — certificates + verifiers with the pair's and
+the number's locks folded in when the counters live in the database, then the versions —
+on a long-lived SQLite read connection used inline (PostgreSQL: the pool); then the view is
 committed by the group-commit writer (``backend.dsure.views``) before the answer goes out.
-The public key and its id are cached.
+Keys and ids are cached.
 """
 
 from __future__ import annotations
@@ -30,23 +36,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from litestar.exceptions import HTTPException
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from backend import db
 from backend.audit import service as audit
 from backend.audit.tables import AuditEntry
-from backend.certificates.tables import Certificate
-from backend.domain import keys, numbering, signing
+from backend.domain import jws, keys, numbering, signing
 from backend.domain.certificate import STATUS_LABELS, status_of
-from backend.dsure import locks, views
-from backend.dsure.schemas import DsureStats, LockReleased, PublicKeyOut, VerifyResult, VersionSummary
-from backend.dsure.tables import DsureView
-from backend.lib import clock, keyring
+from backend.dsure import keys as dsure_keys
+from backend.dsure import locks, notices, registry, views
+from backend.dsure.schemas import DsureStats, IssuerRef, LockReleased, PublicKeyOut, VerifyResult, VersionSummary
+from backend.dsure_store.tables import DsCertificate, DsView
+from backend.lib import clock
+from backend.lib.actor import Actor
 from backend.lib.clock import JST
+from backend.lib.errors import Conflict, FieldMessage, NotFound, Unavailable, Validation
 from backend.settings import get_settings
 from backend.throttle import service as throttle
 
@@ -56,38 +61,39 @@ REFUSAL_DETAIL = "保証契約番号または認証キーが正しくありま�
 _DUMMY_NUMBER = "0000000000"
 
 
-class Refused(HTTPException):
+class Refused(NotFound):
     """The one answer to an unknown number and a wrong key (code ``dsure.refused``)."""
 
-    status_code = REFUSAL_STATUS
-    code = "dsure.refused"
+    status, code = REFUSAL_STATUS, "dsure.refused"
 
     def __init__(self) -> None:
-        super().__init__(detail=REFUSAL_DETAIL)
+        super().__init__(REFUSAL_DETAIL)
 
 
-class Malformed(HTTPException):
+class Malformed(Validation):
     """A number or key that cannot be one (code ``validation``): every failing field named."""
-
-    status_code = 400
-    code = "validation"
-
-    def __init__(self, errors: list[dict[str, str]]) -> None:
-        super().__init__(detail=" ".join(error["message"] for error in errors), extra=errors)
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A correct pair: the certificate row (plain dict from the lookup)."""
+    """A correct pair: D-Sure's certificate row (plain dict from the lookup) and its issuer."""
 
     certificate_id: int
     contract_number: str
     row: dict
 
     @property
+    def issuer(self) -> IssuerRef:
+        return IssuerRef(code=self.row["issuer_code"], name=self.row["issuer_name"])
+
+    @property
+    def cancelled_on(self) -> date | None:
+        return _as_date(self.row["cancelled_on"]) if self.row["cancelled_on"] is not None else None
+
+    @property
     def status(self) -> str:
         return status_of(
-            cancelled=self.row["cancelled_at"] is not None,
+            cancelled=self.row["cancelled_on"] is not None,
             period_end=_as_date(self.row["period_end"]),
             today=clock.today_jst(),
         )
@@ -97,24 +103,20 @@ class Match:
 
 
 @lru_cache(maxsize=1)
-def verifier() -> tuple[Ed25519PublicKey, str]:
-    public_key = keyring.public_key()
-    return public_key, signing.key_id(public_key)
-
-
-@lru_cache(maxsize=1)
-def _dummy_mac() -> str:
-    return keys.key_mac(keyring.auth_key_mac_secret(), _DUMMY_NUMBER, "0" * keys.KEY_LENGTH)
+def _dummy_verifier() -> str:
+    return keys.rekeyed_verifier(dsure_keys.verifier_secret(), "000", _DUMMY_NUMBER, "0" * 64)
 
 
 @lru_cache(maxsize=1)  # the key never changes while the process runs: ~10 % of this endpoint's time was PEM + JWK
 def public_key_out() -> PublicKeyOut:
-    public_key, key_id = verifier()
+    """D-Sure's own key (status statements, receipts) and its sealing key (key verifiers)."""
+    public_key = dsure_keys.public_key()
     return PublicKeyOut(
         algorithm="Ed25519",
-        key_id=key_id,
+        key_id=dsure_keys.key_id(),
         pem=signing.public_key_pem(public_key),
         jwk=signing.public_key_jwk(public_key),
+        sealing_key=dsure_keys.sealing_public_key_text(),
     )
 
 
@@ -152,9 +154,9 @@ def parse_pair(raw_number: str, raw_key: str) -> tuple[str, str]:
     key = keys.normalize_key(raw_key)
     errors = []
     if number is None:
-        errors.append({"field": "contract_number", "message": _number_problem(raw_number)})
+        errors.append(FieldMessage("contract_number", _number_problem(raw_number)))
     if key is None:
-        errors.append({"field": "auth_key", "message": _key_problem(raw_key)})
+        errors.append(FieldMessage("auth_key", _key_problem(raw_key)))
     if errors:
         raise Malformed(errors)
     return number, key
@@ -163,7 +165,7 @@ def parse_pair(raw_number: str, raw_key: str) -> tuple[str, str]:
 def parse_number(raw_number: str) -> str:
     number = numbering.normalize_contract_number(raw_number)
     if number is None:
-        raise Malformed([{"field": "number", "message": _number_problem(raw_number)}])
+        raise Malformed([FieldMessage("number", _number_problem(raw_number))])
     return number
 
 
@@ -180,26 +182,25 @@ def _as_datetime(value) -> datetime | None:
 
 # --- reading --------------------------------------------------------------------------------
 
-# Exactly one row whatever the input: the locks of the pair and of the number (database
-# counters), and the certificate with its key, NULLs where there is none.
+# At least one row whatever the input: the locks of the pair and of the number (database
+# counters), and each issuer's certificate of that number with its verifier, NULLs where
+# there is none.
+_CANDIDATES = (
+    "c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_on, c.cancel_reason, "
+    "c.acknowledged_at, c.project_name, c.orderer_name, i.code AS issuer_code, i.name AS issuer_name, k.verifier "
+    "FROM (SELECT 1 AS one) o "
+    "LEFT JOIN ds_certificate c ON c.contract_number = {} "
+    "LEFT JOIN ds_issuer i ON i.id = c.issuer "
+    "LEFT JOIN ds_verifier k ON k.certificate = c.id "
+    "ORDER BY i.code"
+)
 _LOOKUP_WITH_LOCKS = (
-    "SELECT (SELECT until FROM throttle_lock WHERE key = {}) AS pair_until, "
-    "(SELECT until FROM throttle_lock WHERE key = {}) AS number_until, "
-    "c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, c.cancel_on, c.cancel_reason, "
-    "c.acknowledged_at, c.project_name, c.orderer_name, c.company, k.key_mac "
-    "FROM (SELECT 1 AS one) o "
-    "LEFT JOIN certificate c ON c.contract_number = {} AND c.delivery = 'electronic' "
-    "LEFT JOIN auth_key k ON k.certificate = c.id"
+    "SELECT (SELECT until FROM ds_throttle_lock WHERE key = {}) AS pair_until, "
+    "(SELECT until FROM ds_throttle_lock WHERE key = {}) AS number_until, " + _CANDIDATES
 )
-_LOOKUP = (
-    "SELECT c.id, c.contract_number, c.current_version, c.period_end, c.cancelled_at, c.cancel_on, c.cancel_reason, "
-    "c.acknowledged_at, c.project_name, c.orderer_name, c.company, k.key_mac "
-    "FROM (SELECT 1 AS one) o "
-    "LEFT JOIN certificate c ON c.contract_number = {} AND c.delivery = 'electronic' "
-    "LEFT JOIN auth_key k ON k.certificate = c.id"
-)
+_LOOKUP = "SELECT " + _CANDIDATES
 _VERSIONS = (
-    "SELECT version, issued_on, content, digest, signature, key_id FROM certificate_version "
+    "SELECT version, issued_on, content, digest, signature, key_id, certificate_jws FROM ds_version "
     "WHERE certificate = {} ORDER BY version"
 )
 
@@ -261,15 +262,15 @@ async def versions_of(certificate_id: int) -> list[dict]:
     return await _query(_VERSIONS, certificate_id)
 
 
-async def _lookup(number: str, address: str) -> dict:
-    """The certificate + key row (``id`` None when unknown); PairLocked / NumberLocked if locked."""
-    if isinstance(throttle.get_counters(), throttle.DatabaseCounters):
+async def _lookup(number: str, address: str) -> list[dict]:
+    """The candidate rows (one with ``id`` None when unknown); PairLocked / NumberLocked if locked."""
+    if isinstance(locks.counters(), throttle.DatabaseCounters):
         # The lock checks folded into the lookup: one round trip instead of three.
-        row = (await _query(_LOOKUP_WITH_LOCKS, locks.pair_key(number, address), locks.number_key(number), number))[0]
-        locks.raise_if_locked(_as_datetime(row["pair_until"]), _as_datetime(row["number_until"]))
-        return row
+        rows = await _query(_LOOKUP_WITH_LOCKS, locks.pair_key(number, address), locks.number_key(number), number)
+        locks.raise_if_locked(_as_datetime(rows[0]["pair_until"]), _as_datetime(rows[0]["number_until"]))
+        return rows
     await locks.check_locks(number, address)
-    return (await _query(_LOOKUP, number))[0]
+    return await _query(_LOOKUP, number)
 
 
 # --- the check ------------------------------------------------------------------------------
@@ -279,42 +280,76 @@ async def authenticate(raw_number: str, raw_key: str, address: str, *, with_vers
     """The pair's certificate (and its versions when asked), or Malformed / Refused / a 429."""
     number, key = parse_pair(raw_number, raw_key)
     await locks.check_address(address)
-    row = await _lookup(number, address)
-    found = row["id"] is not None and row["key_mac"] is not None
-    # The same HMAC and comparison whether or not the number exists.
-    presented = keys.key_mac(keyring.auth_key_mac_secret(), number, key)
-    expected = row["key_mac"] if found else _dummy_mac()
-    ok = hmac.compare_digest(presented.encode(), expected.encode()) and found
-    if not ok:
+    rows = await _lookup(number, address)
+    # The same hashing and comparisons whether or not the number exists, at one issuer or several.
+    presented = keys.key_verifier(number, key)
+    secret = dsure_keys.verifier_secret()
+    match = None
+    for row in rows:
+        found = row["id"] is not None and row["verifier"] is not None
+        candidate = keys.rekeyed_verifier(secret, row["issuer_code"] or "000", number, presented)
+        expected = row["verifier"] if found else _dummy_verifier()
+        if hmac.compare_digest(candidate.encode(), expected.encode()) and found and match is None:
+            match = row
+    if match is None:
+        known = [row for row in rows if row["id"] is not None]
         await locks.record_failure(
-            number, "wrong_key" if found else "unknown_number", address,
-            project_name=row["project_name"] if found else None,
+            number, "wrong_key" if known else "unknown_number", address,
+            project_name=known[0]["project_name"] if known else None,
         )
         raise Refused()
-    versions = await versions_of(row["id"]) if with_versions else []
-    return Match(certificate_id=row["id"], contract_number=number, row=row), versions
+    versions = await versions_of(match["id"]) if with_versions else []
+    return Match(certificate_id=match["id"], contract_number=number, row=match), versions
 
 
-def signature_valid(version: dict) -> bool:
-    """Check the stored bytes themselves: SHA-256 = digest and the Ed25519 signature over them."""
+# (issuer key id = the key's hash, digest, signature) triples whose Ed25519 check passed, newest last. Sound to
+# reuse: the digest is recomputed from the stored bytes on every answer, so changed bytes miss
+# the cache and are checked (and fail); a hit spares the ~145 µs verification.
+_VERIFIED_SIGNATURES: dict[tuple[str, str, str], None] = {}
+VERIFIED_SIGNATURES_KEPT = 50_000
+
+
+async def signature_valid(version: dict) -> bool:
+    """Check the stored bytes themselves: SHA-256 = digest and the issuer's Ed25519 signature over them."""
     data = version["content"].encode("utf-8")
     if hashlib.sha256(data).hexdigest() != version["digest"]:
         return False
-    public_key, _ = verifier()
-    try:
-        public_key.verify(_b64decode(version["signature"]), data)
-    except (InvalidSignature, ValueError):
+    public_key = await registry.version_key(version["key_id"])
+    if public_key is None:
         return False
+    checked = (version["key_id"], version["digest"], version["signature"])
+    if checked in _VERIFIED_SIGNATURES:
+        return True
+    if not signing.verify_bytes(public_key, data, version["signature"]):
+        return False
+    if len(_VERIFIED_SIGNATURES) >= VERIFIED_SIGNATURES_KEPT:
+        del _VERIFIED_SIGNATURES[next(iter(_VERIFIED_SIGNATURES))]
+    _VERIFIED_SIGNATURES[checked] = None
     return True
 
 
-def _b64decode(value: str) -> bytes:
-    import base64
-
-    return base64.b64decode(value, validate=True)
+def _utc_text(at: datetime) -> str:
+    return at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-async def verify(raw_number: str, raw_key: str, address: str, user_agent: str) -> VerifyResult:
+def status_statement(match: Match, version: int, digest: str, checked_at: datetime) -> str:
+    """D-Sure's signed word on the status as of ``checked_at`` (compact JWS, D-Sure's key)."""
+    cancelled_on = match.cancelled_on
+    statement = {
+        "type": "dsure-status",
+        "contract_number": match.contract_number,
+        "issuer": {"code": match.issuer.code, "name": match.issuer.name},
+        "version": version,
+        "status": match.status,
+        "cancelled_on": cancelled_on.isoformat() if cancelled_on else None,
+        "checked_at": _utc_text(checked_at),
+        "certificate_digest": digest,
+    }
+    return jws.sign(dsure_keys.signing_key(), dsure_keys.key_id(), statement, typ="dsure-status+jws")
+
+
+async def verify(raw_number: str, raw_key: str, actor: Actor) -> VerifyResult:
+    address, user_agent = actor.address, actor.user_agent
     match, versions = await authenticate(raw_number, raw_key, address, with_versions=True)
     current = versions[-1]
     checked_at = clock.now()
@@ -335,12 +370,13 @@ async def verify(raw_number: str, raw_key: str, address: str, user_agent: str) -
         )
     await views.record_view(
         views.PendingView(
-            certificate_id=match.certificate_id, contract_number=match.contract_number,
+            certificate_id=match.certificate_id, contract_number=match.contract_number, issuer_code=match.issuer.code,
             version=current["version"], at=checked_at, address=address, user_agent=user_agent,
         )
     )
     return VerifyResult(
         contract_number=match.contract_number,
+        issuer=match.issuer,
         status=status,
         status_label=STATUS_LABELS[status],
         version=current["version"],
@@ -349,30 +385,32 @@ async def verify(raw_number: str, raw_key: str, address: str, user_agent: str) -
         digest=current["digest"],
         signature=current["signature"],
         key_id=current["key_id"],
-        signature_valid=signature_valid(current),
+        signature_valid=await signature_valid(current),
+        certificate_jws=current["certificate_jws"],
+        status_statement=status_statement(match, current["version"], current["digest"], checked_at),
+        cancelled_on=match.cancelled_on,
+        cancel_reason=match.row["cancel_reason"],
         checked_at=checked_at,
         acknowledged_at=_as_datetime(match.row["acknowledged_at"]),
-        **_cancellation(match),
     )
-
-
-def _cancellation(match: Match) -> dict:
-    """解約日 and reason of a cancelled guarantee (the orderer must see both)."""
-    if match.status != "cancelled" or match.row["cancel_on"] is None:
-        return {}
-    return {"cancelled_on": _as_date(match.row["cancel_on"]), "cancel_reason": match.row["cancel_reason"]}
 
 
 # --- the admin dashboard --------------------------------------------------------------------
 
 
-async def stats() -> DsureStats:
+async def stats(issuer_code: str | None = None) -> DsureStats:
+    """D-Sure's figures: views of one issuer's certificates (all when None), failures, numbers locked."""
     now = clock.now()
     local = now.astimezone(JST)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     month_start = day_start.replace(day=1)
-    views_today = await DsureView.count().where(DsureView.at >= day_start)
-    views_month = await DsureView.count().where(DsureView.at >= month_start)
+    ours = DsView.certificate.issuer.code == issuer_code if issuer_code else None
+
+    def since(start):
+        return (DsView.at >= start) & ours if ours is not None else DsView.at >= start
+
+    views_today = await DsView.count().where(since(day_start))
+    views_month = await DsView.count().where(since(month_start))
     failures = await AuditEntry.count().where(
         (AuditEntry.action == "dsure.failed") & (AuditEntry.at >= now - timedelta(hours=24))
     )
@@ -384,18 +422,20 @@ async def stats() -> DsureStats:
     )
 
 
-async def release_lock(raw_number: str, *, actor: str, address: str) -> LockReleased:
+async def release_lock(raw_number: str, actor: Actor) -> LockReleased:
     """Staff lift a number's lock (and its (number, address) locks)."""
     number = parse_number(raw_number)
-    released, pairs = await locks.release(number, actor=actor, address=address, cause="staff")
+    released, pairs = await locks.release(number, actor=actor.name, address=actor.address, cause="staff")
     return LockReleased(contract_number=number, released=released, pairs_released=pairs)
 
 
 # --- 閲覧証明 (verification receipt) ---------------------------------------------------------
 
 
-def receipt_data(*, contract_number: str, version: int, status: str, digest: str, checked_at: datetime, key_id: str) -> dict:
-    """What a receipt's signature covers (canonical JSON, Ed25519 with the surety key).
+def receipt_data(
+    *, contract_number: str, issuer: str, version: int, status: str, digest: str, checked_at: datetime, key_id: str
+) -> dict:
+    """What a receipt's signature covers (canonical JSON, Ed25519 with D-Sure's own key).
 
     ``checked_at`` is UTC to the second, ISO 8601 with "Z": the PDF prints it in JST,
     so anyone can rebuild this dict from the printed receipt and check the signature
@@ -404,6 +444,7 @@ def receipt_data(*, contract_number: str, version: int, status: str, digest: str
     return {
         "type": "dsure-receipt",
         "contract_number": contract_number,
+        "issuer": issuer,
         "version": version,
         "status": status,
         "certificate_digest": digest,
@@ -412,28 +453,31 @@ def receipt_data(*, contract_number: str, version: int, status: str, digest: str
     }
 
 
-class ReceiptUnavailable(HTTPException):
-    status_code = 503
+class ReceiptUnavailable(Unavailable):
+    """The receipt PDF could not be rendered (code ``unavailable``)."""
 
 
-async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) -> tuple[bytes, str]:
+async def receipt(raw_number: str, raw_key: str, actor: Actor) -> tuple[bytes, str]:
     """The signed 閲覧証明 PDF and its Content-Disposition."""
     from backend import documents
 
+    address, user_agent = actor.address, actor.user_agent
     match, versions = await authenticate(raw_number, raw_key, address, with_versions=True)
     current = versions[-1]
-    if not signature_valid(current):
-        raise HTTPException(status_code=409, detail="電子証書の電子署名を検証できなかったため、閲覧証明を発行できません。")
+    if not await signature_valid(current):
+        raise Conflict("電子証書の電子署名を検証できなかったため、閲覧証明を発行できません。", code="dsure.signature_invalid")
     checked_at = clock.now().replace(microsecond=0)
     status = match.status
-    _, key_id = verifier()
+    key_id = dsure_keys.key_id()
     data = receipt_data(
-        contract_number=match.contract_number, version=current["version"], status=status,
+        contract_number=match.contract_number, issuer=match.issuer.code, version=current["version"], status=status,
         digest=current["digest"], checked_at=checked_at, key_id=key_id,
     )
-    _, receipt_signature = signing.sign(keyring.signing_key(), data)
+    _, receipt_signature = signing.sign(dsure_keys.signing_key(), data)
     context = {
         "contract_number": match.contract_number,
+        "issuer_code": match.issuer.code,
+        "issuer_name": match.issuer.name,
         "version": current["version"],
         "status_label": STATUS_LABELS[status],
         "digest": current["digest"],
@@ -445,15 +489,15 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
         "public_url": get_settings().public_url,
         "snapshot": json.loads(current["content"]),  # the version checked: 保証の種類, 保証契約者, 保証金額, 保証期限, 保証機関
     }
-    if cancellation := _cancellation(match):
-        context["cancellation"] = {"cancel_on": cancellation["cancelled_on"].isoformat(), "reason": cancellation["cancel_reason"] or ""}
+    if match.cancelled_on is not None:  # 解約日 and reason: the orderer must see both
+        context["cancellation"] = {"cancel_on": match.cancelled_on.isoformat(), "reason": match.row["cancel_reason"] or ""}
     try:
         pdf = await documents.render_pdf("dsure-receipt", context, cached=False)
     except documents.RenderError as exc:
-        raise ReceiptUnavailable(detail="閲覧証明（PDF）を作成できませんでした。時間をおいて再度お試しください。") from exc
+        raise ReceiptUnavailable("閲覧証明（PDF）を作成できませんでした。時間をおいて再度お試しください。") from exc
     await views.record_view(
         views.PendingView(
-            certificate_id=match.certificate_id, contract_number=match.contract_number,
+            certificate_id=match.certificate_id, contract_number=match.contract_number, issuer_code=match.issuer.code,
             version=current["version"], at=checked_at, address=address, user_agent=user_agent, kind="receipt",
         )
     )
@@ -463,41 +507,31 @@ async def receipt(raw_number: str, raw_key: str, address: str, user_agent: str) 
 # --- 受領確認 -----------------------------------------------------------------------------------
 
 
-async def acknowledge(raw_number: str, raw_key: str, address: str) -> tuple[str, datetime, bool]:
-    """Set acknowledged_at the first time (audited, the contractor told by mail); later calls are no-ops."""
-    from backend.accounts.tables import Company
-    from backend.mail import service as mail
-
+async def acknowledge(raw_number: str, raw_key: str, actor: Actor) -> tuple[str, datetime, bool]:
+    """Set acknowledged_at the first time (audited; the issuer is told); later calls are no-ops."""
+    address = actor.address
     match, _ = await authenticate(raw_number, raw_key, address)
     if match.status == "cancelled":
-        raise HTTPException(status_code=409, detail="解約された保証のため、受領確認はできません。")
+        raise Conflict("解約された保証のため、受領確認はできません。", code="dsure.cancelled")
     number = match.contract_number
     now = clock.now()
     async with db.transaction():
         updated = (
-            await Certificate.update({Certificate.acknowledged_at: now})
-            .where((Certificate.id == match.certificate_id) & Certificate.acknowledged_at.is_null())
-            .returning(Certificate.acknowledged_at)
+            await DsCertificate.update({DsCertificate.acknowledged_at: now})
+            .where((DsCertificate.id == match.certificate_id) & DsCertificate.acknowledged_at.is_null())
+            .returning(DsCertificate.acknowledged_at)
         )
         if not updated:
-            current = await Certificate.select(Certificate.acknowledged_at).where(Certificate.id == match.certificate_id).first()
+            current = await DsCertificate.select(DsCertificate.acknowledged_at).where(
+                DsCertificate.id == match.certificate_id
+            ).first()
             return number, _as_datetime(current["acknowledged_at"]), False
-        await audit.record("dsure.acknowledged", actor="dsure", target=number, address=address)
-        company = await Company.select(Company.name, Company.email).where(Company.id == match.row["company"]).first()
-        if company is not None:
-            settings = get_settings()
-            await mail.enqueue(
-                category="dsure.acknowledged",
-                to=company["email"],
-                subject=f"【e-Net保証】発注者による受領確認のお知らせ（保証契約番号 {number}）",
-                body=(
-                    f"{company['name']} 御中\n\n"
-                    "発注者が保証確認サービス（D-Sure）で電子証書を確認し、受領確認を行いました。\n\n"
-                    f"保証契約番号: {number}\n工事名: {match.row['project_name']}\n発注者: {match.row['orderer_name']}\n"
-                    f"受領確認日時: {now.astimezone(JST).strftime('%Y年%m月%d日 %H時%M分')}（日本時間）\n\n"
-                    f"e-Net保証（電子証書の確認）: {settings.public_url}/certificates/{number}\n\n"
-                    f"{settings.surety_name}\n※このメールは送信専用です。"
-                ),
-                related=number,
+        await audit.record("dsure.acknowledged", actor="dsure", target=number, address=address,
+                           details={"issuer": match.issuer.code})
+        await notices.acknowledged(
+            notices.Acknowledged(
+                issuer_code=match.issuer.code, contract_number=number, at=now,
+                project_name=match.row["project_name"], orderer_name=match.row["orderer_name"], address=address,
             )
+        )
     return number, now, True

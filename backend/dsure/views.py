@@ -20,6 +20,12 @@ Bounded, never dropping: at most ``IN_FLIGHT_MAX`` views wait at once; a further
 waits for room (back-pressure) instead of queueing without bound. A batch that cannot be
 committed fails its requests (503, nothing answered as seen); nothing committed is lost.
 Readers never wait for the writer: what they read is committed.
+
+The rows are D-Sure's (``ds_view``, ``ds_certificate.last_viewed_at``). Embedded in e-Net
+(same process and database), the writer also copies the views of the local issuer's
+certificates into e-Net's ``dsure_view`` / ``certificate.last_viewed_at`` in the same
+transaction (``mirror_issuer``, set by ``backend.publication``): the contractor's "who
+viewed it" is then exactly what D-Sure committed.
 """
 
 from __future__ import annotations
@@ -34,14 +40,18 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from litestar.exceptions import HTTPException
 from piccolo.engine.sqlite import SQLiteEngine
 
 from backend import db
 from backend.audit import chain
-from backend.dsure.schemas import ViewOut
+from backend.certificates import events
+from backend.certificates.schemas import ViewOut
 from backend.dsure.tables import DsureView
 from backend.lib import clock
+from backend.lib.errors import Unavailable
+
+# The issuer whose views are copied to e-Net's tables (embedded D-Sure only; None: no copy).
+mirror_issuer: str | None = None
 
 log = logging.getLogger("hosho.dsure")
 
@@ -51,8 +61,9 @@ IN_FLIGHT_MAX = 2_000  # views queued or being written at once (each holds a wai
 
 @dataclass(frozen=True, slots=True)
 class PendingView:
-    certificate_id: int
+    certificate_id: int  # D-Sure's
     contract_number: str
+    issuer_code: str
     version: int
     at: datetime
     address: str
@@ -62,26 +73,26 @@ class PendingView:
     def row(self) -> tuple:
         return (self.certificate_id, self.at, self.version, self.address[:64], self.user_agent[:300], self.kind)
 
+    def mirror_row(self) -> tuple:
+        return (self.contract_number, self.at, self.version, self.address[:64], self.user_agent[:300], self.kind)
+
     def audit_entry(self) -> dict:
         return {
             "action": "dsure.viewed",
             "actor": "dsure",
             "target": self.contract_number,
             "address": self.address,
-            "details": {"version": self.version, "kind": self.kind, "viewed_at": self.at.isoformat()},
+            "details": {"version": self.version, "kind": self.kind, "viewed_at": self.at.isoformat(), "issuer": self.issuer_code},
         }
 
 
-class ViewNotRecorded(HTTPException):
+class ViewNotRecorded(Unavailable):
     """The view could not be committed: the verification is not answered (code ``unavailable``)."""
-
-    status_code = 503
-    code = "unavailable"
 
     def __init__(self) -> None:
         super().__init__(
-            detail="閲覧の記録を保存できなかったため、確認結果をお返しできませんでした。時間をおいて再度お試しください。",
-            headers={"Retry-After": "5"},
+            "閲覧の記録を保存できなかったため、確認結果をお返しできませんでした。時間をおいて再度お試しください。",
+            retry_after=5,
         )
 
 
@@ -96,9 +107,17 @@ LOCK_TIMEOUT_SECONDS = 10.0
 class SqliteViewStore:
     """The writer's own SQLite connection (used only by the writer thread)."""
 
-    _INSERT_VIEW = f"INSERT INTO dsure_view ({', '.join(VIEW_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
+    _INSERT_VIEW = f"INSERT INTO ds_view ({', '.join(VIEW_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
     _LAST_VIEWED = (
-        "UPDATE certificate SET last_viewed_at = ? WHERE id = ? AND (last_viewed_at IS NULL OR last_viewed_at < ?)"
+        "UPDATE ds_certificate SET last_viewed_at = ? WHERE id = ? AND (last_viewed_at IS NULL OR last_viewed_at < ?)"
+    )
+    _MIRROR_VIEW = (
+        f"INSERT INTO dsure_view ({', '.join(VIEW_COLUMNS)}) "
+        "SELECT id, ?, ?, ?, ?, ? FROM certificate WHERE contract_number = ?"
+    )
+    _MIRROR_LAST_VIEWED = (
+        "UPDATE certificate SET last_viewed_at = ? WHERE contract_number = ? "
+        "AND (last_viewed_at IS NULL OR last_viewed_at < ?)"
     )
     _INSERT_AUDIT = f"INSERT INTO audit_entry ({', '.join(chain.COLUMNS)}) VALUES ({', '.join('?' for _ in chain.COLUMNS)})"
 
@@ -121,6 +140,12 @@ class SqliteViewStore:
             connection.executemany(self._INSERT_VIEW, [view.row() for view in views])
             connection.executemany(self._LAST_VIEWED, [(at, certificate, at) for certificate, at in _latest(views)])
             connection.executemany(self._INSERT_AUDIT, rows)
+            mirrored = _mirrored(views)
+            if mirrored:
+                connection.executemany(self._MIRROR_VIEW, [(*view.mirror_row()[1:], view.contract_number) for view in mirrored])
+                connection.executemany(
+                    self._MIRROR_LAST_VIEWED, [(at, number, at) for number, at in _latest_by_number(mirrored)]
+                )
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:
@@ -142,15 +167,26 @@ class PostgresViewStore:
     # its size does not depend on the batch's).
     _WRITE = (
         "WITH v AS ("
-        f" INSERT INTO dsure_view ({', '.join(VIEW_COLUMNS)})"
+        f" INSERT INTO ds_view ({', '.join(VIEW_COLUMNS)})"
         " SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::text[])"
         "), c AS ("
-        " UPDATE certificate SET last_viewed_at = t.at"
+        " UPDATE ds_certificate SET last_viewed_at = t.at"
         " FROM unnest($7::int[], $8::timestamptz[]) AS t(id, at)"
-        " WHERE certificate.id = t.id AND (certificate.last_viewed_at IS NULL OR certificate.last_viewed_at < t.at)"
+        " WHERE ds_certificate.id = t.id AND (ds_certificate.last_viewed_at IS NULL OR ds_certificate.last_viewed_at < t.at)"
         f") INSERT INTO audit_entry ({', '.join(chain.COLUMNS)})"
         " SELECT * FROM unnest($9::bigint[], $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::text[],"
         " $15::text[], $16::text[], $17::text[])"
+    )
+
+    _MIRROR = (
+        "WITH v AS ("
+        f" INSERT INTO dsure_view ({', '.join(VIEW_COLUMNS)})"
+        " SELECT c.id, t.at, t.version, t.address, t.user_agent, t.kind"
+        " FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::text[])"
+        " AS t(number, at, version, address, user_agent, kind) JOIN certificate c ON c.contract_number = t.number"
+        ") UPDATE certificate SET last_viewed_at = t.at FROM unnest($7::text[], $8::timestamptz[]) AS t(number, at)"
+        " WHERE certificate.contract_number = t.number"
+        " AND (certificate.last_viewed_at IS NULL OR certificate.last_viewed_at < t.at)"
     )
 
     def __init__(self, config: dict) -> None:
@@ -186,6 +222,13 @@ class PostgresViewStore:
                 [certificate for certificate, _ in latest], [at for _, at in latest],
                 *_columns(rows, len(chain.COLUMNS)),
             )
+            mirrored = _mirrored(views)
+            if mirrored:
+                by_number = _latest_by_number(mirrored)
+                await connection.execute(
+                    self._MIRROR, *_columns([view.mirror_row() for view in mirrored], len(VIEW_COLUMNS)),
+                    [number for number, _ in by_number], [at for _, at in by_number],
+                )
 
     def reset(self) -> None:
         connection, self._connection = self._connection, None
@@ -202,13 +245,27 @@ class PostgresViewStore:
             self._loop = None
 
 
-def _latest(views: list[PendingView]) -> list[tuple[int, datetime]]:
-    """(certificate, its newest view in the batch), one per certificate."""
-    latest: dict[int, datetime] = {}
+def _newest(views: list[PendingView], key) -> list[tuple]:
+    """(key, the newest view's time in the batch), one per key, sorted."""
+    latest: dict = {}
     for view in views:
-        if view.certificate_id not in latest or latest[view.certificate_id] < view.at:
-            latest[view.certificate_id] = view.at
+        name = key(view)
+        if name not in latest or latest[name] < view.at:
+            latest[name] = view.at
     return sorted(latest.items())
+
+
+def _latest(views: list[PendingView]) -> list[tuple[int, datetime]]:
+    """(D-Sure's certificate id, its newest view in the batch)."""
+    return _newest(views, lambda view: view.certificate_id)
+
+
+def _mirrored(views: list[PendingView]) -> list[PendingView]:
+    return [view for view in views if mirror_issuer is not None and view.issuer_code == mirror_issuer]
+
+
+def _latest_by_number(views: list[PendingView]) -> list[tuple[str, datetime]]:
+    return _newest(views, lambda view: view.contract_number)
 
 
 def _columns(rows: list[tuple], width: int) -> list[list]:
@@ -397,8 +454,9 @@ def browser_family(user_agent: str) -> str:
     return f"{browser}（{system}）" if system else browser
 
 
+@events.read_views_with
 async def views_for(certificate_id: int, limit: int = 100) -> list[ViewOut]:
-    """The newest views of a certificate for its contractor (coarse origin and browser)."""
+    """The newest views of an e-Net certificate for its contractor (coarse origin and browser)."""
     rows = (
         await DsureView.select(DsureView.at, DsureView.version, DsureView.kind, DsureView.address, DsureView.user_agent)
         .where(DsureView.certificate == certificate_id)

@@ -4,6 +4,8 @@
   (``HOSHO_SIGNING_KEY_FILE`` may point elsewhere, e.g. a mounted secret).
 - ``auth-key-mac.secret``: the HMAC secret for 認証キー verification.
 - ``auth-key-aes.secret``: the AES-256-GCM key that lets a contractor see the key again.
+
+D-Sure's own keys (``backend.dsure.keys``) are other files; neither side reads the other's.
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ def _signing_key_path() -> Path:
     return Path(configured) if configured else get_settings().data_dir / "signing-key.pem"
 
 
-@lru_cache(maxsize=1)
-def signing_key() -> Ed25519PrivateKey:
-    path = _signing_key_path()
+def private_key_file(path: Path, generate):
+    """The private key in a PEM file, created (0600) with ``generate()`` on first use."""
     if not path.exists():
-        pem = Ed25519PrivateKey.generate().private_bytes(
+        pem = generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,7 +38,14 @@ def signing_key() -> Ed25519PrivateKey:
                 handle.write(pem)
         except FileExistsError:
             pass  # another process created it first: use theirs
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+
+
+@lru_cache(maxsize=1)
+def signing_key() -> Ed25519PrivateKey:
+    """The issuer's key: it signs certificate versions and publications to D-Sure."""
+    path = _signing_key_path()
+    key = private_key_file(path, Ed25519PrivateKey.generate)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
     return key

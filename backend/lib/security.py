@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 
 from litestar.connection import ASGIConnection
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 from backend.settings import get_settings
 
@@ -134,29 +135,32 @@ def _raw_headers(csp: str) -> tuple[tuple[bytes, bytes], ...]:
 
 API_HEADERS = _raw_headers(API_CSP)
 DOCS_HEADERS = _raw_headers(DOCS_CSP)
+# Sent only when the public URL is https: a browser that once reached us over TLS then refuses
+# plain http for a year (a downgrade on a café's network gets nowhere). Never over plain http,
+# where it would be ignored anyway and would lock out a deployment still without TLS.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Add the security headers to every API response (those a handler did not set itself).
+def security_headers_hook() -> Callable[[Message, Scope], Awaitable[None]]:
+    """A Litestar ``before_send`` hook adding the security headers (those a handler did not set).
 
-    Appends pre-encoded header pairs to the raw ASGI list: 7 ``MutableScopeHeaders.setdefault``
-    calls cost ~25 µs per response, a measurable share of a small request (bench/RESULTS.md).
+    A hook, not a middleware: Litestar answers an unknown path (404) or method (405) before
+    any route middleware runs, and those answers need the headers too. It appends pre-encoded
+    header pairs to the raw ASGI list: 7 ``MutableScopeHeaders.setdefault`` calls cost ~25 µs
+    per response, a measurable share of a small request (bench/RESULTS.md).
     """
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
+    https = get_settings().public_url.startswith("https://")
+    api_headers, docs_headers = ((API_HEADERS + (HSTS,), DOCS_HEADERS + (HSTS,)) if https
+                                 else (API_HEADERS, DOCS_HEADERS))
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
             return
-        defaults = DOCS_HEADERS if "/schema" in scope.get("path", "") else API_HEADERS
+        defaults = docs_headers if "/schema" in scope.get("path", "") else api_headers
+        headers = list(message.get("headers") or ())
+        present = {bytes(name).lower() for name, _ in headers}
+        headers.extend(pair for pair in defaults if pair[0] not in present)
+        message["headers"] = headers
 
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers") or ())
-                present = {bytes(name).lower() for name, _ in headers}
-                headers.extend(pair for pair in defaults if pair[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await app(scope, receive, send_wrapper)
-
-    return middleware
+    return add_headers

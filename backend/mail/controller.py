@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import Parameter
 
-from backend.accounts.guards import requires_admin
-from backend.lib.security import client_address
+from backend.lib.guards import requires_admin
+from backend.lib.actor import Actor
 from backend.mail import service
 from backend.mail.schemas import MailDetail, MailItem, MailStatus
 
@@ -32,5 +32,5 @@ class AdminMailController(Controller):
         return await service.get_message(mail_id)
 
     @post("/{mail_id:int}/retry", operation_id="adminRetryMail", status_code=200, summary="送信失敗メールの再送")
-    async def retry(self, request: Request, mail_id: int) -> MailDetail:
-        return await service.retry(mail_id, actor=request.user.login_id, address=client_address(request))
+    async def retry(self, actor: Actor, mail_id: int) -> MailDetail:
+        return await service.retry(mail_id, actor)

@@ -11,12 +11,12 @@ import json
 import uuid
 from email.utils import parseaddr
 
-from litestar.exceptions import NotFoundException
 
 from backend import db
 from backend.audit import service as audit
 from backend.lib import clock
-from backend.lib.errors import ConflictError
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict, NotFound
 from backend.mail import attachments as attachment_refs
 from backend.mail import config
 from backend.mail.schemas import MailDetail, MailItem
@@ -143,7 +143,7 @@ async def list_messages(status: str | None, limit: int, before_id: int | None) -
 async def get_row(mail_id: int) -> dict:
     row = await MailMessage.select().where(MailMessage.id == mail_id).first()
     if row is None:
-        raise NotFoundException(NOT_FOUND)
+        raise NotFound(NOT_FOUND)
     return row
 
 
@@ -151,12 +151,12 @@ async def get_message(mail_id: int) -> MailDetail:
     return to_detail(await get_row(mail_id))
 
 
-async def retry(mail_id: int, actor: str = "", address: str = "") -> MailDetail:
+async def retry(mail_id: int, actor: Actor) -> MailDetail:
     """Put a failed mail back in the queue (attempts start again), or send a waiting one now."""
     async with db.transaction():
         row = await get_row(mail_id)
         if row["status"] not in ("failed", "pending"):
-            raise ConflictError("送信に失敗したメール（または送信待ちのメール）のみ再送できます。")
+            raise Conflict("送信に失敗したメール（または送信待ちのメール）のみ再送できます。")
         values = {MailMessage.status: "pending", MailMessage.next_attempt_at: clock.now()}
         if row["status"] == "failed":
             values[MailMessage.attempts] = 0
@@ -166,9 +166,9 @@ async def retry(mail_id: int, actor: str = "", address: str = "") -> MailDetail:
             .returning(MailMessage.id)
         )
         if not updated:
-            raise ConflictError("メールの状態が変わりました。もう一度お試しください。")
+            raise Conflict("メールの状態が変わりました。もう一度お試しください。")
         await audit.record(
-            "mail.retried", actor=actor, target=row["related"], address=address,
+            "mail.retried", by=actor, target=row["related"],
             details={"mail_id": mail_id, "previous_status": row["status"], "previous_attempts": row["attempts"]},
         )
     from backend.mail import worker

@@ -1,7 +1,9 @@
 """Mail texts as Jinja templates beside the document templates (``documents/templates/mail``).
 
 A template's first line is the subject, then one blank line, then the body. Every
-template sees ``public_url`` and ``surety_name``, and may include ``_signature.txt``.
+template sees ``public_url`` and ``surety_name``, may include ``_signature.txt`` (or the
+``_application_footer.txt`` / ``_certificate_footer.txt`` of contractor mails), and formats
+amounts and dates with the ``yen`` (金1,234,567円) and ``wareki`` (令和7年10月1日) filters.
 Plain text: nothing is HTML-escaped, and a value that would break the subject onto a
 second line is refused by :func:`backend.mail.service.enqueue`.
 """
@@ -9,11 +11,13 @@ second line is refused by :func:`backend.mail.service.enqueue`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
 
+from backend.domain.wareki import wareki, yen
 from backend.mail import service as mail
 from backend.settings import get_settings
 
@@ -28,12 +32,18 @@ class RenderedMail:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         autoescape=False,  # plain-text mail
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    environment.filters.update(yen=yen, wareki=_wareki)
+    return environment
+
+
+def _wareki(value: date | str) -> str:
+    return wareki(value if isinstance(value, date) else date.fromisoformat(value))
 
 
 def render(name: str, **context) -> RenderedMail:
@@ -46,9 +56,12 @@ def render(name: str, **context) -> RenderedMail:
     return RenderedMail(subject=subject.strip(), body=body.lstrip("\n"))
 
 
-async def send(name: str, *, to: str, related: str = "", category: str | None = None, **context) -> int:
+async def send(
+    name: str, *, to: str, related: str = "", category: str | None = None, attachments: list | None = None, **context
+) -> int:
     """Render template ``name`` and put the mail in the outbox (call inside the event's transaction)."""
     rendered = render(name, **context)
     return await mail.enqueue(
-        category=category or name, to=to, subject=rendered.subject, body=rendered.body, related=related
+        category=category or name, to=to, subject=rendered.subject, body=rendered.body, related=related,
+        attachments=attachments,
     )

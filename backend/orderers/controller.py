@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, get, patch, post
 from litestar.params import Parameter
 
-from backend.accounts.guards import requires_admin
-from backend.lib.security import client_address
+from backend.lib.guards import requires_admin
+from backend.lib.actor import Actor
 from backend.orderers import service
 from backend.orderers.schemas import OrdererCreate, OrdererOut, OrdererUpdate
 
@@ -36,9 +36,9 @@ class AdminOrdererController(Controller):
         return await service.list_orderers(include_inactive=True, query=q)
 
     @post("/", operation_id="adminCreateOrderer", status_code=201, summary="発注者の登録")
-    async def create(self, request: Request, data: OrdererCreate) -> OrdererOut:
-        return await service.create(data, request.user.login_id, client_address(request))
+    async def create(self, actor: Actor, data: OrdererCreate) -> OrdererOut:
+        return await service.create(data, actor)
 
     @patch("/{code:str}", operation_id="adminUpdateOrderer", summary="発注者の更新")
-    async def update(self, request: Request, code: str, data: OrdererUpdate) -> OrdererOut:
-        return await service.update(code, data, request.user.login_id, client_address(request))
+    async def update(self, actor: Actor, code: str, data: OrdererUpdate) -> OrdererOut:
+        return await service.update(code, data, actor)

@@ -8,14 +8,16 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from backend.lib.schema import Email, Input, Output, ShortText
+from backend.lib.schema import Email, Input, Output, ShortText, text
 
-OrdererCode = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$")]
+OrdererCode = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9_-]+$", extra={"hint": "半角英数字・ハイフン。例: tottori-kgc"})
+]
 OrdererClass = Literal["national", "prefecture", "municipality", "agency", "other"]
 Channel = Literal["email", "e-contract", "e-application", "fax", "paper"]
 GuaranteeType = Literal["advance", "interim_advance", "contract"]
-SubjectTemplate = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-RoutingNote = Annotated[str, msgspec.Meta(max_length=500)]
+SubjectTemplate = text(200, hint="例: 【前払保証】{project_name}")
+RoutingNote = text(500, min_length=0, multi_line=True)
 Channels = Annotated[list[Channel], msgspec.Meta(max_length=5)]
 # 読み仮名: hiragana or katakana (stored as hiragana), with the long-vowel mark and spaces.
 Reading = Annotated[str, msgspec.Meta(max_length=100, pattern=r"^[\u3041-\u3096\u30a1-\u30fa\u30fc\u3000 ]*$")]

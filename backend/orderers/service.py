@@ -6,7 +6,6 @@ import json
 import unicodedata
 from datetime import date
 
-from litestar.exceptions import NotFoundException
 from msgspec import UNSET
 
 from backend import db
@@ -15,7 +14,8 @@ from backend.domain.glossary import ORDERER_CLASS_LABELS
 from backend.domain.subjects import template_problem
 from backend.domain.wareki import wareki
 from backend.lib import clock
-from backend.lib.errors import ConflictError, FieldError
+from backend.lib.actor import Actor
+from backend.lib.errors import Conflict, FieldError, NotFound
 from backend.orderers.schemas import OrdererCreate, OrdererOut, OrdererUpdate
 from backend.orderers.tables import Orderer
 
@@ -106,17 +106,17 @@ async def list_orderers(include_inactive: bool = False, query: str = "") -> list
 async def get_row(code: str) -> dict:
     row = await Orderer.select().where(Orderer.code == code).first()
     if row is None:
-        raise NotFoundException("発注者が見つかりません。")
+        raise NotFound("発注者が見つかりません。")
     return row
 
 
-async def create(data: OrdererCreate, actor: str, address: str) -> OrdererOut:
+async def create(data: OrdererCreate, actor: Actor) -> OrdererOut:
     _check_templates(data.subject_templates)
     _check_e_guarantee_from(data.e_guarantee_from)
     _check_channels(data.channels, data.submission_email)
     async with db.transaction():
         if await Orderer.exists().where(Orderer.code == data.code):
-            raise ConflictError(f"発注者コード {data.code} はすでに登録されています。")
+            raise Conflict(f"発注者コード {data.code} はすでに登録されています。")
         orderer = Orderer(
             code=data.code,
             name=data.name.strip(),
@@ -130,11 +130,11 @@ async def create(data: OrdererCreate, actor: str, address: str) -> OrdererOut:
             routing_note=data.routing_note,
         )
         await orderer.save()
-        await audit.record("orderer.created", actor=actor, target=data.code, address=address)
+        await audit.record("orderer.created", by=actor, target=data.code)
     return to_out(await get_row(data.code))
 
 
-async def update(code: str, data: OrdererUpdate, actor: str, address: str) -> OrdererOut:
+async def update(code: str, data: OrdererUpdate, actor: Actor) -> OrdererOut:
     changes = {name: value for name in data.__struct_fields__ if (value := getattr(data, name)) is not UNSET}
     if "subject_templates" in changes:
         _check_templates(changes["subject_templates"])
@@ -151,7 +151,7 @@ async def update(code: str, data: OrdererUpdate, actor: str, address: str) -> Or
             values[Orderer.updated_at] = clock.now()
             await Orderer.update(values).where(Orderer.code == code)
         await audit.record(
-            "orderer.updated", actor=actor, target=code, address=address,
+            "orderer.updated", by=actor, target=code,
             details={"fields": sorted(changes)},
         )
     return to_out(await get_row(code))

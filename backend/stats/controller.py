@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import get
 
-from backend.accounts.guards import requires_admin
+from backend.lib.guards import requires_admin
 from backend.stats.service import Stats, dashboard_stats
 
 

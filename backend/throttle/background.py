@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from backend.throttle import service
@@ -15,15 +15,17 @@ PURGE_INTERVAL_SECONDS = 60.0
 
 
 @asynccontextmanager
-async def throttle_purge() -> AsyncIterator[None]:
+async def purge_loop(*counters: Callable[[], service.Counters]) -> AsyncIterator[None]:
+    """Purge each counter store (e-Net's, D-Sure's) every ``PURGE_INTERVAL_SECONDS``."""
     stop = asyncio.Event()
 
     async def loop() -> None:
         while True:
-            try:
-                await service.purge()
-            except Exception:
-                log.exception("throttle: purge failed")
+            for store in counters:
+                try:
+                    await store().purge()
+                except Exception:
+                    log.exception("throttle: purge failed")
             try:
                 await asyncio.wait_for(stop.wait(), timeout=PURGE_INTERVAL_SECONDS)
                 return

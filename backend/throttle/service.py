@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from backend import db
 from backend.lib import clock
@@ -85,22 +86,28 @@ def _like_prefix(prefix: str) -> str:
 
 
 class DatabaseCounters:
-    """Events and locks as rows (``throttle_event``, ``throttle_lock``)."""
+    """Events and locks as rows (``throttle_event``, ``throttle_lock``, or another pair of the same
+    shape: D-Sure keeps its own, ``backend.dsure.locks``)."""
 
     _INSERT_UNDER_LIMIT = (
-        "INSERT INTO throttle_event (key, at, expires_at) SELECT {}, {}, {} "
-        "WHERE (SELECT COUNT(*) FROM throttle_event WHERE key = {} AND at >= {}) < {} RETURNING id"
+        "INSERT INTO {events} (key, at, expires_at) SELECT {{}}, {{}}, {{}} "
+        "WHERE (SELECT COUNT(*) FROM {events} WHERE key = {{}} AND at >= {{}}) < {{}} RETURNING id"
     )
+
+    def __init__(self, events: type[Table] = ThrottleEvent, locks: type[Table] = ThrottleLock) -> None:
+        self.events, self.locks = events, locks
+        self.events_table, self.locks_table = events._meta.tablename, locks._meta.tablename
+        self._insert_under_limit = self._INSERT_UNDER_LIMIT.format(events=self.events_table)
 
     async def hit(self, key: str, window: timedelta, *, limit: int | None = None) -> int:
         now = clock.now()
         if limit is None:
-            await db.insert_rows("throttle_event", ("key", "at", "expires_at"), [(key, now, now + window)])
+            await db.insert_rows(self.events_table, ("key", "at", "expires_at"), [(key, now, now + window)])
         else:
             # One statement, so the count and the insert cannot interleave with another writer on
             # SQLite (PostgreSQL may admit a concurrent attempt or two more; the count shows them).
             inserted = await db.get_engine().run_querystring(
-                QueryString(self._INSERT_UNDER_LIMIT, key, now, now + window, key, now - window, limit)
+                QueryString(self._insert_under_limit, key, now, now + window, key, now - window, limit)
             )
             if not inserted:
                 return limit + 1
@@ -108,20 +115,20 @@ class DatabaseCounters:
 
     async def count(self, key: str, window: timedelta) -> int:
         since = clock.now() - window
-        return await ThrottleEvent.count().where((ThrottleEvent.key == key) & (ThrottleEvent.at >= since))
+        return await self.events.count().where((self.events.key == key) & (self.events.at >= since))
 
     async def clear(self, key: str) -> None:
-        await ThrottleEvent.delete().where(ThrottleEvent.key == key)
+        await self.events.delete().where(self.events.key == key)
 
     async def lock(self, key: str, duration: timedelta, reason: str = "") -> datetime:
         until = clock.now() + duration
         async with db.transaction():
-            await ThrottleLock.delete().where(ThrottleLock.key == key)
-            await ThrottleLock.insert(ThrottleLock(key=key, until=until, reason=reason))
+            await self.locks.delete().where(self.locks.key == key)
+            await self.locks.insert(self.locks(key=key, until=until, reason=reason))
         return until
 
     async def locked_until(self, key: str) -> datetime | None:
-        row = await ThrottleLock.select(ThrottleLock.until).where(ThrottleLock.key == key).first()
+        row = await self.locks.select(self.locks.until).where(self.locks.key == key).first()
         if row is None:
             return None
         until = row["until"]
@@ -130,24 +137,24 @@ class DatabaseCounters:
     async def release(self, key: str) -> bool:
         async with db.transaction():
             was_locked = await self.locked_until(key) is not None
-            await ThrottleLock.delete().where(ThrottleLock.key == key)
+            await self.locks.delete().where(self.locks.key == key)
             await self.clear(key)
         return was_locked
 
     async def release_prefix(self, prefix: str) -> int:
         pattern = _like_prefix(prefix)
         async with db.transaction():
-            locked = await ThrottleLock.count().where(
-                ThrottleLock.key.like(pattern) & (ThrottleLock.until > clock.now())
+            locked = await self.locks.count().where(
+                self.locks.key.like(pattern) & (self.locks.until > clock.now())
             )
-            await ThrottleLock.delete().where(ThrottleLock.key.like(pattern))
-            await ThrottleEvent.delete().where(ThrottleEvent.key.like(pattern))
+            await self.locks.delete().where(self.locks.key.like(pattern))
+            await self.events.delete().where(self.events.key.like(pattern))
         return locked
 
     async def purge(self) -> int:
         now = clock.now()
-        events = await ThrottleEvent.delete().where(ThrottleEvent.expires_at < now).returning(ThrottleEvent.id)
-        locks = await ThrottleLock.delete().where(ThrottleLock.until < now).returning(ThrottleLock.id)
+        events = await self.events.delete().where(self.events.expires_at < now).returning(self.events.id)
+        locks = await self.locks.delete().where(self.locks.until < now).returning(self.locks.id)
         return len(events) + len(locks)
 
 
@@ -242,11 +249,13 @@ class RedisCounters:
         return 0  # every key carries a TTL
 
 
-async def record_failure(key: str, policy: Lockout, *, reason: str) -> tuple[int, datetime | None]:
+async def record_failure(
+    key: str, policy: Lockout, *, reason: str, counters: Counters | None = None
+) -> tuple[int, datetime | None]:
     """Count one failure under ``key``; lock the key when it reaches the policy's number.
 
     Returns (failures in the window, the new lock's end or None)."""
-    counters = get_counters()
+    counters = counters or get_counters()
     count = await counters.hit(key, policy.window)
     if count >= policy.failures and await counters.locked_until(key) is None:
         return count, await counters.lock(key, policy.duration, reason=reason)

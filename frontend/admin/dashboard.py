@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from frontend.admin.rows import Kpi
+from frontend.admin.rows import Kpi, LockRow
 from frontend.admin.state import DashboardState
 from frontend.components.layout import admin_page
-from frontend.components.ui import alert_if, card, page_title
+from frontend.components.tables import rows_table
+from frontend.components.ui import card, confirm_button, messages, page_title
 
+CHART_HEIGHT = 280
 TYPE_COLORS = {"前払金保証": "var(--blue-9)", "中間前払金保証": "var(--cyan-9)", "契約保証": "var(--orange-9)"}
 
 
@@ -49,7 +51,40 @@ def issuance_chart() -> rx.Component:
         ],
         data=DashboardState.chart,
         width="100%",
-        height=280,
+        height=CHART_HEIGHT,
+    )
+
+
+def lock_row_view(row: LockRow) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(row.contract_number, class_name="hs-mono"),
+        rx.el.td(row.kind),
+        rx.el.td(row.failures, class_name="hs-num"),
+        rx.el.td(row.until),
+        rx.el.td(confirm_button(
+            "解除", "照会停止を解除しますか",
+            "保証契約番号 " + row.contract_number + " の照会停止を解除します。推測の攻撃が続いている場合は、"
+            "解除より認証キーの再発行（再発行でも停止は解除されます）をご検討ください。",
+            "解除する", DashboardState.release_lock(row.contract_number), tone="amber",
+            label="保証契約番号 " + row.contract_number + " の照会停止を解除", loading=DashboardState.busy,
+        )),
+    )
+
+
+def dsure_locks() -> rx.Component:
+    """Numbers locked for everybody: an alert for staff, each with its release."""
+    return rx.cond(
+        DashboardState.lockouts.length() > 0,
+        card(
+            rx.hstack(rx.icon("lock", size=18, color="var(--red-11)"),
+                      rx.text("D-Sure 照会停止中の保証契約番号", weight="bold"), align="center", spacing="2"),
+            rx.text("同じ番号に24時間で100回の誤った照会があり、すべての利用者からの照会を止めています。"
+                    "請負者に確認のうえ、認証キーの再発行か解除を行ってください。", size="2"),
+            rows_table(["保証契約番号", "対象", "誤り（24時間）", "停止期限", "操作"],
+                       DashboardState.lockouts, lock_row_view, "", numeric=(2,), label="照会停止中の番号の一覧"),
+            id="dsure-locks",
+            aria_label="D-Sure 照会停止中の保証契約番号",
+        ),
     )
 
 
@@ -57,8 +92,9 @@ def issuance_chart() -> rx.Component:
 def admin_dashboard() -> rx.Component:
     return rx.vstack(
         page_title("ダッシュボード", "申込・発行・D-Sure閲覧の状況です。"),
-        alert_if(DashboardState.error),
+        messages(DashboardState),
         kpi_grid(DashboardState.kpis),
+        dsure_locks(),
         rx.grid(
             card(
                 rx.text("申込の状況", weight="bold"),
@@ -85,7 +121,9 @@ def admin_dashboard() -> rx.Component:
             rx.cond(
                 DashboardState.chart.length() > 0,
                 issuance_chart(),
-                rx.text("発行実績のデータはまだありません。", size="2", color_scheme="gray"),
+                rx.cond(DashboardState.chart_loaded,
+                        rx.text("発行実績のデータはまだありません。", size="2", color_scheme="gray"),
+                        rx.box(height=f"{CHART_HEIGHT}px", aria_hidden="true")),  # the chart's place, kept
             ),
         ),
         spacing="4",

@@ -23,6 +23,10 @@ def admin_login() -> rx.Component:
                               auto_focus=True),
                         field("パスワード", "password", errors, form="admin", type_="password", required=True,
                               auto_complete="current-password"),
+                        field("確認コード", "otp", errors, form="admin", auto_complete="one-time-code",
+                              input_mode="numeric", max_length=16,
+                              hint="認証アプリに表示されている6桁の数字（回復コードも使えます）。"
+                                   "初めてログインする方は空欄のまま進み、次の画面で設定してください。"),
                         alert_if(AdminLoginState.error),
                         submit_button("ログインする", AdminLoginState.busy, width="100%"),
                         spacing="4",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from frontend import fmt
-from frontend.api import Application, AuditEntry, CertificateItem, ChangeRequest, Company, MailItem, Orderer
+from frontend.api import Application, AuditEntry, CertificateItem, ChangeRequest, Company, Lockout, MailItem, Orderer
 from frontend.views import STATUS_TONES
 
 
@@ -16,6 +16,16 @@ class Kpi:
     sub: str = ""
     icon: str = "circle"
     href: str = ""
+
+
+@dataclasses.dataclass
+class LockRow:
+    """A D-Sure number locked for everybody, on the dashboard."""
+
+    contract_number: str = ""
+    failures: str = ""
+    until: str = ""
+    kind: str = ""
 
 
 @dataclasses.dataclass
@@ -127,6 +137,15 @@ APPLICATION_TABS = [
 MAIL_TONES = {"pending": "amber", "sending": "blue", "sent": "green", "failed": "red"}
 
 
+def lock_row(lock: Lockout) -> LockRow:
+    return LockRow(
+        contract_number=lock.contract_number,
+        failures=f"{lock.failures:,}回",
+        until=fmt.wareki_time(lock.until),
+        kind="発行済みの電子証書" if lock.issued else "存在しない番号への照会",
+    )
+
+
 def company_row(company: Company) -> CompanyRow:
     return CompanyRow(
         customer_id=company.customer_id,
@@ -150,7 +169,7 @@ def application_row(item: Application) -> ApplicationRow:
     return ApplicationRow(
         id=str(item.id),
         company=" ".join(filter(None, [item.company_name, f"（{item.customer_id}）" if item.customer_id else ""])),
-        type_label=fmt.label(fmt.GUARANTEE_TYPES, item.guarantee_type),
+        type_label=item.guarantee_type_label,
         project_name=item.project_name,
         orderer_name=item.orderer_name or item.orderer_code,
         contract_amount=fmt.yen(item.contract_amount),
@@ -160,7 +179,7 @@ def application_row(item: Application) -> ApplicationRow:
         delivery=fmt.label(fmt.DELIVERY, item.delivery),
         created=fmt.wareki_time(item.created_at),
         status=status,
-        status_label=fmt.label(fmt.APPLICATION_STATUS, status),
+        status_label=fmt.APPLICATION_STATUS["paid"] if status == "paid" else item.status_label,
         fee=fmt.yen(item.fee),
         fee_value=str(item.fee or ""),
         paid=" ".join(filter(None, [fmt.wareki(item.paid_on), fmt.yen(item.paid_amount)])),
@@ -172,13 +191,13 @@ def application_row(item: Application) -> ApplicationRow:
 def certificate_row(item: CertificateItem) -> CertificateRow:
     return CertificateRow(
         contract_number=item.contract_number,
-        type_label=fmt.label(fmt.GUARANTEE_TYPES, item.guarantee_type),
+        type_label=item.guarantee_type_label,
         project_name=item.project_name,
         orderer_name=item.orderer_name,
         company=item.company_name,
         amount=fmt.yen(item.guarantee_amount),
         status=item.status,
-        status_label=fmt.label(fmt.CERTIFICATE_STATUS, item.status),
+        status_label=item.status_label,
         status_tone=STATUS_TONES.get(item.status, "gray"),
         version=f"第{item.version}版",
         issued=fmt.wareki(item.issued_on),
@@ -193,7 +212,7 @@ def orderer_row(item: Orderer) -> OrdererRow:
         reading=item.reading,
         title=item.title,
         orderer_class=item.orderer_class,
-        class_label=item.orderer_class_label or fmt.label(fmt.ORDERER_CLASSES, item.orderer_class),
+        class_label=item.orderer_class_label,
         e_guarantee_from=item.e_guarantee_from.isoformat() if item.e_guarantee_from else "",
         e_guarantee_label=fmt.wareki(item.e_guarantee_from) or "書面のみ",
         submission_email=item.submission_email or "",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+import segno
 
 from frontend import fmt
 from frontend.admin.rows import (
@@ -19,6 +20,7 @@ from frontend.admin.rows import (
     ChangeAdminRow,
     CompanyRow,
     Kpi,
+    LockRow,
     MailRow,
     OrdererRow,
     application_row,
@@ -26,6 +28,7 @@ from frontend.admin.rows import (
     certificate_row,
     change_admin_row,
     company_row,
+    lock_row,
     mail_row,
     orderer_row,
 )
@@ -44,6 +47,51 @@ class AdminLoginState(AdminState, LoginForm):
     """The login page."""
 
 
+# --- two-factor setup ----------------------------------------------------------------------
+
+
+def qr_svg(payload: str) -> str:
+    """A QR code of ``payload`` as an SVG data URI (the CSP allows ``img-src data:``)."""
+    return segno.make(payload, error="m", micro=False).svg_data_uri(scale=5, border=4)
+
+
+def grouped(secret: str) -> str:
+    """The secret in groups of four, easier to type into an app by hand (apps ignore the spaces)."""
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+class TwoFactorState(AdminState):
+    """二要素認証の設定: a new secret as a QR code and as text, confirmed by a first code.
+
+    The page starts a setup each time it opens (an unconfirmed secret is simply replaced);
+    after the confirmation it shows the recovery codes, this once."""
+
+    enabled: bool = False  # already on (before this visit)
+    secret: str = ""
+    qr: str = ""
+    recovery_codes: list[str] = []
+
+    @calls_api(load=True)
+    async def load(self):
+        self.secret = self.qr = ""
+        self.recovery_codes = []
+        api = self._face_api()
+        self.enabled = (await api.me()).totp_enabled
+        if self.enabled:
+            return
+        setup = await api.start_totp()
+        self.secret = grouped(setup.secret)
+        self.qr = qr_svg(setup.otpauth_uri)
+
+    @calls_api()
+    async def confirm(self, form: dict[str, Any]):
+        confirmed = await self._face_api().confirm_totp(fmt.normalize_digits(str(form.get("otp", ""))))
+        self.recovery_codes = confirmed.recovery_codes
+        self.secret = self.qr = ""
+        self.enabled = True
+        self.message = "二要素認証を設定しました。次回から、ログインのたびに確認コードを入力してください。"
+
+
 # --- dashboard ---------------------------------------------------------------------------
 
 
@@ -56,43 +104,68 @@ def monthly_chart(stats: Stats) -> list[dict[str, Any]]:
     ]
 
 
-def _count(counts: dict[str, int], codes, labels: dict[str, str], href: str = "") -> list[Kpi]:
-    return [Kpi(fmt.label(labels, code), f"{counts.get(code, 0):,}件", "", "", href) for code in codes]
+APPLICATION_KPI_CODES = ("submitted", "fee_notified", "concluded", "rejected", "withdrawn")
+CERTIFICATE_KPI_CODES = ("valid", "cancelled", "expired")
+MAIL_KPI_CODES = ("pending", "sent", "failed")
+TOP_KPIS = (  # label, icon: the first row of cards
+    ("承認待ちの登録", "user-check"),
+    ("審査待ちの申込", "clipboard-list"),
+    ("D-Sure閲覧（今月）", "eye"),
+    ("照会停止中の保証契約番号", "lock"),
+)
+NOT_YET = "―"  # a card's value before the figures arrive
 
 
-class DashboardState(AdminState):
-    kpis: list[Kpi] = []
-    application_kpis: list[Kpi] = []
-    issued_kpis: list[Kpi] = []
-    certificate_kpis: list[Kpi] = []
-    mail_kpis: list[Kpi] = []
+def _count(counts: dict[str, int] | None, codes, labels: dict[str, str], href: str = "") -> list[Kpi]:
+    """One card per code; ``counts`` None: the cards as they stand before the figures arrive."""
+    return [Kpi(fmt.label(labels, code), NOT_YET if counts is None else f"{counts.get(code, 0):,}件", "", "", href)
+            for code in codes]
+
+
+class DashboardState(AdminState, ListPage):
+    # Every card is drawn from the first paint with its label and a dash, so the figures arriving
+    # move nothing (CLS); the chart's box keeps its height meanwhile (admin/dashboard.py).
+    kpis: list[Kpi] = [Kpi(label, NOT_YET, "\u00a0", icon, "") for label, icon in TOP_KPIS]
+    lockouts: list[LockRow] = []
+    application_kpis: list[Kpi] = _count(None, APPLICATION_KPI_CODES, fmt.APPLICATION_STATUS)
+    issued_kpis: list[Kpi] = _count(None, fmt.GUARANTEE_TYPES, fmt.GUARANTEE_TYPES)
+    certificate_kpis: list[Kpi] = _count(None, CERTIFICATE_KPI_CODES, fmt.CERTIFICATE_STATUS)
+    mail_kpis: list[Kpi] = _count(None, MAIL_KPI_CODES, fmt.MAIL_STATUS, "/admin/mail")
     chart: list[dict[str, Any]] = []
+    chart_loaded: bool = False
 
-    @calls_api(load=True)
-    async def load(self):
+    async def _refresh(self) -> None:
         api = self._face_api()
         stats = await api.admin_stats()
         dsure = await api.admin_dsure_stats()
+        backlog = await api.admin_dsure_publications()
         awaiting_conclusion = sum(1 for a in await api.admin_applications("fee_notified") if a.paid_on)
         by_status = stats.applications_by_status
-        self.kpis = [
-            Kpi("承認待ちの登録", f"{stats.pending_registrations:,}件", "e-Net保証のID登録", "user-check",
-                "/admin/registrations"),
-            Kpi("審査待ちの申込", f"{by_status.get('submitted', 0):,}件",
-                f"入金確認済・締結待ち {awaiting_conclusion}件", "clipboard-list", "/admin/applications"),
-            Kpi("D-Sure閲覧（今月）", f"{dsure.views_this_month:,}件",
-                f"本日 {dsure.views_today:,}件・失敗(24時間) {dsure.failures_last_24h:,}件", "eye", ""),
-            Kpi("ロック中の保証契約番号", f"{len(dsure.lockouts)}件",
-                "、".join(lock.contract_number or "（不正な入力）" for lock in dsure.lockouts[:3])
-                or "認証キーの誤り5回で15分停止", "lock", "/admin/audit"),
-        ]
-        self.application_kpis = _count(by_status, ("submitted", "fee_notified", "concluded", "rejected", "withdrawn"),
-                                       fmt.APPLICATION_STATUS)
+        figures = (  # value, line below, link
+            (f"{stats.pending_registrations:,}件", "e-Net保証のID登録", "/admin/registrations"),
+            (f"{by_status.get('submitted', 0):,}件", f"入金確認済・締結待ち {awaiting_conclusion}件",
+             "/admin/applications"),
+            (f"{dsure.views_this_month:,}件",
+             f"本日 {dsure.views_today:,}件・失敗(24時間) {dsure.failures_last_24h:,}件"
+             + (f"・D-Sure反映待ち {backlog.pending:,}件" if backlog.pending else ""), ""),
+            (f"{len(dsure.lockouts)}件", "、".join(lock.contract_number for lock in dsure.lockouts[:3])
+             or "24時間に誤り100回で全体を停止", "#dsure-locks" if dsure.lockouts else ""),
+        )
+        self.kpis = [Kpi(label, value, sub, icon, href)
+                     for (label, icon), (value, sub, href) in zip(TOP_KPIS, figures, strict=True)]
+        self.lockouts = [lock_row(lock) for lock in dsure.lockouts]
+        self.application_kpis = _count(by_status, APPLICATION_KPI_CODES, fmt.APPLICATION_STATUS)
         self.issued_kpis = _count(stats.issued_this_month_by_type, fmt.GUARANTEE_TYPES, fmt.GUARANTEE_TYPES)
-        self.certificate_kpis = _count(stats.certificates_by_status, ("valid", "cancelled", "expired"),
-                                       fmt.CERTIFICATE_STATUS)
-        self.mail_kpis = _count(stats.mail_by_status, ("pending", "sent", "failed"), fmt.MAIL_STATUS, "/admin/mail")
+        self.certificate_kpis = _count(stats.certificates_by_status, CERTIFICATE_KPI_CODES, fmt.CERTIFICATE_STATUS)
+        self.mail_kpis = _count(stats.mail_by_status, MAIL_KPI_CODES, fmt.MAIL_STATUS, "/admin/mail")
         self.chart = monthly_chart(stats)
+        self.chart_loaded = True
+
+    @calls_api()
+    async def release_lock(self, contract_number: str):
+        released = await self._face_api().admin_release_dsure_lock(contract_number)
+        pairs = f"（個別の照会停止 {released.pairs_released}件も解除）" if released.pairs_released else ""
+        await self._done(f"保証契約番号 {released.contract_number} の照会停止を解除しました{pairs}。")
 
 
 # --- queues -------------------------------------------------------------------------------

@@ -282,16 +282,36 @@ def confirm_button(text: str, title: Var | str, description: Var | str, confirm:
         rx.alert_dialog.content(
             rx.alert_dialog.title(title),
             rx.alert_dialog.description(description, size="2"),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("やめる", variant="soft", color_scheme="gray", size="3")),
-                rx.alert_dialog.action(rx.button(confirm, on_click=on_confirm, color_scheme=tone, size="3")),
-                gap="12px",
-                justify="end",
-                margin_top="16px",
-                wrap="wrap",
-            ),
+            _dialog_buttons(rx.alert_dialog.action(rx.button(confirm, on_click=on_confirm, color_scheme=tone, size="3"))),
             max_width="460px",
         ),
+    )
+
+
+def confirm_dialog(title: Var | str, description: Var | str | rx.Component, confirm: str, on_confirm: Any, *, open: Var,
+                   on_open_change: Any, tone: str = "red", loading: Var | bool = False) -> rx.Component:
+    """A confirmation opened by the page's state (``open``), with no Radix trigger: for a step whose
+    button lives elsewhere; it stays open while ``on_confirm`` runs (``loading``)."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(title),
+            rx.alert_dialog.description(description, size="2"),
+            _dialog_buttons(rx.button(confirm, on_click=on_confirm, color_scheme=tone, size="3", loading=loading)),
+            max_width="440px",
+        ),
+        open=open,
+        on_open_change=on_open_change,
+    )
+
+
+def _dialog_buttons(confirm: rx.Component) -> rx.Component:
+    return rx.flex(
+        rx.alert_dialog.cancel(rx.button("やめる", variant="soft", color_scheme="gray", size="3")),
+        confirm,
+        gap="12px",
+        justify="end",
+        margin_top="16px",
+        wrap="wrap",
     )
 
 

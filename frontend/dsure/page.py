@@ -64,7 +64,7 @@ def status_banner() -> rx.Component:
         rx.hstack(badge(DsureState.status_label, DsureState.status_tone), badge(DsureState.version, "gray"),
                   spacing="2", wrap="wrap"),
         rx.el.dl(
-            rx.el.dt("保証機関"), rx.el.dd(DsureState.issuer_name),
+            rx.el.dt("保証機関"), rx.el.dd(DsureState.issuer_name, id="issuer"),  # D-Sure serves several sureties
             rx.el.dt("閲覧日時"), rx.el.dd(DsureState.checked_at),
             class_name="hs-status-facts",
         ),
@@ -114,6 +114,8 @@ def result() -> rx.Component:
         card(
             rx.el.h2(DsureState.title, style={"fontSize": "20px", "margin": "0"}),
             rx.text("保証契約番号 ", rx.el.span(DsureState.contract_number, class_name="hs-mono"), size="2"),
+            rx.cond(DsureState.cancelled != "", rx.el.div(alert(DsureState.cancelled, tone="amber", icon="info"),
+                                                           id="cancelled", width="100%")),
             signature,
             dl_dynamic(DsureState.rows),
             rx.text("SHA-256：", rx.el.span(DsureState.digest, class_name="hs-mono"), size="1", color_scheme="gray"),

@@ -13,7 +13,7 @@ import reflex as rx
 from frontend import fmt
 from frontend.api import ApiError
 from frontend.state import PageState, calls_api
-from frontend.views import CertificateShown, cancellation_rows
+from frontend.views import CertificateShown
 from frontend.dsure.checks import pair_problems
 
 # Refusals the API words for the clerk itself (a wrong pair, a lock with its minutes, too many tries):
@@ -46,7 +46,8 @@ class DsureState(PageState, CertificateShown):
     verified: bool = False
     announcement: str = ""  # the live region's text (role=status)
     status_sentence: str = ""
-    issuer_name: str = ""
+    issuer_name: str = ""  # the surety that issued it, from D-Sure's answer (numbers may coincide across sureties)
+    cancelled: str = ""  # 解約日 and reason of a cancelled certificate
     signature_valid: bool = False
     checked_at: str = ""
 
@@ -89,10 +90,13 @@ class DsureState(PageState, CertificateShown):
             raise
         self._auth_key = key
         self._show_certificate(result)
-        self.rows = self.rows + cancellation_rows(result.cancelled_on, result.cancel_reason)
         self.verified = True
         self.status_sentence = STATUS_SENTENCES.get(result.status, f"この電子証書の状態：{self.status_label}")
-        self.issuer_name = str((result.certificate.get("surety") or {}).get("name") or "")
+        self.issuer_name = result.issuer.name
+        self.cancelled = (
+            f"{fmt.wareki(result.cancelled_on)}に解約されました" + (f"（{result.cancel_reason}）" if result.cancel_reason else "")
+            if result.cancelled_on else ""
+        )
         self.signature_valid = result.signature_valid
         self.checked_at = fmt.wareki_time(result.checked_at)
         self.subscribe_message = ""

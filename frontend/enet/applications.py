@@ -12,6 +12,7 @@ from frontend.components.ui import (
     badge,
     card,
     choices,
+    confirm_dialog,
     empty_state,
     error_summary,
     filter_box,
@@ -53,27 +54,12 @@ def _document_button(application_id, kind: str, text: str) -> rx.Component:
 
 
 def withdraw_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("お申込みを取り下げますか"),
-            rx.alert_dialog.description(
-                "受付番号 ", ApplicationsState.withdraw_id,
-                " のお申込みを取り下げます。取り下げたお申込みは元に戻せません（改めてお申込みいただくことはできます）。",
-                size="2",
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("やめる", variant="soft", color_scheme="gray", size="3")),
-                rx.button("取り下げる", on_click=ApplicationsState.withdraw, color_scheme="red", size="3",
-                          loading=ApplicationsState.busy),
-                gap="12px",
-                justify="end",
-                margin_top="16px",
-                wrap="wrap",
-            ),
-            max_width="440px",
-        ),
-        open=ApplicationsState.dialog == "withdraw",
-        on_open_change=ApplicationsState.close_dialog,
+    return confirm_dialog(
+        "お申込みを取り下げますか",
+        rx.fragment("受付番号 ", ApplicationsState.withdraw_id,
+                    " のお申込みを取り下げます。取り下げたお申込みは元に戻せません（改めてお申込みいただくことはできます）。"),
+        "取り下げる", ApplicationsState.withdraw, loading=ApplicationsState.busy,
+        open=ApplicationsState.dialog == "withdraw", on_open_change=ApplicationsState.close_dialog,
     )
 
 

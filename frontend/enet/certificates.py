@@ -12,6 +12,7 @@ from frontend.components.ui import (
     badge,
     card,
     choices,
+    confirm_dialog,
     dl_dynamic,
     empty_state,
     field,
@@ -165,27 +166,12 @@ def reissue_dialog() -> rx.Component:
     return rx.fragment(
         rx.button("認証キーを再発行する", on_click=CertificateState.ask_reissue, variant="ghost", color_scheme="gray",
                   size="2", width="fit-content"),
-        rx.alert_dialog.root(
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("認証キーを再発行しますか"),
-                rx.alert_dialog.description(
-                    "「認証キー等のお知らせ」を誤った宛先に送った場合などにご利用ください。再発行すると、"
-                    "現在の認証キーは直ちに使えなくなります。発注者へは新しいお知らせを改めてご提出ください。",
-                    size="2",
-                ),
-                rx.flex(
-                    rx.alert_dialog.cancel(rx.button("やめる", variant="soft", color_scheme="gray", size="3")),
-                    rx.button("再発行する", on_click=CertificateState.reissue_key, color_scheme="amber", size="3",
-                              loading=CertificateState.key_busy),
-                    gap="12px",
-                    justify="end",
-                    margin_top="16px",
-                    wrap="wrap",
-                ),
-                max_width="440px",
-            ),
-            open=CertificateState.dialog == "reissue",
-            on_open_change=CertificateState.close_dialog,
+        confirm_dialog(
+            "認証キーを再発行しますか",
+            "「認証キー等のお知らせ」を誤った宛先に送った場合などにご利用ください。再発行すると、"
+            "現在の認証キーは直ちに使えなくなります。発注者へは新しいお知らせを改めてご提出ください。",
+            "再発行する", CertificateState.reissue_key, tone="amber", loading=CertificateState.key_busy,
+            open=CertificateState.dialog == "reissue", on_open_change=CertificateState.close_dialog,
         ),
     )
 

@@ -23,6 +23,12 @@ def login() -> rx.Component:
                           input_mode="numeric", hint="登録時にお知らせした8桁の番号です。", auto_focus=True),
                     field("パスワード", "password", errors, form="login", type_="password", required=True,
                           auto_complete="current-password"),
+                    rx.cond(
+                        LoginState.otp_asked,
+                        field("確認コード", "otp", errors, form="login", auto_complete="one-time-code",
+                              input_mode="numeric", max_length=16, auto_focus=True,
+                              hint="認証アプリに表示されている6桁の数字（回復コードも使えます）。"),
+                    ),
                     alert_if(LoginState.error),
                     submit_button("ログインする", LoginState.busy, width="100%"),
                     spacing="4",

@@ -80,41 +80,26 @@ APPLICATION_TONES = {
     "rejected": "red",
     "withdrawn": "gray",
 }
-STEP_LABELS = ["申込受付", "保証料のお知らせ", "入金確認", "契約締結"]
-STEP_CODES = ["submitted", "fee_notified", "paid", "concluded"]
+STEP_CODES = ("submitted", "fee_notified", "paid", "concluded")  # the API's timeline, in order
 
 
 def application_steps(item: Application) -> list[Step]:
-    """申込受付 → 保証料のお知らせ → 入金確認 → 契約締結, or stopped at 謝絶 / 取下げ.
+    """申込受付 → 保証料のお知らせ → 入金確認 → 契約締結 from the API's timeline (its labels and dates).
 
-    From the API's ``timeline`` when it sends one, else from the dates on the application.
+    The first step not done is the current one, or — when the timeline ends in a 謝絶 / 取下げ
+    step — where the application stopped.
     """
-    if item.timeline:
-        labels = {step.step: step for step in item.timeline}
-        reached = [labels[code].done if code in labels else False for code in STEP_CODES]
-        dates = [fmt.month_day(labels[code].on) if code in labels else "" for code in STEP_CODES]
-    else:
-        reached = [
-            True,
-            item.fee_notified_at is not None or item.status in ("fee_notified", "concluded"),
-            item.paid_on is not None or item.status == "concluded",
-            item.status == "concluded" or item.contract_number is not None,
-        ]
-        dates = [fmt.month_day(item.created_at), fmt.month_day(item.fee_notified_at), fmt.month_day(item.paid_on), ""]
-    stopped = item.status in ("rejected", "withdrawn")
+    stop = next((step for step in item.timeline if step.step not in STEP_CODES), None)
     steps: list[Step] = []
-    current_set = False
-    for index, label in enumerate(STEP_LABELS):
-        if reached[index]:
-            steps.append(Step(label, "done", dates[index]))
-        elif stopped and not current_set:
-            steps.append(Step(fmt.label(fmt.APPLICATION_STATUS, item.status), "stopped", ""))
-            current_set = True
-        elif not current_set and not stopped:
-            steps.append(Step(label, "current", "手続き中"))
-            current_set = True
+    for step in (step for step in item.timeline if step.step in STEP_CODES):
+        if step.done:
+            steps.append(Step(step.label, "done", fmt.month_day(step.on)))
+        elif any(shown.state in ("current", "stopped") for shown in steps):
+            steps.append(Step(step.label, "todo", ""))
+        elif stop is not None:
+            steps.append(Step(stop.label, "stopped", ""))
         else:
-            steps.append(Step(label, "todo", ""))
+            steps.append(Step(step.label, "current", "手続き中"))
     return steps
 
 
@@ -138,14 +123,13 @@ def application_view(item: Application) -> ApplicationView:
         message = "お申込みは取り下げられました。"
     return ApplicationView(
         id=str(item.id),
-        type_label=fmt.label(fmt.GUARANTEE_TYPES, item.guarantee_type),
+        type_label=item.guarantee_type_label,
         project_name=item.project_name,
         orderer_name=item.orderer_name or item.orderer_code,
         amount_label="前払金額" if advance else "保証金額",
         amount=fmt.yen(amount),
         created=fmt.wareki(item.created_at),
-        status_label="入金確認済" if item.status == "fee_notified" and paid else
-        (item.status_label or fmt.label(fmt.APPLICATION_STATUS, item.status)),
+        status_label=fmt.APPLICATION_STATUS["paid"] if item.status == "fee_notified" and paid else item.status_label,
         status_tone="cyan" if item.status == "fee_notified" and paid else APPLICATION_TONES.get(item.status, "gray"),
         delivery=fmt.label(fmt.DELIVERY, item.delivery),
         fee=fmt.yen(item.fee),
@@ -162,11 +146,11 @@ def application_view(item: Application) -> ApplicationView:
 def certificate_view(item: CertificateItem) -> CertificateView:
     return CertificateView(
         contract_number=item.contract_number,
-        type_label=fmt.label(fmt.GUARANTEE_TYPES, item.guarantee_type),
+        type_label=item.guarantee_type_label,
         project_name=item.project_name,
         orderer_name=item.orderer_name,
         amount=fmt.yen(item.guarantee_amount),
-        status_label=fmt.label(fmt.CERTIFICATE_STATUS, item.status),
+        status_label=item.status_label,
         status_tone=STATUS_TONES.get(item.status, "gray"),
         version=f"第{item.version}版",
         issued=fmt.wareki(item.issued_on),

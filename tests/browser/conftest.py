@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from tests.browser.helpers import ADMIN_LOGIN, ADMIN_PASSWORD, ARTIFACTS, ROOT
+from tests.support.totp import Authenticator
 
 CHROMIUM = os.environ.get("HOSHO_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,16 +86,34 @@ class Server:
     data_dir: Path
     env: dict[str, str]
     demo: dict[str, str] = field(default_factory=dict)
+    # The authenticator app of each staff login this suite set up (login id → its codes).
+    authenticators: dict[str, Authenticator] = field(default_factory=dict)
 
     def api(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=30)
 
     def login(self, login_id: str, password: str) -> str:
+        """Log in through the API; staff set up two-factor at their first login and give a code after."""
         with self.api() as client:
-            response = client.post("/api/auth/login", json={"login_id": login_id, "password": password})
+            body = {"login_id": login_id, "password": password}
+            if login_id in self.authenticators:
+                body["otp"] = self.otp(login_id)
+            response = client.post("/api/auth/login", json=body)
             assert response.status_code == 200, response.text
-            return response.json()["token"]
+            token = response.json()["token"]
+            if response.json()["totp_setup_required"]:
+                headers = {"Authorization": f"Bearer {token}"}
+                started = client.post("/api/auth/totp", headers=headers)
+                assert started.status_code == 200, started.text
+                self.authenticators[login_id] = Authenticator(started.json()["secret"])
+                confirmed = client.post("/api/auth/totp/confirm", json={"otp": self.otp(login_id)}, headers=headers)
+                assert confirmed.status_code == 200, confirmed.text
+            return token
+
+    def otp(self, login_id: str) -> str:
+        """A code the server has not seen yet from the login's authenticator (real time, RFC 6238)."""
+        return self.authenticators[login_id].code()
 
     def hosho(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run(
@@ -177,7 +196,10 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="package")
-def browser(server):
+def browser():
+    """One Chromium for the package (the embedded server's tests and test_dsure_separate's own servers)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=15_000)  # a busy CI machine; each wait still ends as soon as it can

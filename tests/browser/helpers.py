@@ -50,10 +50,12 @@ def open_page(page, path: str) -> None:
     wait_ready(page)
 
 
-def login_admin(page) -> None:
+def login_admin(page, server, login_id: str = ADMIN_LOGIN, password: str = ADMIN_PASSWORD) -> None:
+    """Log in on the admin login page with the password and a fresh code of the login's authenticator."""
     open_page(page, "/admin/login")
-    page.get_by_label("ログインID").fill(ADMIN_LOGIN)
-    page.get_by_label("パスワード").fill(ADMIN_PASSWORD)
+    page.get_by_label("ログインID").fill(login_id)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_label("確認コード").fill(server.otp(login_id))
     page.get_by_role("button", name="ログインする").click()
     page.wait_for_url("**/admin")
     wait_ready(page)

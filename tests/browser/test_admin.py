@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
+from backend.lib.security import FORWARD_SECRET_FILE, FORWARD_SECRET_HEADER, FORWARDED_FOR_HEADER
 from tests.browser.helpers import ADMIN_LOGIN, login_admin, open_page, requires_api, screenshot, wait_ready
 
 pytestmark = pytest.mark.browser
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.browser
 @requires_api("/api/admin/stats", "/api/admin/companies", "/api/admin/applications")
 def test_dashboard_loads_with_data(server, desktop):
     page = desktop
-    login_admin(page)
+    login_admin(page, server)
     expect(page.get_by_role("heading", name="ダッシュボード")).to_be_visible()
     pending = page.locator(".kpi-card", has_text="承認待ちの登録")
     expect(pending).to_contain_text(re.compile(r"[1-9]\d*件"))  # hosho demo leaves one registration pending
@@ -24,6 +26,27 @@ def test_dashboard_loads_with_data(server, desktop):
     expect(page.locator(".recharts-surface").first).to_be_visible()
     expect(page.get_by_text("統計API（/api/admin/stats）が未提供")).to_have_count(0)
     screenshot(page, "admin-00-dashboard")
+
+
+# Layout shifts of the page so far, as CLS counts them (not those right after an input).
+LAYOUT_SHIFT = """() => new Promise(done => { let total = 0;
+    new PerformanceObserver(list => { for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value; })
+        .observe({type: "layout-shift", buffered: true});
+    setTimeout(() => done(total), 300); })"""
+
+
+@requires_api("/api/admin/stats", "/api/admin/dsure/stats", "/api/admin/dsure/publications")
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}])
+def test_the_dashboard_keeps_its_layout_while_the_figures_arrive(server, desktop, viewport):
+    """Every card is on the first paint with its label; the figures fill in without moving anything."""
+    page = desktop
+    page.set_viewport_size(viewport)
+    login_admin(page, server)
+    page.goto("/admin")  # a fresh load: the prerendered page first, then the figures
+    expect(page.locator(".kpi-card", has_text="承認待ちの登録")).to_contain_text(re.compile(r"\d+件"))
+    expect(page.locator(".recharts-surface").first).to_be_visible()
+    shift = page.evaluate(LAYOUT_SHIFT)
+    assert shift < 0.1, shift
 
 
 def test_admin_pages_refuse_a_contractor_and_need_login(server, desktop):
@@ -40,7 +63,7 @@ def test_admin_pages_refuse_a_contractor_and_need_login(server, desktop):
 @requires_api("/api/admin/orderers", "/api/admin/orderers/{code}", "/api/orderers")
 def test_orderer_master_editor(server, desktop):
     page = desktop
-    login_admin(page)
+    login_admin(page, server)
     open_page(page, "/admin/orderers")
     row = page.locator("tr", has_text="鳥取県建設技術センター")
     expect(row).to_contain_text("令和7年10月1日")
@@ -80,7 +103,7 @@ def test_orderer_master_editor(server, desktop):
 @requires_api("/api/admin/orderers")
 def test_orderers_in_gojuon_order_and_searchable(server, desktop):
     page = desktop
-    login_admin(page)
+    login_admin(page, server)
     open_page(page, "/admin/orderers")
     rows = page.locator("#orderer-list tbody tr")
     expect(rows.first).to_contain_text("いちき串木野市")  # いちき… before えたじま… (not by romanised code)
@@ -97,7 +120,7 @@ def test_orderers_in_gojuon_order_and_searchable(server, desktop):
 @requires_api("/api/admin/mail", "/api/admin/audit", "/api/admin/audit/verify", "/api/admin/certificates")
 def test_mail_audit_and_certificate_search(server, desktop):
     page = desktop
-    login_admin(page)
+    login_admin(page, server)
     open_page(page, "/admin/mail")
     expect(page.locator("tbody tr").first).to_be_visible()
     expect(page.get_by_text("送信待ち").first).to_be_visible()  # no SMTP in tests: mail stays in the outbox
@@ -119,7 +142,7 @@ def test_mail_audit_and_certificate_search(server, desktop):
 @requires_api("/api/admin/certificates/{number}/amend", "/api/admin/certificates/{number}/cancel")
 def test_amend_and_cancel_certificates(server, desktop):
     page = desktop
-    login_admin(page)
+    login_admin(page, server)
     open_page(page, "/admin/certificates")
     valid = page.locator("tbody tr", has_text="有効").filter(has_text="前払金保証").first
     number = valid.locator(".hs-mono").first.inner_text().strip()
@@ -143,3 +166,122 @@ def test_amend_and_cancel_certificates(server, desktop):
     expect(page.locator("tbody tr", has_text=paper_number)).to_contain_text("解約")
     expect(page.get_by_role("dialog")).to_have_count(0)
     screenshot(page, "admin-06-certificates-amended")
+
+
+NEW_STAFF = "ui-new-staff"
+NEW_STAFF_PASSWORD = "Shinjin-Hosho-2026"
+
+
+def _not_a_current_code(secret: str) -> str:
+    """A six-digit code no step near now gives (so it is surely refused)."""
+    import time
+
+    import pyotp
+
+    near = {pyotp.TOTP(secret).at(time.time() + 30 * k) for k in range(-2, 3)}
+    return next(code for code in ("000000", "111111", "222222") if code not in near)
+
+
+def test_new_staff_set_up_two_factor_then_log_in_with_codes(server, desktop, new_page):
+    from tests.support.totp import Authenticator
+
+    server.hosho("create-admin", "--login", NEW_STAFF, "--display-name", "新人 職員", stdin=NEW_STAFF_PASSWORD + "\n")
+    page = desktop
+    # 1. The first login: the password alone, then the setup page (nothing else works before).
+    open_page(page, "/admin/login")
+    expect(page.get_by_label("確認コード")).to_be_visible()
+    page.get_by_label("ログインID").fill(NEW_STAFF)
+    page.get_by_label("パスワード").fill(NEW_STAFF_PASSWORD)
+    page.get_by_role("button", name="ログインする").click()
+    page.wait_for_url("**/admin/two-factor")
+    wait_ready(page)
+    expect(page.get_by_text("二要素認証（認証アプリの確認コード）を設定してください")).to_be_visible()
+    qr = page.get_by_role("img", name="認証アプリに読み取らせるQRコード")
+    expect(qr).to_be_visible()
+    assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    expect(page.locator("#totp-secret")).to_have_text(re.compile(r"^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$"))
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    authenticator = server.authenticators[NEW_STAFF] = Authenticator(secret)
+    # The QR code is the otpauth:// URI of the secret shown beside it (what an authenticator app scans).
+    import pyotp
+    import segno
+
+    uri = pyotp.TOTP(secret).provisioning_uri(name=NEW_STAFF, issuer_name="電子保証")
+    assert qr.get_attribute("src") == segno.make(uri, error="m", micro=False).svg_data_uri(scale=5, border=4)
+    screenshot(page, "admin-07-two-factor-setup")
+
+    # 2. A wrong code is refused next to the field; the app's code turns it on and shows the recovery codes.
+    page.get_by_label("確認コード").fill(_not_a_current_code(secret))
+    page.get_by_role("button", name="設定する").click()
+    expect(page.locator("#totp-otp-error")).to_contain_text("確認コードが正しくありません")
+    page.get_by_label("確認コード").fill(authenticator.code())
+    page.get_by_role("button", name="設定する").click()
+    expect(page.get_by_text("二要素認証を設定しました")).to_be_visible()
+    codes = page.locator("#recovery-codes li")
+    expect(codes).to_have_count(10)
+    recovery = codes.first.inner_text().strip()
+    assert re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", recovery)
+    screenshot(page, "admin-08-recovery-codes")
+    page.get_by_role("link", name="ダッシュボードへ").click()
+    expect(page.get_by_role("heading", name="ダッシュボード")).to_be_visible()
+
+    # 3. From now on the password alone is not enough; a wrong code is refused, the app's code or a
+    #    recovery code (once) lets the person in.
+    other = new_page()
+    open_page(other, "/admin/login")
+    other.get_by_label("ログインID").fill(NEW_STAFF)
+    other.get_by_label("パスワード").fill(NEW_STAFF_PASSWORD)
+    other.get_by_role("button", name="ログインする").click()
+    expect(other.locator("#admin-otp-error")).to_contain_text("確認コード")
+    other.get_by_label("確認コード").fill(_not_a_current_code(secret))
+    other.get_by_role("button", name="ログインする").click()
+    expect(other.locator("#admin-otp-error")).to_contain_text("確認コードが正しくありません")
+    assert "/admin/login" in other.url
+    other.get_by_label("確認コード").fill(recovery)
+    other.get_by_role("button", name="ログインする").click()
+    other.wait_for_url("**/admin")
+    expect(other.get_by_role("heading", name="ダッシュボード")).to_be_visible()
+    login_admin(new_page(), server, NEW_STAFF, NEW_STAFF_PASSWORD)
+
+    # 4. A lost phone: another admin resets it with `hosho create-admin --reset-totp`; the sessions end
+    #    and the next login sets it up again (nobody stays locked out).
+    server.hosho("create-admin", "--login", NEW_STAFF, "--reset-totp", stdin=NEW_STAFF_PASSWORD + "\n")
+    again = new_page()
+    open_page(again, "/admin/login")
+    again.get_by_label("ログインID").fill(NEW_STAFF)
+    again.get_by_label("パスワード").fill(NEW_STAFF_PASSWORD)
+    again.get_by_role("button", name="ログインする").click()
+    again.wait_for_url("**/admin/two-factor")
+    wait_ready(again)
+    expect(again.locator("#totp-secret")).to_be_visible()
+    assert again.locator("#totp-secret").inner_text().replace(" ", "") != secret  # a new secret
+    open_page(page, "/admin/registrations")  # the session from before the reset has ended
+    page.wait_for_url("**/admin/login")
+
+
+@requires_api("/api/admin/dsure/stats", "/api/admin/dsure/locks/{number}/release", "/api/dsure/verify")
+def test_a_number_locked_for_everybody_is_listed_and_released(server, desktop):
+    """100 wrong tries from 100 addresses lock a number for everybody; staff see it and lift it."""
+    number, headers = "2079999999", {FORWARD_SECRET_HEADER: (server.data_dir / FORWARD_SECRET_FILE).read_bytes().hex()}
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for n in range(100):  # each from its own address: no (number, address) pair reaches 5
+            answer = client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "2" * 10},
+                                 headers={**headers, FORWARDED_FOR_HEADER: f"192.0.2.{n}"})
+            assert answer.status_code in (404, 429), answer.text
+        assert client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "3" * 10},
+                           headers={**headers, FORWARDED_FOR_HEADER: "198.51.100.1"}).status_code == 429
+    page = desktop
+    login_admin(page, server)
+    locks = page.get_by_role("region", name="D-Sure 照会停止中の保証契約番号")
+    expect(locks).to_contain_text(number)
+    expect(locks).to_contain_text("存在しない番号への照会")
+    expect(page.locator(".kpi-card", has_text="照会停止中の保証契約番号")).to_contain_text("1件")
+    screenshot(page, "admin-01-dsure-lock")
+    locks.get_by_role("button", name=f"保証契約番号 {number} の照会停止を解除").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="解除する").click()
+    expect(page.get_by_role("alert").filter(has_text=f"保証契約番号 {number} の照会停止を解除しました")).to_be_visible()
+    expect(locks).to_have_count(0)
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        after = client.post("/api/dsure/verify", json={"contract_number": number, "auth_key": "3" * 10},
+                            headers={**headers, FORWARDED_FOR_HEADER: "198.51.100.1"})
+    assert after.status_code == 404  # answered again (an unknown number), not locked

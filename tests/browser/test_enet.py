@@ -64,7 +64,7 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
 
     # 2. The clerk approves the registration in the dashboard.
     admin = new_page()
-    login_admin(admin)
+    login_admin(admin, server)
     open_page(admin, "/admin/registrations")
     admin.get_by_role("button", name=f"お客様ID {customer_id} 株式会社テスト土木 を承認").click()
     expect(admin.get_by_text(f"（お客様ID {customer_id}）の登録を承認しました")).to_be_visible()
@@ -329,3 +329,38 @@ def test_the_form_lists_every_error_at_the_top_and_takes_the_focus(server, phone
     email_link.click()
     expect(page.get_by_label("メールアドレス")).to_be_focused()
     screenshot(page, "enet-09-error-summary")
+
+
+def test_a_contractor_with_two_factor_on_gives_the_code_after_the_password(server, phone):
+    """Contractors may turn two-factor on: the login page then asks for the code (on a phone)."""
+    from tests.browser.helpers import ADMIN_LOGIN, ADMIN_PASSWORD
+    from tests.support.totp import Authenticator
+
+    body = {"email": "soumu@totp-kensetsu.example.jp", "password": PASSWORD, "company_name": "二要素建設株式会社",
+            "representative": "代表取締役 鳥取 二郎", "address": "鳥取県鳥取市東町一丁目271番地",
+            "phone": "0857-22-0000", "license_number": "鳥取県知事許可（般-5）第4321号"}
+    with server.api() as anonymous:
+        registered = anonymous.post("/api/auth/register", json=body)
+        assert registered.status_code == 201, registered.text
+    customer_id = registered.json()["customer_id"]
+    with server.api(server.login(ADMIN_LOGIN, ADMIN_PASSWORD)) as staff:
+        assert staff.post(f"/api/admin/companies/{customer_id}/approve").status_code == 200
+    with server.api(server.login(customer_id, PASSWORD)) as contractor:
+        started = contractor.post("/api/auth/totp")
+        assert started.status_code == 200, started.text
+        server.authenticators[customer_id] = Authenticator(started.json()["secret"])
+        confirmed = contractor.post("/api/auth/totp/confirm", json={"otp": server.otp(customer_id)})
+        assert confirmed.status_code == 200, confirmed.text
+
+    page = phone
+    open_page(page, "/login")
+    expect(page.get_by_label("確認コード")).to_have_count(0)  # nobody else sees the field
+    page.get_by_label("お客様ID").fill(customer_id)
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログインする").click()
+    expect(page.locator("#login-otp-error")).to_contain_text("確認コード")
+    # Full-width digits from a phone's keyboard count as the ASCII ones.
+    page.get_by_label("確認コード").fill(server.otp(customer_id).translate(str.maketrans("0123456789", "０１２３４５６７８９")))
+    page.get_by_role("button", name="ログインする").click()
+    page.wait_for_url("**/applications")
+    screenshot(page, "enet-10-two-factor-login")

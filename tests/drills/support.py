@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from backend.lib import clock
+from tests.support.totp import Authenticator
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSHO = ROOT / ".venv" / "bin" / "hosho"
@@ -105,6 +106,7 @@ class ApiProcess:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    command: tuple[str, ...] = ("api",)  # ("dsure", "--data-dir", …): D-Sure alone
 
     @property
     def base(self) -> str:
@@ -117,7 +119,7 @@ class ApiProcess:
     def start(self, timeout: float = 60) -> "ApiProcess":
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [str(HOSHO), "api", "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(HOSHO), *self.command, "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=str(ROOT), env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
@@ -175,11 +177,27 @@ def create_admin(env: dict[str, str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# The authenticator of every staff login the drills set up, per server (base URL, login id).
+_TOTP: dict[tuple[str, str], Authenticator] = {}
+
+
 def login(client: httpx.Client, login_id: str, password: str) -> dict[str, str]:
-    response = client.post("/api/auth/login", json={"login_id": login_id, "password": password})
+    """Log in; staff set up two-factor at their first login (as a person would) and give a code after."""
+    key = (str(client.base_url), login_id)
+    body = {"login_id": login_id, "password": password}
+    if key in _TOTP:
+        body["otp"] = _TOTP[key].code()
+    response = client.post("/api/auth/login", json=body)
     assert response.status_code == 200, response.text
     client.cookies.clear()
-    return {"Authorization": f"Bearer {response.json()['token']}"}
+    headers = {"Authorization": f"Bearer {response.json()['token']}"}
+    if response.json().get("totp_setup_required"):
+        started = client.post("/api/auth/totp", headers=headers)
+        assert started.status_code == 200, started.text
+        _TOTP[key] = Authenticator(started.json()["secret"])
+        confirmed = client.post("/api/auth/totp/confirm", json={"otp": _TOTP[key].code()}, headers=headers)
+        assert confirmed.status_code == 200, confirmed.text
+    return headers
 
 
 def new_contractor(client: httpx.Client, admin: dict[str, str], email: str) -> tuple[str, dict[str, str]]:

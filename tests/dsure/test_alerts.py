@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from backend.certificates.tables import Certificate
 from backend.dsure import alerts
-from backend.dsure.tables import DsureSubscription, DsureUnsubscribeToken
+from backend.dsure_store.tables import DsureSubscription, DsureUnsubscribeToken
 from backend.lib import clock
 from backend.mail import worker
 from backend.mail.tables import MailMessage

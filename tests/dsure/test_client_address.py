@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from backend.dsure.tables import DsureView
+from backend.dsure_store.tables import DsView
 from backend.lib import security
 from backend.lib.security import FORWARD_SECRET_HEADER, FORWARDED_CHAIN_HEADER, FORWARDED_FOR_HEADER, forward_secret
 from backend.settings import _networks, get_settings
@@ -106,7 +106,7 @@ async def test_views_record_the_resolved_address(client, issued, trust):
     response = await client.post("/api/dsure/verify", json={"contract_number": issued.number, "auth_key": issued.key},
                                  headers={"X-Forwarded-For": "2001:db8:aa::5"})
     assert response.status_code == 200
-    assert [row["address"] for row in await DsureView.select(DsureView.address)] == ["2001:db8:aa::5"]
+    assert [row["address"] for row in await DsView.select(DsView.address)] == ["2001:db8:aa::5"]
 
 
 @pytest.mark.parametrize(("text", "expected"), [

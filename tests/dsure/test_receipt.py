@@ -14,7 +14,8 @@ import pypdf
 from backend.domain import signing
 from backend.domain.canonical import canonical_json
 from backend.dsure import service
-from backend.dsure.tables import DsureView
+from backend.dsure_store.tables import DsView
+from backend.dsure import keys as dsure_keys
 from backend.lib import keyring
 from tests.dsure.conftest import call, wrong_key
 
@@ -56,8 +57,12 @@ async def test_receipt_is_a_signed_pdf_that_can_be_checked_from_its_print(client
     assert f"保証契約番号{issued.number}" in flat_text
     assert "版第1版" in flat_text and "状態有効" in flat_text
     assert verified["digest"] in flat_text  # printed in groups of 8
-    key_id = signing.key_id(keyring.public_key())
+    # Signed by D-Sure's own key (not the issuer's), and it says so.
+    key_id = signing.key_id(dsure_keys.public_key())
+    assert key_id != signing.key_id(keyring.public_key())
     assert f"署名鍵ID{key_id}" in flat_text
+    assert "が自らの鍵で" in flat_text and "保証会社の署名ではありません" in flat_text
+    assert "登録コード207" in flat_text
     assert issued.key not in flat_text  # never the 認証キー
 
     # The printed values are enough to rebuild the signed data and check the signature.
@@ -65,19 +70,19 @@ async def test_receipt_is_a_signed_pdf_that_can_be_checked_from_its_print(client
     checked_at = printed_checked_at(text)
     assert abs((datetime.now(timezone.utc) - checked_at).total_seconds()) < 120
     data = service.receipt_data(
-        contract_number=issued.number, version=1, status="valid", digest=verified["digest"],
+        contract_number=issued.number, issuer="207", version=1, status="valid", digest=verified["digest"],
         checked_at=checked_at, key_id=key_id,
     )
-    keyring.public_key().verify(base64.b64decode(signature), canonical_json(data))  # raises if invalid
+    dsure_keys.public_key().verify(base64.b64decode(signature), canonical_json(data))  # raises if invalid
     forged = {**data, "status": "cancelled"}
     try:
-        keyring.public_key().verify(base64.b64decode(signature), canonical_json(forged))
+        dsure_keys.public_key().verify(base64.b64decode(signature), canonical_json(forged))
     except Exception:
         pass
     else:
         raise AssertionError("a changed receipt must not verify")
 
-    kinds = [row["kind"] for row in await DsureView.select(DsureView.kind).order_by(DsureView.id)]
+    kinds = [row["kind"] for row in await DsView.select(DsView.kind).order_by(DsView.id)]
     assert kinds == ["verify", "receipt"]
 
 

@@ -13,8 +13,7 @@ from backend.dsure import locks
 from backend.lib import clock
 from backend.mail.tables import MailMessage
 from backend.settings import get_settings
-from backend.throttle import service as throttle
-from backend.throttle.tables import ThrottleEvent, ThrottleLock
+from backend.dsure_store.tables import DsThrottleEvent, DsThrottleLock
 from tests.dsure.conftest import audit_rows, verify, wrong_key
 
 ORDERER = "198.51.100.1"
@@ -151,7 +150,7 @@ async def test_a_key_reissue_lifts_the_number_and_pair_locks(client, contractor,
     assert (await verify(client, issued.number, new_key, address=ATTACKER)).status_code == 200
     [release] = await audit_rows("dsure.lock_released")
     assert release["details"] == {"cause": "key_reissued", "number": True, "pairs": 1}
-    assert release["actor"] == contractor.login_id
+    assert release["actor"] == "issuer:207"  # D-Sure learns of the new key from the issuer's publication
 
 
 async def test_per_address_limit(client, issued, backend):
@@ -173,12 +172,12 @@ async def test_per_address_limit(client, issued, backend):
 async def test_ipv6_addresses_count_per_64_and_over_the_limit_adds_nothing(client, issued, backend):
     for n in range(20):
         assert (await verify(client, issued.number, issued.key, address=f"2001:db8:7:8::{n + 1:x}")).status_code == 200
-    rows = await ThrottleEvent.count().where(ThrottleEvent.key.like("dsure:%"))
+    rows = await DsThrottleEvent.count()
     redis_events = await backend.redis.zcard(backend.prefix + "ev:dsure:addr:2001:db8:7:8::/64") if backend else None
     for n in range(30):  # other hosts of the same /64 and wrong keys alike: refused before anything is counted
         key = issued.key if n % 2 else wrong_key(issued.key)
         assert (await verify(client, issued.number, key, address=f"2001:db8:7:8:{n:x}::1")).status_code == 429
-    assert await ThrottleEvent.count().where(ThrottleEvent.key.like("dsure:%")) == rows
+    assert await DsThrottleEvent.count() == rows
     assert await audit_rows("dsure.failed") == []
     if backend is not None:
         assert redis_events == 20
@@ -198,16 +197,16 @@ async def test_expired_events_and_locks_are_purged(client, issued):
     await _fail(client, issued.number, wrong_key(issued.key), 5)
     await verify(client, issued.number, issued.key, address=ORDERER)
     # Per failure: one address event, one pair event, one number event; the orderer's attempt: one.
-    assert await ThrottleEvent.count().where(ThrottleEvent.key.like("dsure:%")) == 5 * 3 + 1
-    assert await ThrottleLock.count() == 1
+    assert await DsThrottleEvent.count() == 5 * 3 + 1
+    assert await DsThrottleLock.count() == 1
 
     clock.advance(timedelta(minutes=2))
-    assert await throttle.purge() == 6  # the address events (1 minute)
+    assert await locks.counters().purge() == 6  # the address events (1 minute)
     clock.advance(timedelta(minutes=14))
-    assert await throttle.purge() == 5 + 1  # the pair events and the pair lock (15 minutes)
+    assert await locks.counters().purge() == 5 + 1  # the pair events and the pair lock (15 minutes)
     clock.advance(timedelta(hours=24))
-    assert await throttle.purge() == 5  # the number events (24 hours)
-    assert await ThrottleEvent.count().where(ThrottleEvent.key.like("dsure:%")) == 0 and await ThrottleLock.count() == 0
+    assert await locks.counters().purge() == 5  # the number events (24 hours)
+    assert await DsThrottleEvent.count() == 0 and await DsThrottleLock.count() == 0
 
 
 async def test_redis_keys_expire_on_their_own(client, issued, redis_counters):

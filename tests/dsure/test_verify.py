@@ -3,13 +3,14 @@ the view log and what the contractor sees of it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import unicodedata
 
 from backend.audit import service as audit
 from backend.certificates.tables import Certificate
 from backend.domain import signing
-from backend.dsure.tables import DsureView
+from backend.dsure_store.tables import DsCertificate, DsVersion, DsView
 from backend.lib import keyring
 from tests.dsure.conftest import audit_rows, browser, verify, wrong_key
 
@@ -60,6 +61,21 @@ async def test_forgiving_input(client, issued):
         assert response.status_code == 200, (typed_number, typed_key, response.text)
         assert response.json()["contract_number"] == number
     assert unicodedata.normalize("NFKC", _full_width(key)) == key
+
+
+async def test_bytes_changed_in_the_store_are_caught_after_a_valid_answer(client, issued):
+    """A valid check is remembered per (key, digest, signature), never per certificate: stored
+    bytes changed afterwards (with or without their digest) answer signature_valid false."""
+    assert (await verify(client, issued.number, issued.key)).json()["signature_valid"] is True
+    [certificate] = await DsCertificate.select(DsCertificate.id).where(DsCertificate.contract_number == issued.number)
+    version = DsVersion.certificate == certificate["id"]
+    [stored] = await DsVersion.select(DsVersion.content).where(version)
+    forged = stored["content"].replace("20000000", "90000000")
+    assert forged != stored["content"]
+    await DsVersion.update({DsVersion.content: forged}).where(version)
+    assert (await verify(client, issued.number, issued.key)).json()["signature_valid"] is False
+    await DsVersion.update({DsVersion.digest: hashlib.sha256(forged.encode()).hexdigest()}).where(version)
+    assert (await verify(client, issued.number, issued.key)).json()["signature_valid"] is False
 
 
 async def test_amended_certificate_shows_current_version_and_history(client, admin, issued):
@@ -122,7 +138,7 @@ async def test_each_view_is_logged_and_shown_to_the_contractor_coarsely(client, 
     assert first.status_code == 200
     await verify(client, issued.number, issued.key, address="2001:db8:1234:5678::9")
 
-    rows = await DsureView.select().order_by(DsureView.id)
+    rows = await DsView.select().order_by(DsView.id)
     assert [(r["address"], r["version"], r["kind"]) for r in rows] == [
         ("203.0.113.77", 1, "verify"),
         ("2001:db8:1234:5678::9", 1, "verify"),
@@ -155,26 +171,35 @@ async def test_each_view_is_logged_and_shown_to_the_contractor_coarsely(client, 
 
 async def test_a_failed_verification_is_not_a_view(client, issued):
     await verify(client, issued.number, wrong_key(issued.key))
-    assert await DsureView.count() == 0
+    assert await DsView.count() == 0
     assert (await Certificate.select(Certificate.last_viewed_at).first())["last_viewed_at"] is None
 
 
 async def test_public_key_endpoint(client, issued):
+    """/public-key is D-Sure's own key (not the issuer's); /issuers has the issuer's, which checks the versions."""
     from cryptography.hazmat.primitives import serialization
+
+    from backend.dsure import keys as dsure_keys
 
     response = await client.get("/api/dsure/public-key")
     assert response.status_code == 200
     body = response.json()
     assert body["algorithm"] == "Ed25519"
-    assert body["key_id"] == signing.key_id(keyring.public_key())
+    assert body["key_id"] == signing.key_id(dsure_keys.public_key()) != signing.key_id(keyring.public_key())
     loaded = serialization.load_pem_public_key(body["pem"].encode())
     raw = loaded.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    assert raw == keyring.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert raw == dsure_keys.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     jwk = body["jwk"]
     assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519" and jwk["kid"] == body["key_id"]
     import base64
 
     assert base64.urlsafe_b64decode(jwk["x"] + "=" * (-len(jwk["x"]) % 4)) == raw
-    # The published key checks what verify returns.
+    issuers = (await client.get("/api/dsure/issuers")).json()
+    assert [(issuer["code"], issuer["name"]) for issuer in issuers] == [("207", "西日本建設業保証株式会社")]
+    [issuer_key] = issuers[0]["keys"]
+    assert issuer_key["key_id"] == signing.key_id(keyring.public_key()) and issuer_key["valid_until"] is None
+    # The issuer's published key checks what verify returns.
     verified = (await verify(client, issued.number, issued.key)).json()
-    assert signing.verify(loaded, verified["certificate"], verified["digest"], verified["signature"])
+    issuer_public = serialization.load_pem_public_key(issuer_key["pem"].encode())
+    assert verified["key_id"] == issuer_key["key_id"]
+    assert signing.verify(issuer_public, verified["certificate"], verified["digest"], verified["signature"])

@@ -52,12 +52,27 @@ async def test_tampered_file_exits_one(client, issued, tmp_path, capsys):
     assert "JSON" in capsys.readouterr().err
 
 
-async def test_published_public_key_and_another_key(client, issued, tmp_path, capsys):
-    path, _ = await _saved(client, issued, tmp_path)
-    published = tmp_path / "surety.pem"
-    published.write_text((await client.get("/api/dsure/public-key")).json()["pem"], encoding="utf-8")
-    assert main(["verify-certificate", str(path), "--public-key", str(published)]) == 0
-    capsys.readouterr()
+async def test_published_keys_as_json_and_another_key(client, issued, tmp_path, capsys):
+    """The JSON of /issuers and /public-key as key files: both signatures and the status as of checked_at."""
+    path, body = await _saved(client, issued, tmp_path)
+    issuers = tmp_path / "issuers.json"
+    issuers.write_text((await client.get("/api/dsure/issuers")).text, encoding="utf-8")
+    dsure_key = tmp_path / "dsure-public-key.json"
+    dsure_key.write_text((await client.get("/api/dsure/public-key")).text, encoding="utf-8")
+    assert main(["verify-certificate", str(path), "--public-key", str(issuers), "--public-key", str(dsure_key)]) == 0
+    out = capsys.readouterr().out
+    assert "certificate_jws（保証会社の署名、RFC 8785）は有効です" in out
+    assert "時点の状態: 有効（valid）" in out and "保証会社 207 西日本建設業保証株式会社" in out
+
+    # Without D-Sure's key the status cannot be vouched for.
+    assert main(["verify-certificate", str(path), "--public-key", str(issuers)]) == 1
+    assert "status_statement" in capsys.readouterr().err
+
+    # An edited status is caught by D-Sure's signature.
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps({**body, "status": "cancelled"}, ensure_ascii=False), encoding="utf-8")
+    assert main(["verify-certificate", str(edited), "--public-key", str(issuers), "--public-key", str(dsure_key)]) == 1
+    assert "D-Sure の署名した状態" in capsys.readouterr().err
 
     other = tmp_path / "other.pem"
     other.write_bytes(

@@ -12,10 +12,9 @@ import pytest
 
 from backend.audit import service as audit
 from backend.audit.tables import AuditEntry
-from backend.certificates.tables import Certificate
 from backend.db import get_engine, is_sqlite
 from backend.dsure import locks, views
-from backend.dsure.tables import DsureView
+from backend.dsure_store.tables import DsCertificate, DsView
 from backend.lib import clock
 from backend.settings import get_settings
 from tests.dsure.conftest import browser, verify
@@ -34,7 +33,7 @@ async def test_the_answer_comes_after_the_commit(client, issued):
     response = await verify(client, issued.number, issued.key, address="198.51.100.5")
     assert response.status_code == 200
     # Read at once, on another connection: nothing is pending anywhere.
-    assert await DsureView.count() == 1
+    assert await DsView.count() == 1
     assert await AuditEntry.count().where(AuditEntry.action == "dsure.viewed") == 1
 
 
@@ -53,7 +52,7 @@ async def test_concurrent_verifications_share_transactions_within_the_bound(clie
     assert stats.batches < 120, "every view in its own transaction: no group commit"
     assert 1 < stats.largest_batch <= 8, stats  # never more in flight than the bound
     assert small_writer.queued == 0
-    assert await DsureView.count() == 120
+    assert await DsView.count() == 120
     assert await AuditEntry.count().where(AuditEntry.action == "dsure.viewed") == 120
     assert (await audit.verify_chain()).ok
 
@@ -74,11 +73,11 @@ async def test_a_view_that_cannot_be_committed_fails_its_verification(client, is
         assert refused.status_code == 503, refused.text
         assert refused.json().get("code", "unavailable") == "unavailable"
         assert "閲覧の記録" in refused.json()["detail"]
-        assert await DsureView.count() == 0
+        assert await DsView.count() == 0
         assert writer.stats.failed_batches == 1
         # The writer carries on once the lock is free.
         assert (await verify(client, issued.number, issued.key, address="198.51.100.6")).status_code == 200
-        assert await DsureView.count() == 1
+        assert await DsView.count() == 1
     finally:
         await writer.stop()
 
@@ -109,13 +108,13 @@ async def _hold_the_writers_lock():
 
 async def test_a_script_without_the_app_writes_views_too(issued):
     """Outside the app (a script), the first view starts the writer; it is committed all the same."""
-    certificate = await Certificate.select(Certificate.id).first()
+    certificate = await DsCertificate.select(DsCertificate.id).first()
     writer = views.ViewWriter()
     try:
         await writer.record(views.PendingView(
-            certificate_id=certificate["id"], contract_number=issued.number, version=1, at=clock.now(),
+            certificate_id=certificate["id"], contract_number=issued.number, issuer_code="207", version=1, at=clock.now(),
             address="192.0.2.1", user_agent="script",
         ))
     finally:
         await writer.stop()
-    assert await DsureView.count() == 1
+    assert await DsView.count() == 1

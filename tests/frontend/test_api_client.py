@@ -42,9 +42,9 @@ async def test_a_forwarded_address_without_the_secret_is_ignored(client, admin, 
 async def test_login_then_bearer_calls(admin, ui_http):
     anonymous = Api(http=ui_http)
     registered = await anonymous.register(registration(email="c@ui-client.example.jp"))
-    from tests.conftest import ADMIN_LOGIN, ADMIN_PASSWORD, CONTRACTOR_PASSWORD
+    from tests.conftest import ADMIN_LOGIN, ADMIN_PASSWORD, CONTRACTOR_PASSWORD, otp_for
 
-    clerk = await anonymous.login(ADMIN_LOGIN, ADMIN_PASSWORD)
+    clerk = await anonymous.login(ADMIN_LOGIN, ADMIN_PASSWORD, otp_for(ADMIN_LOGIN))
     assert clerk.user.role == "admin" and clerk.token
     staff = Api(token=clerk.token, http=ui_http)
     approved = await staff.admin_approve(registered.customer_id)

@@ -54,3 +54,20 @@ def test_only_page_directories_are_rewritten(tmp_path: Path):
     assert page_directory_path("/hosho.css", str(tmp_path)) is None
     assert page_directory_path("/nowhere", str(tmp_path)) is None
     assert page_directory_path("/../login", str(tmp_path)) is None
+
+
+def test_pages_carry_hsts_when_the_public_url_is_https(tmp_path: Path, monkeypatch):
+    from dataclasses import replace
+
+    from backend import settings
+
+    (tmp_path / "dsure").mkdir()
+    (tmp_path / "dsure" / "index.html").write_text("<html>D-Sure</html>")
+    reflex_like = Starlette(routes=[Mount("/", app=StaticFiles(directory=tmp_path, html=True))])
+    plain = TestClient(serve_frontend(reflex_like, str(tmp_path)))
+    assert "strict-transport-security" not in plain.get("/dsure").headers  # the tests' public URL is http
+
+    monkeypatch.setattr(settings, "get_settings", lambda: replace(settings.load_settings(), public_url="https://hosho.example.jp"))
+    https = TestClient(serve_frontend(reflex_like, str(tmp_path)))
+    for path in ("/dsure", "/no-such-page"):
+        assert https.get(path).headers["strict-transport-security"] == "max-age=31536000", path

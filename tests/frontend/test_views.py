@@ -18,7 +18,12 @@ SUBMITTED = {
     "guarantee_amount": 22_000_000, "contract_date": "2025-10-10", "period_start": "2025-10-11",
     "period_end": "2026-03-19", "bid_announced_on": "2025-09-01", "delivery": "electronic", "notes": "",
     "fee": None, "fee_notified_at": None, "paid_on": None, "paid_amount": None, "contract_number": None,
-    "rejected_reason": None, "timeline": [],
+    "rejected_reason": None, "timeline": [
+        {"step": "submitted", "label": "申込受付", "on": "2025-10-01", "done": True},
+        {"step": "fee_notified", "label": "保証料のお知らせ", "on": None, "done": False},
+        {"step": "paid", "label": "入金確認", "on": None, "done": False},
+        {"step": "concluded", "label": "契約締結", "on": None, "done": False},
+    ],
 }
 
 
@@ -46,7 +51,9 @@ def test_the_timeline_follows_the_apis_steps():
 
 
 def test_a_rejected_application_stops_where_it_was():
-    rejected = _application(status="rejected", rejected_reason="保証金額の確認が取れないため。")
+    rejected = _application(status="rejected", rejected_reason="保証金額の確認が取れないため。", timeline=[
+        *SUBMITTED["timeline"], {"step": "rejected", "label": "謝絶", "on": "2025-10-03", "done": True},
+    ])
     assert _states(application_steps(rejected)) == [
         ("申込受付", "done"), ("謝絶", "stopped"), ("入金確認", "todo"), ("契約締結", "todo"),
     ]
@@ -75,19 +82,14 @@ def test_snapshot_rows_in_the_order_of_the_paper_certificate():
     assert list(rows)[:2] == ["保証契約番号", "保証の種類"]
 
 
-def test_content_rows_name_the_bank_license_and_surety_and_cancellation_follows():
+def test_content_rows_name_the_bank_license_and_surety():
     from backend.documents.contexts import sample_snapshot
-    from frontend.views import cancellation_rows
 
     rows = {row.label: row.value for row in snapshot_rows(sample_snapshot(guarantee_type="interim_advance"))}
     assert rows["預託金融機関"] == "鳥取銀行　県庁支店"
     assert rows["建設業許可番号"] == "鳥取県知事許可（特-5）第1234号"
     assert rows["保証事業会社"] == "西日本建設業保証株式会社　代表取締役社長　保証　一郎"
     assert rows["前払金保証の保証契約番号"] == "2070004400" and rows["中間前払金の認定日"] == "令和8年1月15日"
-    assert [(r.label, r.value) for r in cancellation_rows("2027-03-31", "契約解除")] == [
-        ("解約日", "令和9年3月31日"), ("解約の理由", "契約解除"),
-    ]
-    assert cancellation_rows(None, None) == []
 
 
 def test_an_unpaid_fee_shows_where_and_by_when_to_pay():

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from backend.audit import service as audit
 from backend.lib import clock
+from backend.lib.actor import system_actor
 from backend.mail import service as mail
 from backend.mail import worker
 from backend.mail.tables import MailMessage
@@ -141,7 +142,7 @@ async def test_gives_up_after_max_attempts_and_admin_retry_requeues(mail_to_down
     assert row["attempts"] == worker.MAX_ATTEMPTS
     assert len(await audit.recent(action="mail.failed")) == 1
 
-    await mail.retry(mail_id, actor="hanako")
+    await mail.retry(mail_id, system_actor("hanako"))
     mail_to_down_server.start()
     assert await worker.deliver_due() == 1
     assert mail_to_down_server.message_ids() == [row["message_id"]]

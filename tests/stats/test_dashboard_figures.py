@@ -130,13 +130,13 @@ async def test_a_state_change_that_lost_a_race_moves_no_counter(client, admin, c
     application = await submit(client, contractor)
     await client.post(f"/api/applications/{application['id']}/withdraw", headers=contractor.headers)
     from backend.applications import service as applications
-    from backend.lib.errors import ConflictError
+    from backend.lib.errors import Conflict
     from backend import db
 
     try:
         async with db.transaction():
             await applications.move(application["id"], "submitted", {Application.status: "fee_notified"})
-    except ConflictError:
+    except Conflict:
         pass
     else:
         raise AssertionError("a move from a status the row no longer has must be refused")

@@ -1,0 +1,67 @@
+"""Compact JWS with EdDSA (RFC 7515 / RFC 8037) over RFC 8785 (JCS) bytes (pure: keys are passed in).
+
+The payload is the JCS canonical form of a JSON value (the ``rfc8785`` package), so anyone
+can rebuild the signed bytes from the JSON with a standard JCS library and check the JWS
+with a standard JOSE library (the tests use ``joserfc``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+class InvalidJws(ValueError):
+    """Not a compact JWS we accept, or its signature does not verify."""
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise InvalidJws("not base64url") from exc
+
+
+def jcs(value: Any) -> bytes:
+    """The RFC 8785 canonical bytes of a JSON value."""
+    return rfc8785.dumps(value)
+
+
+def sign(private_key: Ed25519PrivateKey, kid: str, value: Any, typ: str | None = None) -> str:
+    """``header.payload.signature`` with ``{"alg": "EdDSA", "kid": kid}``, payload = JCS(value)."""
+    header = {"alg": "EdDSA", "kid": kid, **({"typ": typ} if typ else {})}
+    signing_input = f"{b64url(jcs(header))}.{b64url(jcs(value))}"
+    return f"{signing_input}.{b64url(private_key.sign(signing_input.encode('ascii')))}"
+
+
+def header_of(token: str) -> dict:
+    parts = token.split(".") if isinstance(token, str) else []
+    if len(parts) != 3:
+        raise InvalidJws("a compact JWS has three parts")
+    try:
+        header = json.loads(b64url_decode(parts[0]))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidJws("the header is not JSON") from exc
+    if not isinstance(header, dict) or header.get("alg") != "EdDSA" or not isinstance(header.get("kid"), str):
+        raise InvalidJws("alg EdDSA and a kid are required")
+    return header
+
+
+def verify(token: str, public_key: Ed25519PublicKey) -> bytes:
+    """The payload bytes of a valid token, or InvalidJws."""
+    header_of(token)
+    head, payload, signature = token.split(".")
+    try:
+        public_key.verify(b64url_decode(signature), f"{head}.{payload}".encode("ascii"))
+    except (InvalidSignature, UnicodeEncodeError) as exc:
+        raise InvalidJws("the signature does not verify") from exc
+    return b64url_decode(payload)
