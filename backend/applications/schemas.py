@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.domain import rules
+from backend.lib import clock
 from backend.lib.schema import Input, LongText, MediumText, Output, PositiveYen, Reason, Yen, text
 from backend.orderers.schemas import OrdererCode
 
@@ -48,7 +49,7 @@ class ApplicationInput(Input, kw_only=True):
 
     @classmethod
     def rule_problems(cls, values: dict) -> list[tuple[str, str]]:
-        return rules.application_problems(application_facts(values))
+        return rules.application_problems(application_facts(values), today=clock.today_jst())
 
 
 def application_facts(values: dict) -> rules.ApplicationFacts:

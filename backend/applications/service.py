@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 import msgspec
@@ -18,10 +19,9 @@ from backend.applications.schemas import (
     application_facts,
 )
 from backend.applications.tables import Application
-from backend.certificates.tables import Certificate
 from backend.audit import service as audit
 from backend.domain import fees, rules
-from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
+from backend.domain.glossary import GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
 from backend.domain.wareki import yen
 from backend.lib import clock
 from backend.lib.actor import Actor
@@ -134,25 +134,23 @@ async def _row(application_id: int, company_id: int | None = None) -> dict:
     return row
 
 
+# The 前払金保証 behind a 中間前払金 is a certificate, and certificates build on applications (imports
+# point down): certificates registers how to look one up (``certificates.service.advance_behind``).
+AdvanceLookup = Callable[[int, int, str], Awaitable[tuple[int, list[tuple[str, str]]]]]
+_advance_lookup: list[AdvanceLookup] = []
+
+
+def look_up_advances_with(lookup: AdvanceLookup) -> AdvanceLookup:
+    _advance_lookup[:] = [lookup]
+    return lookup
+
+
 async def _advance_behind(company_id: int, orderer_id: int, number: str | None) -> tuple[int, list[tuple[str, str]]]:
-    """The 前払金保証 a 中間前払金 stands on (own, same orderer, valid): its 前払金額 (for the 60%
-    ceiling of 前払金 + 中間前払金) and what is wrong with it, if anything."""
+    """The 前払金額 of the 前払金保証 a 中間前払金 stands on (for the 60% ceiling of 前払金 + 中間前払金)
+    and what is wrong with that guarantee, if anything (its absence: ``rules.interim_problems``)."""
     if not number:
-        return 0, []  # interim_problems names the missing field
-    row = await Certificate.select(
-        Certificate.guarantee_type, Certificate.orderer, Certificate.period_end, Certificate.cancelled_at,
-        Certificate.guarantee_amount,
-    ).where((Certificate.contract_number == number) & (Certificate.company == company_id)).first()
-    problem = None
-    if row is None or row["guarantee_type"] != ADVANCE:
-        problem = f"保証契約番号 {number} の前払金保証が見つかりません。同じ工事の前払金保証の保証契約番号を入力してください。"
-    elif row["orderer"] != orderer_id:
-        problem = f"保証契約番号 {number} の前払金保証は発注者が異なります。同じ発注者の前払金保証を指定してください。"
-    elif row["cancelled_at"] is not None or row["period_end"] < clock.today_jst():
-        problem = f"保証契約番号 {number} の前払金保証は解約済みまたは期限満了のため、中間前払金保証の前提にできません。"
-    if problem:
-        return 0, [("advance_contract_number", problem)]
-    return row["guarantee_amount"], []
+        return 0, []
+    return await _advance_lookup[0](company_id, orderer_id, number)
 
 
 async def submit(actor: Actor, data: ApplicationInput) -> ApplicationOut:

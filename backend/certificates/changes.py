@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import msgspec
+
 from backend import db
 from backend.accounts.tables import Company
 from backend.audit import service as audit
@@ -26,7 +28,7 @@ from backend.domain import rules
 from backend.domain.wareki import yen
 from backend.lib import clock
 from backend.lib.actor import Actor
-from backend.lib.errors import Conflict, FieldError, FieldMessage, NotFound, Validation, field_messages
+from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
 from backend.settings import get_settings
 
 KIND_LABELS = {"amend": "変更", "cancel": "解約"}
@@ -140,18 +142,9 @@ def _signed_delta(plan) -> int:
 
 
 def _check_input(data: ChangeRequestInput) -> None:
-    """The fields of one kind only (every misplaced field at once)."""
-    problems = [
-        FieldMessage(name, "解約の申込みでは変更後の金額・期限は入力しません。解約日と理由を入力してください。")
-        for name in ("contract_amount", "guarantee_amount", "period_end")
-        if data.kind == "cancel" and getattr(data, name) is not None
-    ]
-    if data.kind == "cancel" and data.cancel_on is None:
-        problems.append(FieldMessage("cancel_on", "解約日を入力してください。"))
-    elif data.kind != "cancel" and data.cancel_on is not None:
-        problems.append(FieldMessage("cancel_on", "変更の申込みでは解約日は入力しません。解約する場合は「解約」を選んでください。"))
+    problems = ChangeRequestInput.rule_problems(msgspec.structs.asdict(data))
     if problems:
-        raise Validation(problems)
+        raise Validation(field_messages(problems))
 
 
 async def _certificate_for_change(number: str, company_id: int | None) -> dict:

@@ -128,6 +128,23 @@ class ChangeRequestInput(Input, kw_only=True):
     cancel_on: date | None = None
     reason: Reason
 
+    @classmethod
+    def rule_problems(cls, values: dict) -> list[tuple[str, str]]:
+        """The fields of the one kind only (every misplaced field at once)."""
+        kind = values.get("kind")
+        if kind == "cancel":
+            problems = [
+                (name, "解約の申込みでは変更後の金額・期限は入力しません。解約日と理由を入力してください。")
+                for name in ("contract_amount", "guarantee_amount", "period_end")
+                if values.get(name) is not None
+            ]
+            if values.get("cancel_on") is None:
+                problems.append(("cancel_on", "解約日を入力してください。"))
+            return problems
+        if kind == "amend" and values.get("cancel_on") is not None:
+            return [("cancel_on", "変更の申込みでは解約日は入力しません。解約する場合は「解約」を選んでください。")]
+        return []
+
 
 class ChangeTimelineStep(Output):
     step: str

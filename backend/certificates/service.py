@@ -31,7 +31,7 @@ from backend.certificates.tables import AuthKey, Certificate, CertificateVersion
 from backend.domain import fees, keys, numbering, rules, signing
 from backend.domain.canonical import canonical_json
 from backend.domain.certificate import STATUS_LABELS, amended_snapshot, first_snapshot, status_of
-from backend.domain.glossary import GUARANTEE_TYPE_LABELS
+from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS
 from backend.domain.wareki import wareki, yen
 from backend.lib import clock, keyring
 from backend.lib.actor import Actor
@@ -164,6 +164,26 @@ async def conclude(application_id: int, actor: Actor) -> ConcludeOut:
         await events.emit("concluded", number, {"version": 1})  # published to D-Sure (backend.publication)
     await events.committed()
     return ConcludeOut(contract_number=number, application_id=application_id, version=1, digest=version.digest)
+
+
+@applications.look_up_advances_with
+async def advance_behind(company_id: int, orderer_id: int, number: str) -> tuple[int, list[tuple[str, str]]]:
+    """The 前払金保証 a 中間前払金 stands on (own, same orderer, valid): its 前払金額 (for the 60%
+    ceiling of 前払金 + 中間前払金) and what is wrong with it, if anything."""
+    row = await Certificate.select(
+        Certificate.guarantee_type, Certificate.orderer, Certificate.period_end, Certificate.cancelled_at,
+        Certificate.guarantee_amount,
+    ).where((Certificate.contract_number == number) & (Certificate.company == company_id)).first()
+    problem = None
+    if row is None or row["guarantee_type"] != ADVANCE:
+        problem = f"保証契約番号 {number} の前払金保証が見つかりません。同じ工事の前払金保証の保証契約番号を入力してください。"
+    elif row["orderer"] != orderer_id:
+        problem = f"保証契約番号 {number} の前払金保証は発注者が異なります。同じ発注者の前払金保証を指定してください。"
+    elif row["cancelled_at"] is not None or row["period_end"] < clock.today_jst():
+        problem = f"保証契約番号 {number} の前払金保証は解約済みまたは期限満了のため、中間前払金保証の前提にできません。"
+    if problem:
+        return 0, [("advance_contract_number", problem)]
+    return row["guarantee_amount"], []
 
 
 def surety_of(settings) -> dict[str, str]:

@@ -149,7 +149,7 @@ def application_problems(
     app: ApplicationFacts, orderer: OrdererFacts | None = None, earlier_advance: int = 0, *, today: date | None = None
 ) -> list[tuple[str, str]]:
     """Every broken rule, in the order a person fills the form (without an orderer: those that need none;
-    without ``today``: 中間前払金's 認定日 is not checked against it)."""
+    without ``today``: not 中間前払金's, whose 認定日 is judged against today)."""
     problems: list[tuple[str, str]] = []
     if orderer is not None and not orderer.active:
         problems.append(("orderer_code", f"{orderer.name}は現在お申込みを受け付けていません。"))
@@ -158,7 +158,8 @@ def application_problems(
     if orderer is not None:
         problems += delivery_problems(app, orderer)
     problems += deposit_bank_problems(app)
-    problems += interim_problems(app, today)
+    if today is not None:
+        problems += interim_problems(app, today)
     return problems
 
 
@@ -182,7 +183,7 @@ def deposit_bank_problems(app: ApplicationFacts) -> Problems:
         yield "deposit_bank.branch", "預託金融機関の支店名を入力してください。"
 
 
-def interim_problems(app: ApplicationFacts, today: date | None = None) -> Problems:
+def interim_problems(app: ApplicationFacts, today: date) -> Problems:
     """中間前払金 stands on a 前払金保証 and on the orderer's 認定 (認定日 from 契約日 to ``today``)."""
     if app.guarantee_type != INTERIM_ADVANCE:
         return
@@ -191,7 +192,7 @@ def interim_problems(app: ApplicationFacts, today: date | None = None) -> Proble
     certified = app.interim_certified_on
     if certified is None:
         yield "interim_certified_on", "発注者の中間前払金の認定日を入力してください。"
-    elif today is not None and certified > today:
+    elif certified > today:
         yield "interim_certified_on", "認定日に未来の日付は指定できません。認定を受けた日を入力してください。"
     elif app.contract_date is not None and certified < app.contract_date:
         yield "interim_certified_on", "認定日は契約日と同じ日かそれより後の日付にしてください。"
