@@ -26,6 +26,7 @@ from backend.accounts.schemas import (
 )
 from backend.domain import passwords
 from backend.lib.actor import Actor
+from backend.lib.openapi import error_answers
 from backend.lib.security import NO_STORE
 from backend.settings import get_settings
 
@@ -39,7 +40,12 @@ class AuthController(Controller):
         company = await service.register(data, actor)
         return RegisterOutput(customer_id=company.customer_id, status=company.status)
 
-    @post("/login", operation_id="login", status_code=200, summary="ログイン（トークン発行とCookie設定）")
+    @post("/login", operation_id="login", status_code=200, summary="ログイン（トークン発行とCookie設定）",
+          responses=error_answers({
+              401: "パスワードは正しく、二要素認証の確認コードが必要（code: auth.otp_required、errors に otp）",
+              403: "お客様ID・パスワードの誤り、承認待ち・停止中・不承認（code: auth.bad_credentials ほか）",
+              429: "失敗が続いたため、このIDとアドレスの組で一時停止中（code: auth.locked。Retry-After）",
+          }))
     async def login(self, actor: Actor, data: LoginInput) -> Response[LoginOutput]:
         token, account, session = await service.login(data, actor)
         csrf = service.csrf_token_for(session.token_hash)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 from typing import Any
 
 import rfc8785
@@ -36,10 +37,14 @@ def jcs(value: Any) -> bytes:
     return rfc8785.dumps(value)
 
 
+@lru_cache(maxsize=64)
+def _protected_header(kid: str, typ: str | None) -> str:
+    return b64url(jcs({"alg": "EdDSA", "kid": kid, **({"typ": typ} if typ else {})}))
+
+
 def sign(private_key: Ed25519PrivateKey, kid: str, value: Any, typ: str | None = None) -> str:
     """``header.payload.signature`` with ``{"alg": "EdDSA", "kid": kid}``, payload = JCS(value)."""
-    header = {"alg": "EdDSA", "kid": kid, **({"typ": typ} if typ else {})}
-    signing_input = f"{b64url(jcs(header))}.{b64url(jcs(value))}"
+    signing_input = f"{_protected_header(kid, typ)}.{b64url(jcs(value))}"
     return f"{signing_input}.{b64url(private_key.sign(signing_input.encode('ascii')))}"
 
 

@@ -25,19 +25,29 @@ from backend.dsure.schemas import (
     VerifyResult,
 )
 from backend.lib.actor import Actor
+from backend.lib.openapi import error_answers
 from backend.lib.security import NO_STORE
+
+REFUSED = "保証契約番号または認証キーが正しくない（code: dsure.refused。未登録の番号にも同じ答え）"
+THROTTLED = ("誤りが続いたため一時停止中（code: dsure.locked、この番号とアドレスの組または番号全体）、"
+             "またはアドレスごとの試行回数の上限（code: throttled）。Retry-After 秒後に再度")
+PAIR_ANSWERS = error_answers({404: REFUSED, 429: THROTTLED})
+ISSUER_ANSWERS = error_answers({401: "保証会社の署名付きトークン（Authorization: Issuer）がない・検証できない"
+                                     "（code: dsure.issuer_unauthorized）"})
 
 class DsureController(Controller):
     path = "/dsure"
     tags = ["D-Sure（発注者用保証確認）"]
     security = [{}]  # no login: the number and the key are the credentials
 
-    @post("/verify", operation_id="dsureVerify", status_code=200, summary="電子証書の確認（保証契約番号＋認証キー）")
+    @post("/verify", operation_id="dsureVerify", status_code=200, responses=PAIR_ANSWERS,
+          summary="電子証書の確認（保証契約番号＋認証キー）")
     async def verify(self, actor: Actor, data: VerifyInput) -> Response[VerifyResult]:
         result = await service.verify(data.contract_number, data.auth_key, actor)
         return Response(result, headers=NO_STORE)
 
-    @post("/receipt", operation_id="dsureReceipt", status_code=200, summary="閲覧証明（署名付きPDF）",
+    @post("/receipt", operation_id="dsureReceipt", status_code=200, responses=PAIR_ANSWERS,
+          summary="閲覧証明（署名付きPDF）",
           media_type="application/pdf")
     async def receipt(self, actor: Actor, data: VerifyInput) -> Response[bytes]:
         pdf, disposition = await service.receipt(data.contract_number, data.auth_key, actor)
@@ -45,12 +55,14 @@ class DsureController(Controller):
             pdf, media_type="application/pdf", headers={**NO_STORE, "Content-Disposition": disposition}
         )
 
-    @post("/acknowledge", operation_id="dsureAcknowledge", status_code=200, summary="受領確認")
+    @post("/acknowledge", operation_id="dsureAcknowledge", status_code=200, responses=PAIR_ANSWERS,
+          summary="受領確認")
     async def acknowledge(self, actor: Actor, data: VerifyInput) -> Response[AcknowledgeResult]:
         number, at, first_time = await service.acknowledge(data.contract_number, data.auth_key, actor)
         return Response(AcknowledgeResult(contract_number=number, acknowledged_at=at, first_time=first_time), headers=NO_STORE)
 
-    @post("/subscribe", operation_id="dsureSubscribe", status_code=200, summary="変更のお知らせ（メール）の登録")
+    @post("/subscribe", operation_id="dsureSubscribe", status_code=200, responses=PAIR_ANSWERS,
+          summary="変更のお知らせ（メール）の登録")
     async def subscribe(self, actor: Actor, data: SubscribeInput) -> Response[SubscribeResult]:
         number, email, already = await alerts.subscribe(data.contract_number, data.auth_key, data.email, actor)
         return Response(SubscribeResult(contract_number=number, email=email, already_subscribed=already), headers=NO_STORE)
@@ -81,6 +93,7 @@ class DsureController(Controller):
         return Response(await registry.issuers(), headers={"Cache-Control": "public, max-age=60"})
 
     @post("/publications", operation_id="dsurePublish", status_code=200, summary="保証会社からの電子証書の公開（署名付き）",
+          responses=error_answers({403: "署名を検証できない公開データ（code: dsure.publication_refused）"}),
           description=(
               "保証会社が電子証書の状態を公開します。publication は保証会社の Ed25519 鍵による compact JWS"
               "（alg EdDSA、kid = 登録済みの key_id）で、ペイロードは RFC 8785（JCS、rfc8785 パッケージ）による正規化JSONです。"
@@ -107,11 +120,11 @@ class IssuerDsureController(Controller):
     tags = ["D-Sure：保証会社向け"]
     security = [{}]
 
-    @get("/stats", operation_id="dsureIssuerStats", summary="保証会社の電子証書の閲覧数・失敗数・ロック中の番号")
+    @get("/stats", operation_id="dsureIssuerStats", responses=ISSUER_ANSWERS, summary="保証会社の電子証書の閲覧数・失敗数・ロック中の番号")
     async def stats(self, authorization: Annotated[str | None, Parameter(header="Authorization")] = None) -> DsureStats:
         return await service.stats(await registry.authenticate_issuer(authorization))
 
-    @post("/locks/{number:str}/release", operation_id="dsureIssuerReleaseLock", status_code=200,
+    @post("/locks/{number:str}/release", operation_id="dsureIssuerReleaseLock", responses=ISSUER_ANSWERS, status_code=200,
           summary="保証契約番号の照会停止（ロック）の解除（保証会社から）")
     async def release_lock(
         self, actor: Actor, number: Annotated[str, Parameter(max_length=40)],

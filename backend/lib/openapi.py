@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Litestar
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema
 
 from backend.lib.errors import CODES, ErrorBody
@@ -72,6 +73,21 @@ def _documents_a_page(response: OpenAPIResponse | Reference | None) -> bool:
     return bool(content) and not any("json" in media_type for media_type in content)
 
 
+def error_answers(descriptions: dict[int, str]) -> dict[int, ResponseSpec]:
+    """A route's own error answers (``responses=``), each an ``ErrorBody`` with its description:
+    the statuses beyond what guards and path parameters imply (a refusal's 404, a 429, a 503)."""
+    return {status: ResponseSpec(ErrorBody, description=text, generate_examples=False)
+            for status, text in descriptions.items()}
+
+
+def _route_description(response: OpenAPIResponse | Reference | None) -> str | None:
+    """The description a route gave with :func:`error_answers` (its JSON body is ``ErrorBody``)."""
+    content = getattr(response, "content", None) or {}
+    media = content.get("application/json")
+    schema = getattr(media, "schema", None)
+    return response.description if getattr(schema, "ref", "").endswith("/ErrorBody") else None
+
+
 def document_errors(app: Litestar) -> None:
     """Point every error answer of ``app``'s schema at ``ErrorBody`` (called once in ``create_app``)."""
     openapi = app.openapi_schema
@@ -97,5 +113,6 @@ def document_errors(app: Litestar) -> None:
             for code in wanted:
                 if _documents_a_page(responses.get(code)):
                     continue  # an HTML answer the route documents itself (a page opened from a mail link)
-                responses[code] = _error_response(ERROR_DESCRIPTIONS.get(code, ERROR_DESCRIPTIONS["4XX"]))
+                description = _route_description(responses.get(code))
+                responses[code] = _error_response(description or ERROR_DESCRIPTIONS.get(code, ERROR_DESCRIPTIONS["4XX"]))
             operation.responses = dict(sorted(responses.items()))

@@ -11,8 +11,13 @@ from litestar.params import Parameter
 from backend.dsure.schemas import DsureStats, LockReleased
 from backend.lib.actor import Actor
 from backend.lib.guards import requires_admin
+from backend.lib.openapi import error_answers
 from backend.publication import link, worker
 from backend.publication.schemas import PublicationBacklog
+
+
+# With HOSHO_DSURE_URL the figures and releases are D-Sure's answers over HTTP.
+UNREACHABLE = error_answers({503: "D-Sure に接続できない（code: unavailable。Retry-After 秒後に再度）"})
 
 
 class AdminDsureController(Controller):
@@ -20,7 +25,7 @@ class AdminDsureController(Controller):
     guards = [requires_admin]
     tags = ["管理：D-Sure"]
 
-    @get("/stats", operation_id="adminDsureStats", summary="D-Sure の閲覧数・失敗数・ロック中の番号")
+    @get("/stats", operation_id="adminDsureStats", responses=UNREACHABLE, summary="D-Sure の閲覧数・失敗数・ロック中の番号")
     async def stats(self) -> DsureStats:
         return await link.stats()
 
@@ -28,7 +33,7 @@ class AdminDsureController(Controller):
     async def publications(self) -> PublicationBacklog:
         return await worker.backlog()
 
-    @post("/locks/{number:str}/release", operation_id="adminDsureReleaseLock", status_code=200,
+    @post("/locks/{number:str}/release", operation_id="adminDsureReleaseLock", responses=UNREACHABLE, status_code=200,
           summary="保証契約番号の照会停止（ロック）の解除")
     async def release_lock(self, actor: Actor, number: Annotated[str, Parameter(max_length=40)]) -> LockReleased:
         return await link.release_lock(number, actor)

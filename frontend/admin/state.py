@@ -32,7 +32,7 @@ from frontend.admin.rows import (
     mail_row,
     orderer_row,
 )
-from frontend.api import Stats
+from frontend.api import ApiError, DsureStats, Stats
 from frontend.state import ADMIN, Face, ListPage, LoginForm, PageState, calls_api
 
 
@@ -122,6 +122,17 @@ def _count(counts: dict[str, int] | None, codes, labels: dict[str, str], href: s
             for code in codes]
 
 
+def _dsure_figures(dsure: DsureStats | None, waiting: str) -> tuple[tuple[str, str, str], ...]:
+    """The two D-Sure cards: its views and its locked numbers, or that it cannot be reached."""
+    if dsure is None:
+        return (("接続不可", "・".join(filter(None, ["D-Sureに接続できません", waiting])), ""),
+                (NOT_YET, "D-Sureに接続できません", ""))
+    views = f"本日 {dsure.views_today:,}件・失敗(24時間) {dsure.failures_last_24h:,}件"
+    return ((f"{dsure.views_this_month:,}件", "・".join(filter(None, [views, waiting])), ""),
+            (f"{len(dsure.lockouts)}件", "、".join(lock.contract_number for lock in dsure.lockouts[:3])
+             or "24時間に誤り100回で全体を停止", "#dsure-locks" if dsure.lockouts else ""))
+
+
 class DashboardState(AdminState, ListPage):
     # Every card is drawn from the first paint with its label and a dash, so the figures arriving
     # move nothing (CLS); the chart's box keeps its height meanwhile (admin/dashboard.py).
@@ -137,23 +148,25 @@ class DashboardState(AdminState, ListPage):
     async def _refresh(self) -> None:
         api = self._face_api()
         stats = await api.admin_stats()
-        dsure = await api.admin_dsure_stats()
-        backlog = await api.admin_dsure_publications()
+        backlog = await api.admin_dsure_publications()  # e-Net's own outbox: answers while D-Sure is down
+        try:
+            dsure = await api.admin_dsure_stats()
+        except ApiError as exc:
+            if exc.code != "unavailable":
+                raise
+            dsure = None
         awaiting_conclusion = sum(1 for a in await api.admin_applications("fee_notified") if a.paid_on)
         by_status = stats.applications_by_status
+        waiting = f"D-Sure反映待ち {backlog.pending:,}件" if backlog.pending else ""
         figures = (  # value, line below, link
             (f"{stats.pending_registrations:,}件", "e-Net保証のID登録", "/admin/registrations"),
             (f"{by_status.get('submitted', 0):,}件", f"入金確認済・締結待ち {awaiting_conclusion}件",
              "/admin/applications"),
-            (f"{dsure.views_this_month:,}件",
-             f"本日 {dsure.views_today:,}件・失敗(24時間) {dsure.failures_last_24h:,}件"
-             + (f"・D-Sure反映待ち {backlog.pending:,}件" if backlog.pending else ""), ""),
-            (f"{len(dsure.lockouts)}件", "、".join(lock.contract_number for lock in dsure.lockouts[:3])
-             or "24時間に誤り100回で全体を停止", "#dsure-locks" if dsure.lockouts else ""),
+            *_dsure_figures(dsure, waiting),
         )
         self.kpis = [Kpi(label, value, sub, icon, href)
                      for (label, icon), (value, sub, href) in zip(TOP_KPIS, figures, strict=True)]
-        self.lockouts = [lock_row(lock) for lock in dsure.lockouts]
+        self.lockouts = [lock_row(lock) for lock in dsure.lockouts] if dsure else []
         self.application_kpis = _count(by_status, APPLICATION_KPI_CODES, fmt.APPLICATION_STATUS)
         self.issued_kpis = _count(stats.issued_this_month_by_type, fmt.GUARANTEE_TYPES, fmt.GUARANTEE_TYPES)
         self.certificate_kpis = _count(stats.certificates_by_status, CERTIFICATE_KPI_CODES, fmt.CERTIFICATE_STATUS)

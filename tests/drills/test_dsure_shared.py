@@ -243,6 +243,9 @@ def test_dsure_down_during_a_conclusion_catches_up(shared):
         waiting = nishi.backlog()
         assert waiting["pending"] >= 1 and waiting["oldest_pending_at"], waiting
         assert _eventually(lambda: nishi.backlog()["last_error"]), "the failed delivery is not shown to staff"
+        # D-Sure's own figures cannot be had meanwhile: a 503 the dashboard names (frontend/admin/state.py).
+        unreachable = nishi.client.get("/api/admin/dsure/stats", headers=nishi.admin)
+        assert unreachable.status_code == 503 and unreachable.json()["code"] == "unavailable", unreachable.text
     finally:
         dsure.start()
     restarted = time.monotonic()

@@ -96,3 +96,15 @@ def test_an_unpaid_fee_shows_where_and_by_when_to_pay():
     view = application_view(_application(status="fee_notified", fee=173_589, payment_due_on="2026-12-16",
                                          payment_account="○○銀行 本店営業部 普通 1234567"))
     assert view.payment == "振込先：○○銀行 本店営業部 普通 1234567　支払期限：令和8年12月16日"
+
+
+def test_the_dashboards_dsure_cards_say_when_dsure_cannot_be_reached():
+    from frontend.admin.state import _dsure_figures
+    from frontend.api import DsureStats
+
+    down = _dsure_figures(None, "D-Sure反映待ち 3件")
+    assert down[0] == ("接続不可", "D-Sureに接続できません・D-Sure反映待ち 3件", "")
+    assert down[1][1] == "D-Sureに接続できません"
+    up = _dsure_figures(DsureStats(views_today=2, views_this_month=40, failures_last_24h=1, lockouts=[]), "")
+    assert up[0] == ("40件", "本日 2件・失敗(24時間) 1件", "")
+    assert up[1] == ("0件", "24時間に誤り100回で全体を停止", "")

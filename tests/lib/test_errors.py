@@ -145,6 +145,16 @@ async def test_every_error_response_in_the_openapi_schema_is_the_error_body(clie
                 assert "404" in errors, (method, path)
     assert checked > 100
     assert pages == [("get", "/api/dsure/unsubscribe", "404")]
+    # The answers a route gives beyond its guards and path: each named with its code.
+    declared = {(path, method, status): response["description"]
+                for path, item in schema["paths"].items() for method, operation in item.items()
+                for status, response in operation["responses"].items()}
+    assert "dsure.refused" in declared[("/api/dsure/verify", "post", "404")]
+    assert "dsure.locked" in declared[("/api/dsure/verify", "post", "429")]
+    assert "auth.locked" in declared[("/api/auth/login", "post", "429")]
+    assert "auth.otp_required" in declared[("/api/auth/login", "post", "401")]
+    assert "dsure.publication_refused" in declared[("/api/dsure/publications", "post", "403")]
+    assert "unavailable" in declared[("/api/admin/dsure/stats", "get", "503")]
 
 
 def test_every_code_the_backend_raises_is_published():
