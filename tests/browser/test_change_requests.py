@@ -35,7 +35,7 @@ def test_period_extension_from_the_phone_to_the_new_version_on_dsure(server, pho
     expect(page.locator(".change-request", has_text="工期延長（ブラウザテスト）")).to_contain_text("申込受付")
 
     admin = new_page()
-    login_admin(admin)
+    login_admin(admin, server)
     open_page(admin, "/admin/change-requests")
     row = admin.locator("tr", has_text=number).filter(has_text="工期延長（ブラウザテスト）")
     row.get_by_role("button", name="保証料を通知").click()
