@@ -163,6 +163,20 @@ class TotpConfirmed(_Out):
     recovery_codes: list[str]
 
 
+class PasswordPolicy(_Out):
+    """The password rule, shown on every form that sets a password before anything is typed."""
+
+    rule: str
+    min_length: int
+    max_length: int
+
+
+class Accepted(_Out):
+    """202 of a mailed request (reset link, お客様ID reminder): the same words whether the address is known or not."""
+
+    detail: str
+
+
 class Orderer(_Out):
     code: str
     name: str
@@ -677,6 +691,25 @@ class Api:
 
     async def confirm_totp(self, otp: str) -> TotpConfirmed:
         return await self._json("POST", "/auth/totp/confirm", TotpConfirmed, json={"otp": otp})
+
+    async def password_policy(self) -> PasswordPolicy:
+        return await self._json("GET", "/auth/password-policy", PasswordPolicy)
+
+    async def change_password(self, current_password: str, new_password: str) -> None:
+        """The logged-in person's own password; the API ends their other sessions."""
+        await self._send("POST", "/auth/password",
+                         json={"current_password": current_password, "new_password": new_password})
+
+    async def request_password_reset(self, email: str) -> Accepted:
+        """Mails a single-use link (30 minutes) if the address is registered; the answer never tells."""
+        return await self._json("POST", "/auth/password-reset", Accepted, json={"email": email})
+
+    async def confirm_password_reset(self, token: str, new_password: str) -> None:
+        await self._send("POST", "/auth/password-reset/confirm", json={"token": token, "new_password": new_password})
+
+    async def forgot_id(self, email: str) -> Accepted:
+        """Mails the お客様ID registered with the address (if any); the answer never tells."""
+        return await self._json("POST", "/auth/forgot-id", Accepted, json={"email": email})
 
     # -- orderers --
 

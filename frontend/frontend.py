@@ -13,7 +13,7 @@ import reflex as rx
 from frontend import home  # noqa: F401  (pages register on import)
 from frontend.admin import changes, dashboard, login as admin_login, queues, records, two_factor  # noqa: F401
 from frontend.dsure import page as dsure_page  # noqa: F401
-from frontend.enet import account, applications, certificates, login  # noqa: F401
+from frontend.enet import account, applications, certificates, login, recovery  # noqa: F401
 from frontend.components.layout import PAGES
 from frontend.mount import api_lifespan, mount_api
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import reflex as rx
+import segno
 
 from frontend.api import Api, ApiError
 from frontend.fmt import normalize_digits
@@ -39,12 +40,14 @@ class Face:
     login_prompt: str  # the login page's notice when another page needs a login
     wrong_role: str  # the login page's error for a login of the other face
     two_factor_setup: str = ""  # where a login that must set up two-factor first goes (staff)
+    two_factor_name: str = "二要素認証"  # what its pages call TOTP (e-Net: the everyday 二段階認証)
 
 
 ENET = Face(
     token="enet_token", name="enet_name", role="contractor", login_page="/login", home="/applications",
     login_prompt="このページをご覧になるには、ログインしてください。",
     wrong_role="このIDは管理者用です。管理画面（/admin/login）からログインしてください。",
+    two_factor_name="二段階認証",
 )
 ADMIN = Face(
     token="admin_token", name="admin_name", role="admin", login_page="/admin/login", home="/admin",
@@ -220,7 +223,8 @@ class PageState(Session):
 Handler = Callable[..., Awaitable[Any]]
 
 
-def calls_api(busy: str = "busy", *, load: bool = False, fields: dict[str, str] | None = None, error: str = "error"):
+def calls_api(busy: str = "busy", *, load: bool = False, login: bool = True, fields: dict[str, str] | None = None,
+              error: str = "error"):
     """Turn a coroutine that calls the API into an event handler (``rx.event``) that shows its progress and failure.
 
     Before the call the page's error, field errors and message are cleared and the ``busy``
@@ -233,7 +237,8 @@ def calls_api(busy: str = "busy", *, load: bool = False, fields: dict[str, str] 
 
     ``load=True`` makes it a page's ``on_load``: the face's login is checked first, an open
     dialog is closed, the notice from the previous page becomes the message, and ``loaded``
-    is set once the call succeeds.
+    is set once the call succeeds. ``login=False``: a page anyone may open (the password reset
+    forms), whose ``load`` still asks the API for something (the password rule).
     """
     renames = fields or {}
 
@@ -241,7 +246,7 @@ def calls_api(busy: str = "busy", *, load: bool = False, fields: dict[str, str] 
         @functools.wraps(fn)
         async def handler(self: PageState, *args: Any, **kwargs: Any):
             if load:
-                if (redirect := self._needs_login()) is not None:
+                if login and (redirect := self._needs_login()) is not None:
                     yield redirect
                     return
                 self.dialog = ""
@@ -300,3 +305,67 @@ class ListPage(rx.State, mixin=True):
     @calls_api(load=True)
     async def load(self):
         await self._refresh()
+
+
+# --- two-factor setup (staff at their first login; contractors when they choose to) ------
+
+
+def qr_svg(payload: str) -> str:
+    """A QR code of ``payload`` as an SVG data URI (the CSP allows ``img-src data:``)."""
+    return segno.make(payload, error="m", micro=False).svg_data_uri(scale=5, border=4)
+
+
+def grouped(secret: str) -> str:
+    """The secret in groups of four, easier to type into an app by hand (apps ignore the spaces)."""
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+TOTP_CONFIRMED = "{}を設定しました。次回から、ログインのたびに確認コードを入力してください。"
+
+
+class TwoFactorSetup(rx.State, mixin=True):
+    """Setting up TOTP (mixed in after a face's page state): a new secret as a QR code and as
+    text, confirmed by a first code, then the recovery codes, shown this once.
+
+    An unconfirmed secret is simply replaced by the next start; the confirmation's refusal
+    goes to ``totp_error`` beside the code box (the page's ``error`` is its load's)."""
+
+    totp_enabled: bool = False  # already on (before this visit)
+    totp_secret: str = ""  # grouped by four
+    totp_qr: str = ""  # an SVG data URI of the otpauth URI
+    recovery_codes: list[str] = []
+    totp_busy: bool = False
+    totp_error: str = ""
+
+    def _forget_totp_setup(self) -> None:
+        self.totp_secret = self.totp_qr = ""
+        self.recovery_codes = []
+
+    async def _start_totp_setup(self, api: Api) -> None:
+        setup = await api.start_totp()
+        self.totp_secret = grouped(setup.secret)
+        self.totp_qr = qr_svg(setup.otpauth_uri)
+
+    @calls_api("totp_busy", error="totp_error")
+    async def start_totp(self):
+        await self._start_totp_setup(self._face_api())
+
+    @rx.event
+    def cancel_totp(self):
+        self._forget_totp_setup()
+        self.field_errors = {}
+        self.totp_error = ""
+
+    @calls_api("totp_busy", error="totp_error")
+    async def confirm_totp(self, form: dict[str, Any]):
+        confirmed = await self._face_api().confirm_totp(normalize_digits(str(form.get("otp", ""))))
+        self._forget_totp_setup()
+        self.recovery_codes = confirmed.recovery_codes
+        self.totp_enabled = True
+        self.message = TOTP_CONFIRMED.format(self._login_face().two_factor_name)
+
+    @rx.event
+    def forget_recovery_codes(self):
+        """「控えました」: the codes leave the page (the API never shows them again)."""
+        self.recovery_codes = []
+        self.message = ""

@@ -6,7 +6,7 @@ import reflex as rx
 
 from frontend.admin.state import AdminLoginState
 from frontend.components.layout import admin_page
-from frontend.components.ui import alert, alert_if, card, field, page_title, submit_button
+from frontend.components.ui import alert, alert_if, api_form, card, field, page_title, submit_button
 
 
 @admin_page("/admin/login", "ログイン", on_load=AdminLoginState.load, bare=True)
@@ -17,25 +17,18 @@ def admin_login() -> rx.Component:
             page_title("管理画面にログイン", "保証会社の職員用です。"),
             rx.cond(AdminLoginState.message != "", alert(AdminLoginState.message, tone="blue", icon="info")),
             card(
-                rx.form(
-                    rx.vstack(
-                        field("ログインID", "login_id", errors, form="admin", required=True, auto_complete="username",
-                              auto_focus=True),
-                        field("パスワード", "password", errors, form="admin", type_="password", required=True,
-                              auto_complete="current-password"),
-                        field("確認コード", "otp", errors, form="admin", auto_complete="one-time-code",
-                              input_mode="numeric", max_length=16,
-                              hint="認証アプリに表示されている6桁の数字（回復コードも使えます）。"
-                                   "初めてログインする方は空欄のまま進み、次の画面で設定してください。"),
-                        alert_if(AdminLoginState.error),
-                        submit_button("ログインする", AdminLoginState.busy, width="100%"),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    on_submit=AdminLoginState.submit,
-                    reset_on_submit=False,
-                    no_validate=True,
-                    width="100%",
+                api_form(
+                    AdminLoginState.submit,
+                    field("ログインID", "login_id", errors, form="admin", required=True, auto_complete="username",
+                          auto_focus=True),
+                    field("パスワード", "password", errors, form="admin", type_="password", required=True,
+                          auto_complete="current-password"),
+                    field("確認コード", "otp", errors, form="admin", auto_complete="one-time-code",
+                          input_mode="numeric", max_length=16,
+                          hint="認証アプリに表示されている6桁の数字（回復コードも使えます）。"
+                               "初めてログインする方は空欄のまま進み、次の画面で設定してください。"),
+                    alert_if(AdminLoginState.error),
+                    submit_button("ログインする", AdminLoginState.busy, width="100%"),
                 ),
             ),
             spacing="4",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-import segno
 
 from frontend import fmt
 from frontend.admin.rows import (
@@ -33,7 +32,7 @@ from frontend.admin.rows import (
     orderer_row,
 )
 from frontend.api import ApiError, DsureStats, Stats
-from frontend.state import ADMIN, Face, ListPage, LoginForm, PageState, calls_api
+from frontend.state import ADMIN, Face, ListPage, LoginForm, PageState, TwoFactorSetup, calls_api
 
 
 class AdminState(PageState):
@@ -50,46 +49,16 @@ class AdminLoginState(AdminState, LoginForm):
 # --- two-factor setup ----------------------------------------------------------------------
 
 
-def qr_svg(payload: str) -> str:
-    """A QR code of ``payload`` as an SVG data URI (the CSP allows ``img-src data:``)."""
-    return segno.make(payload, error="m", micro=False).svg_data_uri(scale=5, border=4)
-
-
-def grouped(secret: str) -> str:
-    """The secret in groups of four, easier to type into an app by hand (apps ignore the spaces)."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-
-
-class TwoFactorState(AdminState):
-    """二要素認証の設定: a new secret as a QR code and as text, confirmed by a first code.
-
-    The page starts a setup each time it opens (an unconfirmed secret is simply replaced);
-    after the confirmation it shows the recovery codes, this once."""
-
-    enabled: bool = False  # already on (before this visit)
-    secret: str = ""
-    qr: str = ""
-    recovery_codes: list[str] = []
+class TwoFactorState(AdminState, TwoFactorSetup):
+    """二要素認証の設定: staff set it up at their first login; the page starts a setup each time it opens."""
 
     @calls_api(load=True)
     async def load(self):
-        self.secret = self.qr = ""
-        self.recovery_codes = []
+        self._forget_totp_setup()
         api = self._face_api()
-        self.enabled = (await api.me()).totp_enabled
-        if self.enabled:
-            return
-        setup = await api.start_totp()
-        self.secret = grouped(setup.secret)
-        self.qr = qr_svg(setup.otpauth_uri)
-
-    @calls_api()
-    async def confirm(self, form: dict[str, Any]):
-        confirmed = await self._face_api().confirm_totp(fmt.normalize_digits(str(form.get("otp", ""))))
-        self.recovery_codes = confirmed.recovery_codes
-        self.secret = self.qr = ""
-        self.enabled = True
-        self.message = "二要素認証を設定しました。次回から、ログインのたびに確認コードを入力してください。"
+        self.totp_enabled = (await api.me()).totp_enabled
+        if not self.totp_enabled:
+            await self._start_totp_setup(api)
 
 
 # --- dashboard ---------------------------------------------------------------------------

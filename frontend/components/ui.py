@@ -33,11 +33,17 @@ def field_error(errors: Var, name: str, element_id: str) -> rx.Component:
     )
 
 
-def _aria(errors: Var | None, name: str, element_id: str, hint: str | None, required: bool = False) -> dict[str, Any]:
+def _has_hint(hint: Var | str | None) -> bool:
+    """A hint to draw: some text, or a state var (e.g. the password rule the API states)."""
+    return isinstance(hint, Var) or bool(hint)
+
+
+def _aria(errors: Var | None, name: str, element_id: str, hint: Var | str | None,
+          required: bool = False) -> dict[str, Any]:
     # Required is announced (aria-required) but not enforced by the browser: the API checks
     # every field and its Japanese messages appear next to the fields.
     attrs: dict[str, Any] = {"aria-required": "true"} if required else {}
-    described = [f"{element_id}-hint"] if hint else []
+    described = [f"{element_id}-hint"] if _has_hint(hint) else []
     if errors is not None:
         attrs["aria-invalid"] = rx.cond(errors.contains(name), "true", "false")
         attrs["aria-describedby"] = rx.cond(
@@ -56,11 +62,11 @@ def field(
     form: str = "f",
     type_: str = "text",
     required: bool = False,
-    hint: str | None = None,
+    hint: Var | str | None = None,
     textarea: bool = False,
     **props: Any,
 ) -> rx.Component:
-    """A labelled text input (or textarea) named ``name``, with hint and inline error."""
+    """A labelled text input (or textarea) named ``name``, with hint (text or a state var) and inline error."""
     element_id = f"{form}-{name}"
     attrs = _aria(errors, name, element_id, hint, required)
     if textarea:
@@ -70,7 +76,7 @@ def field(
     return rx.el.div(
         field_label(label, element_id, required),
         control,
-        rx.el.p(hint, id=f"{element_id}-hint", class_name="hs-hint") if hint else rx.fragment(),
+        rx.el.p(hint, id=f"{element_id}-hint", class_name="hs-hint") if _has_hint(hint) else rx.fragment(),
         field_error(errors, name, element_id) if errors is not None else rx.fragment(),
         class_name="hs-field",
     )
@@ -210,6 +216,11 @@ def alert_if(message: Var, *, tone: str = "red", icon: str = "triangle_alert") -
     return rx.cond(message != "", alert(message, tone=tone, icon=icon))
 
 
+def form_alert(message: Var, errors: Var) -> rx.Component:
+    """A form's refused call: said once. When the API named fields, the error summary and the boxes say it."""
+    return rx.cond((message != "") & (errors.keys().length() == 0), alert(message))
+
+
 def messages(state: Any) -> rx.Component:
     """A page state's refusal (red) and the outcome of its last action (green)."""
     return rx.fragment(
@@ -313,6 +324,13 @@ def _dialog_buttons(confirm: rx.Component) -> rx.Component:
         margin_top="16px",
         wrap="wrap",
     )
+
+
+def api_form(on_submit: Any, *children: rx.Component, **props: Any) -> rx.Component:
+    """A form the API checks: no browser validation (the API's Japanese messages appear beside the
+    boxes), and what was typed stays when a call is refused. Its children stack one under another."""
+    return rx.form(rx.vstack(*children, spacing="4", width="100%"), on_submit=on_submit, reset_on_submit=False,
+                   no_validate=True, width="100%", **props)
 
 
 def submit_button(text: str, loading: Var, **props: Any) -> rx.Component:

@@ -9,7 +9,18 @@ from __future__ import annotations
 import reflex as rx
 
 from frontend.components.layout import dsure_page
-from frontend.components.ui import alert, alert_if, badge, card, dl_dynamic, error_summary, field, note, page_title
+from frontend.components.ui import (
+    alert,
+    alert_if,
+    api_form,
+    badge,
+    card,
+    dl_dynamic,
+    error_summary,
+    field,
+    note,
+    page_title,
+)
 from frontend.dsure.checks import MAX_TYPED
 from frontend.dsure.state import DsureState
 from frontend.views import ChangeView, VersionView
@@ -30,25 +41,18 @@ def _version(version: VersionView) -> rx.Component:
 def verify_form() -> rx.Component:
     errors = DsureState.field_errors
     return card(
-        rx.form(
-            rx.vstack(
-                error_summary(errors, "dsure"),
-                field("保証契約番号", "contract_number", errors, form="dsure", required=True, input_mode="numeric",
-                      auto_complete="off", default_value=DsureState.number, key=DsureState.number, max_length=MAX_TYPED,
-                      placeholder="例：2070004426", hint="10桁の数字です。"),
-                field("認証キー", "auth_key", errors, form="dsure", required=True, auto_complete="off",
-                      auto_capitalize="characters", spell_check=False, placeholder="例：ABCDE-FGHJK", max_length=MAX_TYPED,
-                      hint="10文字の英数字です。ハイフンやスペースは入力しなくても構いません。"),
-                alert_if(DsureState.error, tone=rx.cond(DsureState.locked_minutes > 0, "amber", "red")),
-                rx.button(rx.icon("file-search", size=18), "閲覧する", type="submit", size="4", width="100%",
-                          loading=DsureState.busy),
-                spacing="4",
-                width="100%",
-            ),
-            on_submit=DsureState.verify,
-            reset_on_submit=False,
-            no_validate=True,
-            width="100%",
+        api_form(
+            DsureState.verify,
+            error_summary(errors, "dsure"),
+            field("保証契約番号", "contract_number", errors, form="dsure", required=True, input_mode="numeric",
+                  auto_complete="off", default_value=DsureState.number, key=DsureState.number, max_length=MAX_TYPED,
+                  placeholder="例：2070004426", hint="10桁の数字です。"),
+            field("認証キー", "auth_key", errors, form="dsure", required=True, auto_complete="off",
+                  auto_capitalize="characters", spell_check=False, placeholder="例：ABCDE-FGHJK", max_length=MAX_TYPED,
+                  hint="10文字の英数字です。ハイフンやスペースは入力しなくても構いません。"),
+            alert_if(DsureState.error, tone=rx.cond(DsureState.locked_minutes > 0, "amber", "red")),
+            rx.button(rx.icon("file-search", size=18), "閲覧する", type="submit", size="4", width="100%",
+                      loading=DsureState.busy),
         ),
         class_name="no-print",
     )

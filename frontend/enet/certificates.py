@@ -9,6 +9,7 @@ from frontend.components.layout import enet_page
 from frontend.components.ui import (
     alert,
     alert_if,
+    api_form,
     badge,
     card,
     choices,
@@ -252,31 +253,27 @@ def change_panel() -> rx.Component:
     """変更・解約の申込み: what the works contract changed, or the 解約日."""
     state = CertificateState
     errors = state.field_errors
-    form = rx.form(
-        rx.vstack(
-            choices("申込みの種類", "kind", [("amend", "変更（増額・減額・工期延長）"), ("cancel", "解約")],
-                    state.change_kind, state.set_change_kind, errors, form="change", required=True),
-            rx.cond(
-                state.change_kind == "cancel",
-                field("解約日", "cancel_on", errors, form="change", type_="date", required=True,
-                      hint="保証期間内の日付。未経過日数に応じて保証料の一部を返還します（最低保証料を除く）。"),
-                rx.el.div(
-                    field("変更後の請負代金額（円）", "contract_amount", errors, form="change", input_mode="numeric",
-                          hint="変わらない項目は空欄のままにしてください。"),
-                    field("変更後の保証金額（円）", "guarantee_amount", errors, form="change", input_mode="numeric"),
-                    field("変更後の保証期限（工期の終期）", "period_end", errors, form="change", type_="date"),
-                    class_name="hs-grid-2",
-                ),
+    # What was typed stays when the API refuses it (its messages beside the boxes); a request
+    # that is accepted closes the form (one open request per certificate).
+    form = api_form(
+        state.submit_change,
+        choices("申込みの種類", "kind", [("amend", "変更（増額・減額・工期延長）"), ("cancel", "解約")],
+                state.change_kind, state.set_change_kind, errors, form="change", required=True),
+        rx.cond(
+            state.change_kind == "cancel",
+            field("解約日", "cancel_on", errors, form="change", type_="date", required=True,
+                  hint="保証期間内の日付。未経過日数に応じて保証料の一部を返還します（最低保証料を除く）。"),
+            rx.el.div(
+                field("変更後の請負代金額（円）", "contract_amount", errors, form="change", input_mode="numeric",
+                      hint="変わらない項目は空欄のままにしてください。"),
+                field("変更後の保証金額（円）", "guarantee_amount", errors, form="change", input_mode="numeric"),
+                field("変更後の保証期限（工期の終期）", "period_end", errors, form="change", type_="date"),
+                class_name="hs-grid-2",
             ),
-            field("理由", "reason", errors, form="change", textarea=True, required=True,
-                  placeholder="例：設計変更による請負代金額の増額"),
-            submit_button("この内容で申し込む", state.change_busy),
-            width="100%",
-            spacing="3",
         ),
-        on_submit=state.submit_change,
-        reset_on_submit=True,
-        width="100%",
+        field("理由", "reason", errors, form="change", textarea=True, required=True,
+              placeholder="例：設計変更による請負代金額の増額"),
+        submit_button("この内容で申し込む", state.change_busy),
     )
     return card(
         rx.el.h2("変更・解約の申込み", class_name="hs-label", style={"fontSize": "16px"}),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from frontend.components.layout import enet_page
-from frontend.components.ui import alert, alert_if, card, error_summary, field, note, page_title, submit_button
+from frontend.components.ui import alert, alert_if, api_form, card, error_summary, field, note, page_title, submit_button
+from frontend.enet.recovery import FORGOT_ID, FORGOT_PASSWORD
 from frontend.enet.state import LoginState, RegisterState
 
 
@@ -16,28 +17,27 @@ def login() -> rx.Component:
         page_title("e-Net保証にログイン", "お客様ID・パスワードを入力してください。"),
         rx.cond(LoginState.message != "", alert(LoginState.message, tone="blue", icon="info")),
         card(
-            rx.form(
-                rx.vstack(
-                    error_summary(errors, "login"),
-                    field("お客様ID", "login_id", errors, form="login", required=True, auto_complete="username",
-                          input_mode="numeric", hint="登録時にお知らせした8桁の番号です。", auto_focus=True),
-                    field("パスワード", "password", errors, form="login", type_="password", required=True,
-                          auto_complete="current-password"),
-                    rx.cond(
-                        LoginState.otp_asked,
-                        field("確認コード", "otp", errors, form="login", auto_complete="one-time-code",
-                              input_mode="numeric", max_length=16, auto_focus=True,
-                              hint="認証アプリに表示されている6桁の数字（回復コードも使えます）。"),
-                    ),
-                    alert_if(LoginState.error),
-                    submit_button("ログインする", LoginState.busy, width="100%"),
-                    spacing="4",
-                    width="100%",
+            api_form(
+                LoginState.submit,
+                error_summary(errors, "login"),
+                field("お客様ID", "login_id", errors, form="login", required=True, auto_complete="username",
+                      input_mode="numeric", hint="登録時にお知らせした8桁の番号です。", auto_focus=True),
+                field("パスワード", "password", errors, form="login", type_="password", required=True,
+                      auto_complete="current-password"),
+                rx.cond(
+                    LoginState.otp_asked,
+                    field("確認コード", "otp", errors, form="login", auto_complete="one-time-code",
+                          input_mode="numeric", max_length=16, auto_focus=True,
+                          hint="認証アプリに表示されている6桁の数字（回復コードも使えます）。"),
                 ),
-                on_submit=LoginState.submit,
-                reset_on_submit=False,
-                no_validate=True,
-                width="100%",
+                alert_if(LoginState.error),
+                submit_button("ログインする", LoginState.busy, width="100%"),
+                rx.el.nav(
+                    rx.link("パスワードを忘れた方", href=FORGOT_PASSWORD),
+                    rx.link("お客様IDを忘れた方", href=FORGOT_ID),
+                    aria_label="ログインでお困りの方",
+                    class_name="hs-login-help",
+                ),
             ),
         ),
         card(
@@ -60,33 +60,26 @@ def login() -> rx.Component:
 @enet_page("/register", "新規登録", on_load=RegisterState.load, narrow=True)
 def register() -> rx.Component:
     errors = RegisterState.field_errors
-    form = rx.form(
-        rx.vstack(
-            error_summary(errors, "reg"),
-            field("商号（会社名）", "company_name", errors, form="reg", required=True, auto_complete="organization",
-                  placeholder="例：因幡建設株式会社"),
-            field("代表者", "representative", errors, form="reg", required=True,
-                  placeholder="例：代表取締役 因幡 一郎"),
-            field("所在地", "address", errors, form="reg", required=True, auto_complete="street-address"),
-            field("電話番号", "phone", errors, form="reg", required=True, type_="tel", auto_complete="tel",
-                  placeholder="例：0857-20-0000"),
-            field("建設業許可番号", "license_number", errors, form="reg", required=True,
-                  placeholder="例：鳥取県知事許可（特-5）第1234号"),
-            field("メールアドレス", "email", errors, form="reg", required=True, type_="email", auto_complete="email",
-                  hint="保証料のお知らせや電子証書発行のご案内をお送りします。"),
-            field("パスワード", "password", errors, form="reg", required=True, type_="password",
-                  auto_complete="new-password", hint="第三者に推測されにくいものを設定してください。"),
-            field("パスワード（確認）", "password_confirm", errors, form="reg", required=True, type_="password",
-                  auto_complete="new-password"),
-            alert_if(RegisterState.error),
-            submit_button("登録を申し込む", RegisterState.busy, width="100%"),
-            spacing="4",
-            width="100%",
-        ),
-        on_submit=RegisterState.submit,
-        reset_on_submit=False,
-        no_validate=True,
-        width="100%",
+    form = api_form(
+        RegisterState.submit,
+        error_summary(errors, "reg"),
+        field("商号（会社名）", "company_name", errors, form="reg", required=True, auto_complete="organization",
+              placeholder="例：因幡建設株式会社"),
+        field("代表者", "representative", errors, form="reg", required=True,
+              placeholder="例：代表取締役 因幡 一郎"),
+        field("所在地", "address", errors, form="reg", required=True, auto_complete="street-address"),
+        field("電話番号", "phone", errors, form="reg", required=True, type_="tel", auto_complete="tel",
+              placeholder="例：0857-20-0000"),
+        field("建設業許可番号", "license_number", errors, form="reg", required=True,
+              placeholder="例：鳥取県知事許可（特-5）第1234号"),
+        field("メールアドレス", "email", errors, form="reg", required=True, type_="email", auto_complete="email",
+              hint="保証料のお知らせや電子証書発行のご案内をお送りします。"),
+        field("パスワード", "password", errors, form="reg", required=True, type_="password",
+              auto_complete="new-password", hint=RegisterState.password_rule),
+        field("パスワード（確認）", "password_confirm", errors, form="reg", required=True, type_="password",
+              auto_complete="new-password"),
+        alert_if(RegisterState.error),
+        submit_button("登録を申し込む", RegisterState.busy, width="100%"),
     )
     done = card(
         rx.hstack(rx.icon("circle-check", color="var(--green-9)", size=28),

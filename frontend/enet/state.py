@@ -11,7 +11,7 @@ from typing import Any
 import reflex as rx
 
 from frontend import fmt
-from frontend.api import Application, CertificateDetail, ChangeRequest
+from frontend.api import GENERIC, ApiError, Application, CertificateDetail, ChangeRequest
 from frontend.enet.rows import (
     ApplicationView,
     CertificateView,
@@ -22,7 +22,7 @@ from frontend.enet.rows import (
     certificate_view,
     change_row,
 )
-from frontend.state import ENET, Face, ListPage, LoginForm, PageState, calls_api
+from frontend.state import ENET, Face, ListPage, LoginForm, PageState, TwoFactorSetup, calls_api
 from frontend.views import CertificateShown, Row
 
 class EnetState(PageState):
@@ -40,26 +40,88 @@ REGISTER_FIELDS = ("email", "password", "company_name", "representative", "addre
 MISMATCH = "確認用のパスワードが一致しません。もう一度入力してください。"
 
 
-class RegisterState(EnetState):
+def confirmed_password(form: dict[str, Any], name: str, confirm: str) -> str:
+    """The new password typed twice alike; else a refusal on the confirmation box (the API never sees it)."""
+    password = str(form.get(name, ""))
+    if password != str(form.get(confirm, "")):
+        raise ApiError(400, GENERIC[400], {confirm: MISMATCH})
+    return password
+
+
+class PasswordRule(rx.State, mixin=True):
+    """A form that sets a password: the rule from the API, shown under the box before anything is typed."""
+
+    password_rule: str = ""
+
+    async def _load_password_rule(self) -> None:
+        if not self.password_rule:
+            self.password_rule = (await self._api().password_policy()).rule
+
+
+class RegisterState(EnetState, PasswordRule):
     customer_id: str = ""
     company_name: str = ""
 
-    @rx.event
-    def load(self):
+    @calls_api(load=True, login=False)
+    async def load(self):
         self.customer_id = ""
-        self._fresh_form()
+        await self._load_password_rule()
 
     @calls_api()
     async def submit(self, form: dict[str, Any]):
         body = {name: str(form.get(name, "")).strip() for name in REGISTER_FIELDS}
-        body["password"] = str(form.get("password", ""))
-        if body["password"] != str(form.get("password_confirm", "")):  # checked here: the API never sees it
-            self.field_errors = {"password_confirm": MISMATCH}
-            self.error = "入力内容をご確認ください。"
-            return
+        body["password"] = confirmed_password(form, "password", "password_confirm")
         result = await self._api().register(body)
         self.customer_id = result.customer_id
         self.company_name = body["company_name"]
+
+
+class RecoveryState(EnetState):
+    """パスワードを忘れた方 / お客様IDを忘れた方: an address in, the API's neutral answer out."""
+
+    accepted: str = ""  # the API's answer (the same whether the address is registered or not)
+
+    @rx.event
+    def load(self):
+        self.accepted = ""
+        self._fresh_form()
+
+    @calls_api()
+    async def request_reset(self, form: dict[str, Any]):
+        self.accepted = (await self._api().request_password_reset(str(form.get("email", "")).strip())).detail
+
+    @calls_api()
+    async def remind_id(self, form: dict[str, Any]):
+        self.accepted = (await self._api().forgot_id(str(form.get("email", "")).strip())).detail
+
+
+class PasswordResetState(EnetState, PasswordRule):
+    """The page the reset mail's link opens (``/password-reset?token=…``): a new password, once."""
+
+    token: str = ""
+    done: bool = False
+    refused: str = ""  # the link is used, superseded or past its 30 minutes: what to do instead
+
+    @calls_api(load=True, login=False)
+    async def load(self):
+        self.token = (self.router.url.query_parameters.get("token") or "").strip()
+        self.done = False
+        self.refused = ""
+        await self._load_password_rule()
+
+    @calls_api()
+    async def submit(self, form: dict[str, Any]):
+        password = confirmed_password(form, "new_password", "new_password_confirm")
+        try:
+            await self._api().confirm_password_reset(self.token, password)
+        except ApiError as exc:
+            if "token" not in exc.errors:
+                raise
+            self.refused = exc.errors["token"]  # no box to fix: the page says why and offers a new link
+            return
+        self.done = True
+
+
 class ApplicationsState(EnetState, ListPage):
     items: list[ApplicationView] = []
     doc_busy: str = ""
@@ -349,17 +411,38 @@ class CertificateState(EnetState, CertificateShown):
         self.sent = f"{sent}（{result.to}）" if result.to else sent
 
 
-class AccountState(EnetState):
+PASSWORD_FIELDS = ("current_password", "new_password", "new_password_confirm")
+PASSWORD_FORM_ID = "password-change"
+PASSWORD_CHANGED = ("パスワードを変更しました。ほかの端末やブラウザでのログインは終了しました。"
+                    "登録のメールアドレスにもお知らせをお送りしています。")
+
+
+class AccountState(EnetState, PasswordRule, TwoFactorSetup):
+    """お客様情報: the company's details, パスワードの変更 and 二段階認証 (each section's outcome beside it)."""
+
     rows: list[Row] = []
     customer_id: str = ""
     company_name: str = ""
     status_label: str = ""
+    password_busy: bool = False
+    password_error: str = ""
+    password_message: str = ""
+
+    @rx.var
+    def password_field_errors(self) -> dict[str, str]:
+        """The password form's refusals only (the page's other form, the code's, has its own box)."""
+        return {name: text for name, text in self.field_errors.items() if name in PASSWORD_FIELDS}
 
     @calls_api(load=True)
     async def load(self):
+        self._forget_totp_setup()
+        self.password_message = ""
+        self.totp_error = self.password_error = ""
         me = await self._face_api().me()
+        await self._load_password_rule()
         company = me.company
         self.customer_id = me.login_id
+        self.totp_enabled = me.totp_enabled
         if company is None:
             self.company_name = me.display_name
             self.rows = [Row("ログインID", me.login_id), Row("お名前", me.display_name)]
@@ -377,3 +460,12 @@ class AccountState(EnetState):
             Row("登録日", fmt.wareki(company.created_at)),
             Row("承認日", fmt.wareki(company.approved_at) or "―"),
         ]
+
+    @calls_api("password_busy", error="password_error")
+    async def change_password(self, form: dict[str, Any]):
+        self.password_message = ""
+        new_password = confirmed_password(form, "new_password", "new_password_confirm")
+        await self._face_api().change_password(str(form.get("current_password", "")), new_password)
+        self.password_message = PASSWORD_CHANGED
+        return rx.call_script(f"document.getElementById('{PASSWORD_FORM_ID}').reset()")
+

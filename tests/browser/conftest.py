@@ -2,11 +2,14 @@
 
 One server for the browser tests, on a free port in 3100–3199 with its own temp data
 dir; data is seeded through the API and the CLI (``hosho demo``, ``hosho create-admin``),
-never by importing the backend into this process. Screenshots go to ``test-artifacts/``.
+never by importing the backend into this process. Its mail goes to a real SMTP server
+(aiosmtpd on loopback, one for the session), so the journeys read the mails a person would
+get and open their links. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import re
@@ -24,6 +27,7 @@ import httpx
 import pytest
 
 from tests.browser.helpers import ADMIN_LOGIN, ADMIN_PASSWORD, ARTIFACTS, ROOT
+from tests.support.smtp import SmtpServer, free_port
 from tests.support.totp import Authenticator
 
 CHROMIUM = os.environ.get("HOSHO_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -85,9 +89,11 @@ class Server:
     url: str
     data_dir: Path
     env: dict[str, str]
+    mailbox: SmtpServer | None = None  # where the server's mail goes
     demo: dict[str, str] = field(default_factory=dict)
     # The authenticator app of each staff login this suite set up (login id → its codes).
     authenticators: dict[str, Authenticator] = field(default_factory=dict)
+    clerk_token: str = ""  # the suite's clerk's API session (each new login spends a step of its authenticator)
 
     def api(self, token: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -110,6 +116,12 @@ class Server:
                 confirmed = client.post("/api/auth/totp/confirm", json={"otp": self.otp(login_id)}, headers=headers)
                 assert confirmed.status_code == 200, confirmed.text
             return token
+
+    def clerk(self) -> httpx.Client:
+        """The API as the suite's clerk (``ADMIN_LOGIN``), on one session for the whole suite."""
+        if not self.clerk_token:
+            self.clerk_token = self.login(ADMIN_LOGIN, ADMIN_PASSWORD)
+        return self.api(self.clerk_token)
 
     def otp(self, login_id: str) -> str:
         """A code the server has not seen yet from the login's authenticator (real time, RFC 6238)."""
@@ -141,11 +153,21 @@ def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
     raise RuntimeError(f"hosho run did not become ready in {START_TIMEOUT}s:\n{tail}")
 
 
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[SmtpServer]:
+    """The SMTP server the browser suite's server sends to (aiosmtpd in a thread of this process)."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
+    smtp = SmtpServer(free_port())
+    smtp.start()
+    yield smtp
+    smtp.stop()
+
+
 # Package scope: the server and Playwright live only while tests/browser runs. Playwright's
 # sync API keeps an event loop running in this thread, which the async API tests that
 # come after must not find.
 @pytest.fixture(scope="package")
-def server() -> Iterator[Server]:
+def server(mailbox: SmtpServer) -> Iterator[Server]:
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     port = _free_port()
@@ -162,6 +184,8 @@ def server() -> Iterator[Server]:
         HOSHO_PUBLIC_URL=f"http://127.0.0.1:{port}",
         HOSHO_DSURE_ATTEMPTS_PER_MINUTE="200",  # the suite's own pace; the per-number lockout stays
         HOSHO_UI_BLANK_PAGE="1",  # /bench-blank: the yardstick of the D-Sure page's bytes budget
+        HOSHO_SMTP_HOST="127.0.0.1",
+        HOSHO_SMTP_PORT=str(mailbox.port),
     )
     web_dir = _private_web_dir(data_dir)
     if web_dir is not None:
@@ -175,9 +199,9 @@ def server() -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process, log)
-        running = Server(url=url, data_dir=data_dir, env=env)
+        running = Server(url=url, data_dir=data_dir, env=env, mailbox=mailbox)
         running.hosho("create-admin", "--login", ADMIN_LOGIN, "--display-name", "テスト 審査担当", stdin=ADMIN_PASSWORD + "\n")
-        running.login(ADMIN_LOGIN, ADMIN_PASSWORD)  # the server on this port is ours (uses our data dir)
+        running.clerk_token = running.login(ADMIN_LOGIN, ADMIN_PASSWORD)  # the server on this port is ours
         demo = running.hosho("demo")
         found = re.search(r"承認済）: お客様ID (\d+) / (\S+)", demo)
         if found:

@@ -61,8 +61,9 @@ def login_admin(page, server, login_id: str = ADMIN_LOGIN, password: str = ADMIN
     wait_ready(page)
 
 
-def login_contractor(page, customer_id: str, password: str) -> None:
-    open_page(page, "/login")
+def login_contractor(page, customer_id: str, password: str, login_page: str = "/login") -> None:
+    """Log in on e-Net's login page (``login_page``: e.g. the link of the approval mail)."""
+    open_page(page, login_page)
     page.get_by_label("お客様ID").fill(customer_id)
     page.get_by_label("パスワード").fill(password)
     page.get_by_role("button", name="ログインする").click()

@@ -89,11 +89,37 @@ def _dsure(page, audit: Audit, certificate: dict) -> None:
     audit(page, "/dsure (locked)")
 
 
+# The pages before a login: the password and お客様ID requests, and the reset link's page.
+RECOVERY_PAGES = ["/forgot-password", "/forgot-id", "/password-reset"]
+
+
+def _recovery(page, audit: Audit) -> None:
+    for path in RECOVERY_PAGES:
+        open_page(page, path)
+        page.locator("main h1").first.wait_for()
+        audit(page, path)
+    open_page(page, "/forgot-id")
+    page.get_by_role("button", name="お客様IDをメールで受け取る").click()  # no address: the error beside the box
+    expect(page.locator("[aria-invalid='true']").first).to_be_attached()
+    audit(page, "/forgot-id (errors)")
+    page.get_by_label("メールアドレス").fill("nobody@a11y.example.jp")  # unknown: the same neutral answer, no mail
+    page.get_by_role("button", name="お客様IDをメールで受け取る").click()
+    page.get_by_role("link", name="ログイン画面へ").wait_for()
+    audit(page, "/forgot-id (answer)")
+    open_page(page, "/password-reset?token=not-a-token-of-ours")  # a link as the mail has it
+    page.get_by_label("新しいパスワード", exact=True).fill("Kensa-Hosho-2026")
+    page.get_by_label("新しいパスワード（確認）").fill("Kensa-Hosho-2026")
+    page.get_by_role("button", name="パスワードを設定する").click()
+    page.get_by_role("link", name="再設定をもう一度申し込む").wait_for()
+    audit(page, "/password-reset (link refused)")
+
+
 def _enet(page, audit: Audit, server, certificate: dict) -> None:
     open_page(page, "/login")
     audit(page, "/login")
     open_page(page, "/register")
     audit(page, "/register")
+    _recovery(page, audit)
     login_contractor(page, server.demo["customer_id"], server.demo["password"])
     audit(page, "/applications")
     open_page(page, "/applications/new")
@@ -108,7 +134,12 @@ def _enet(page, audit: Audit, server, certificate: dict) -> None:
     page.locator("#auth-key").wait_for()
     audit(page, "/certificates/[number] (key shown)")
     open_page(page, "/account")
-    audit(page, "/account")
+    page.get_by_role("button", name="パスワードを変更する").click()  # nothing typed: the errors beside the boxes
+    page.locator("#pw-error-summary").wait_for()
+    audit(page, "/account (password errors)")
+    page.get_by_role("button", name="二段階認証を設定する").click()  # started, never confirmed: the next start replaces it
+    page.locator("#totp-secret").wait_for()
+    audit(page, "/account (two-factor setup)")
 
 
 ADMIN_PAGES = ["/admin", "/admin/registrations", "/admin/applications", "/admin/change-requests", "/admin/certificates",
@@ -161,5 +192,5 @@ def test_no_serious_or_critical_axe_violation(server, browser, demo_certificate,
         _admin(page, audit, server, width)
     finally:
         context.close()
-    assert len(audit.states) == 3 + 7 + 1 + 2 + len(ADMIN_PAGES)
+    assert len(audit.states) == 3 + 8 + len(RECOVERY_PAGES) + 3 + 1 + 2 + len(ADMIN_PAGES)
     assert not audit.found, "axe-core found serious or critical violations:\n" + audit.report()

@@ -123,7 +123,7 @@ def test_mail_audit_and_certificate_search(server, desktop):
     login_admin(page, server)
     open_page(page, "/admin/mail")
     expect(page.locator("tbody tr").first).to_be_visible()
-    expect(page.get_by_text("送信待ち").first).to_be_visible()  # no SMTP in tests: mail stays in the outbox
+    expect(page.get_by_text("送信済").first).to_be_visible()  # delivered to the suite's SMTP server (aiosmtpd)
     screenshot(page, "admin-03-mail")
 
     open_page(page, "/admin/audit")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import ADMIN_LOGIN, ADMIN_PASSWORD, ARTIFACTS, open_page, requires_api, screenshot
+from tests.browser.helpers import ARTIFACTS, open_page, requires_api, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -147,8 +147,7 @@ def test_the_dsure_page_stays_light(server, browser, certificates):
 def test_a_mistyped_key_is_caught_before_anything_is_sent(server, phone, certificates):
     """A key of the wrong length or with a character no key has is named next to its box, and the
     API is not asked: no failed attempt is counted (the admin's D-Sure figures do not move)."""
-    token = server.login(ADMIN_LOGIN, ADMIN_PASSWORD)
-    with server.api(token) as api:
+    with server.clerk() as api:
         failures = api.get("/api/admin/dsure/stats").json()["failures_last_24h"]
     page = phone
     open_page(page, "/dsure")
@@ -165,7 +164,7 @@ def test_a_mistyped_key_is_caught_before_anything_is_sent(server, phone, certifi
     button.click()
     expect(page.get_by_text("使われない文字").first).to_be_visible()
     expect(page.locator("#result")).to_have_count(0)
-    with server.api(token) as api:
+    with server.clerk() as api:
         assert api.get("/api/admin/dsure/stats").json()["failures_last_24h"] == failures
 
 

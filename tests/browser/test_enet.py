@@ -11,10 +11,13 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import login_admin, login_contractor, open_page, requires_api, screenshot, wait_ready
+from tests.support.smtp import link_in, text_of
+from tests.support.totp import Authenticator
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Kouji-Passw0rd-2025"
+NEW_PASSWORD = "Atarashii-Kagi-2026"
 TOTTORI = "tottori-kgc"  # 鳥取県建設技術センター: electronic certificates from 令和7年10月1日
 
 
@@ -34,6 +37,26 @@ def _labelled_controls_missing(page) -> list[str]:
 
 def _no_sideways_scroll(page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def _approved_contractor(server, email: str, company_name: str) -> str:
+    """A contractor registered and approved through the API, for the journeys that start at the login page."""
+    body = {"email": email, "password": PASSWORD, "company_name": company_name,
+            "representative": "代表取締役 鳥取 二郎", "address": "鳥取県鳥取市東町一丁目271番地",
+            "phone": "0857-22-0000", "license_number": "鳥取県知事許可（般-5）第4321号"}
+    with server.api() as anonymous:
+        registered = anonymous.post("/api/auth/register", json=body)
+        assert registered.status_code == 201, registered.text
+    customer_id = registered.json()["customer_id"]
+    with server.clerk() as staff:
+        assert staff.post(f"/api/admin/companies/{customer_id}/approve").status_code == 200
+    return customer_id
+
+
+def _log_out(page) -> None:
+    page.get_by_role("button", name="ログアウト", exact=True).click()
+    page.wait_for_url("**/login")
+    wait_ready(page)
 
 
 @requires_api(
@@ -61,6 +84,9 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     customer_id = page.locator("#issued-customer-id").inner_text().strip()
     assert re.fullmatch(r"\d{8}", customer_id)
     screenshot(page, "enet-01-registered")
+    received = server.mailbox.wait_for("genba@test-doboku.example.jp", "ご登録の申請を受け付けました")
+    assert customer_id in received["Subject"] and f"お客様ID：{customer_id}" in text_of(received)
+    assert PASSWORD not in text_of(received)
 
     # 2. The clerk approves the registration in the dashboard.
     admin = new_page()
@@ -69,8 +95,12 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     admin.get_by_role("button", name=f"お客様ID {customer_id} 株式会社テスト土木 を承認").click()
     expect(admin.get_by_text(f"（お客様ID {customer_id}）の登録を承認しました")).to_be_visible()
 
-    # 3. Login and apply (phone).
-    login_contractor(page, customer_id, PASSWORD)
+    # 3. The approval mail's link to the first login, then apply (phone).
+    approval = server.mailbox.wait_for("genba@test-doboku.example.jp", "ご登録を承認しました")
+    assert f"お客様ID：{customer_id}" in text_of(approval)
+    login_link = link_in(approval, "/login")
+    assert login_link == f"{server.url}/login"
+    login_contractor(page, customer_id, PASSWORD, login_page=login_link)
     open_page(page, "/applications/new")
     page.get_by_label("契約保証", exact=True).click()
     expect(page.get_by_label("保証金額（円）")).to_be_visible()  # the amount box follows the type
@@ -331,30 +361,39 @@ def test_the_form_lists_every_error_at_the_top_and_takes_the_focus(server, phone
     screenshot(page, "enet-09-error-summary")
 
 
-def test_a_contractor_with_two_factor_on_gives_the_code_after_the_password(server, phone):
-    """Contractors may turn two-factor on: the login page then asks for the code (on a phone)."""
-    from tests.browser.helpers import ADMIN_LOGIN, ADMIN_PASSWORD
-    from tests.support.totp import Authenticator
-
-    body = {"email": "soumu@totp-kensetsu.example.jp", "password": PASSWORD, "company_name": "二要素建設株式会社",
-            "representative": "代表取締役 鳥取 二郎", "address": "鳥取県鳥取市東町一丁目271番地",
-            "phone": "0857-22-0000", "license_number": "鳥取県知事許可（般-5）第4321号"}
-    with server.api() as anonymous:
-        registered = anonymous.post("/api/auth/register", json=body)
-        assert registered.status_code == 201, registered.text
-    customer_id = registered.json()["customer_id"]
-    with server.api(server.login(ADMIN_LOGIN, ADMIN_PASSWORD)) as staff:
-        assert staff.post(f"/api/admin/companies/{customer_id}/approve").status_code == 200
-    with server.api(server.login(customer_id, PASSWORD)) as contractor:
-        started = contractor.post("/api/auth/totp")
-        assert started.status_code == 200, started.text
-        server.authenticators[customer_id] = Authenticator(started.json()["secret"])
-        confirmed = contractor.post("/api/auth/totp/confirm", json={"otp": server.otp(customer_id)})
-        assert confirmed.status_code == 200, confirmed.text
-
+def test_a_contractor_turns_on_two_factor_and_then_gives_the_code_after_the_password(server, phone):
+    """Contractors may turn two-factor on from お客様情報 (QR code, secret, a first code, the recovery
+    codes once); the login page then asks for the code (on a phone)."""
+    customer_id = _approved_contractor(server, "soumu@totp-kensetsu.example.jp", "二要素建設株式会社")
     page = phone
-    open_page(page, "/login")
-    expect(page.get_by_label("確認コード")).to_have_count(0)  # nobody else sees the field
+    login_contractor(page, customer_id, PASSWORD)
+    open_page(page, "/account")
+    section = page.locator("section", has=page.get_by_role("heading", name="二段階認証"))
+    expect(section).to_contain_text("未設定")
+    page.get_by_role("button", name="二段階認証を設定する").click()
+    secret = page.locator("#totp-secret")
+    expect(secret).to_have_text(re.compile(r"^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$"))
+    expect(page.get_by_role("img", name="認証アプリに読み取らせるQRコード")).to_be_visible()
+    authenticator = Authenticator(secret.inner_text().replace(" ", ""))
+    _no_sideways_scroll(page, PHONE["width"])
+    screenshot(page, "enet-10-two-factor-setup")
+    page.get_by_label("確認コード").fill("00000")  # no app shows five digits (and no step of the app is spent)
+    page.get_by_role("button", name="設定する", exact=True).click()
+    expect(page.locator("#totp-otp-error")).to_be_visible()  # beside its box
+    page.get_by_label("確認コード").fill(authenticator.code())
+    page.get_by_role("button", name="設定する", exact=True).click()
+    codes = page.locator("#recovery-codes li")
+    expect(codes.first).to_be_visible()
+    assert codes.count() >= 8
+    expect(page.get_by_text("二段階認証を設定しました")).to_be_visible()
+    screenshot(page, "enet-11-recovery-codes")
+    page.get_by_role("button", name="回復コードを控えました").click()
+    expect(codes).to_have_count(0)
+    expect(section).to_contain_text("設定済み")
+    server.authenticators[customer_id] = authenticator
+    _log_out(page)
+
+    expect(page.get_by_label("確認コード")).to_have_count(0)  # nobody sees the field before the password
     page.get_by_label("お客様ID").fill(customer_id)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログインする").click()
@@ -363,4 +402,111 @@ def test_a_contractor_with_two_factor_on_gives_the_code_after_the_password(serve
     page.get_by_label("確認コード").fill(server.otp(customer_id).translate(str.maketrans("0123456789", "０１２３４５６７８９")))
     page.get_by_role("button", name="ログインする").click()
     page.wait_for_url("**/applications")
-    screenshot(page, "enet-10-two-factor-login")
+    screenshot(page, "enet-12-two-factor-login")
+
+
+def test_change_the_password_on_the_account_page(server, phone):
+    """The rule shows before anything is typed; each refusal appears beside its box; the change ends the
+    other sessions (not this one) and is mailed; the new password logs in."""
+    email = "keiri@henkou-kogyo.example.jp"
+    customer_id = _approved_contractor(server, email, "変更工業株式会社")
+    elsewhere = server.login(customer_id, PASSWORD)  # the same login on another device
+    page = phone
+    login_contractor(page, customer_id, PASSWORD)
+    open_page(page, "/account")
+    expect(page.locator("#pw-new_password-hint")).to_contain_text("10文字以上")
+    current, new, again = (page.get_by_label("現在のパスワード"), page.get_by_label("新しいパスワード", exact=True),
+                           page.get_by_label("新しいパスワード（確認）"))
+    submit = page.get_by_role("button", name="パスワードを変更する")
+
+    current.fill("Machigai-Passw0rd-1")
+    new.fill(NEW_PASSWORD)
+    again.fill(NEW_PASSWORD)
+    submit.click()
+    expect(page.locator("#pw-current_password-error")).to_contain_text("現在のパスワードが正しくありません")
+    expect(current).to_have_attribute("aria-invalid", "true")
+    current.fill(PASSWORD)
+    new.fill("password1234")
+    again.fill("password1234")
+    submit.click()
+    expect(page.locator("#pw-new_password-error")).to_contain_text("よく使われて")
+    expect(page.locator("#pw-error-summary")).to_be_focused()
+    _no_sideways_scroll(page, PHONE["width"])
+    screenshot(page, "enet-13-password-change-error")
+    new.fill(NEW_PASSWORD)
+    again.fill(NEW_PASSWORD + "x")
+    submit.click()
+    expect(page.locator("#pw-new_password_confirm-error")).to_contain_text("一致しません")
+    again.fill(NEW_PASSWORD)
+    submit.click()
+    expect(page.get_by_text("パスワードを変更しました", exact=False)).to_be_visible()
+    expect(current).to_have_value("")  # the form is emptied
+    expect(page.locator("#pw-current_password-error")).to_have_count(0)
+
+    with server.api(elsewhere) as other_device:
+        assert other_device.get("/api/auth/me").status_code == 401
+    open_page(page, "/applications")  # this browser stays logged in
+    expect(page).to_have_url(re.compile(r"/applications$"))
+    notice = server.mailbox.wait_for(email, "パスワードを変更しました")
+    assert customer_id in text_of(notice) and NEW_PASSWORD not in text_of(notice)
+    _log_out(page)
+    login_contractor(page, customer_id, NEW_PASSWORD)
+
+
+def test_forgotten_id_and_password_by_mail_on_a_phone(server, phone):
+    """From the login page's links: the お客様ID by mail, then a reset link by mail, opened on the phone;
+    the new password logs in, and the same link a second time is refused politely."""
+    email = "jimu@wasure-kensetsu.example.jp"
+    customer_id = _approved_contractor(server, email, "忘れ物建設株式会社")
+    page = phone
+    open_page(page, "/login")
+    page.get_by_role("link", name="お客様IDを忘れた方").click()
+    page.wait_for_url("**/forgot-id")
+    wait_ready(page)
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_role("button", name="お客様IDをメールで受け取る").click()
+    expect(page.get_by_text("ご登録のものであれば", exact=False)).to_be_visible()  # the same for any address
+    reminder = server.mailbox.wait_for(email, "お客様IDのお知らせ")
+    assert f"お客様ID：{customer_id}" in text_of(reminder)
+
+    page.get_by_role("link", name="ログイン画面へ").click()
+    page.wait_for_url("**/login")
+    wait_ready(page)
+    page.get_by_role("link", name="パスワードを忘れた方").click()
+    page.wait_for_url("**/forgot-password")
+    wait_ready(page)
+    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_role("button", name="再設定のメールを送る").click()
+    expect(page.get_by_text("パスワード再設定のご案内をお送りしました", exact=False)).to_be_visible()
+    _no_sideways_scroll(page, PHONE["width"])
+    screenshot(page, "enet-14-reset-requested")
+    mail = server.mailbox.wait_for(email, "パスワード再設定のご案内")
+    link = link_in(mail, "/password-reset")
+    assert link.startswith(f"{server.url}/password-reset?token=")
+
+    open_page(page, link)
+    expect(page.locator("#newpw-new_password-hint")).to_contain_text("10文字以上")  # before any failure
+    page.get_by_label("新しいパスワード", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("新しいパスワード（確認）").fill(NEW_PASSWORD)
+    _no_sideways_scroll(page, PHONE["width"])
+    screenshot(page, "enet-15-reset-form")
+    page.get_by_role("button", name="パスワードを設定する").click()
+    expect(page.get_by_role("heading", name="新しいパスワードを設定しました")).to_be_visible()
+    page.get_by_role("link", name="ログイン画面へ").click()
+    page.wait_for_url("**/login")
+    wait_ready(page)
+    page.get_by_label("お客様ID").fill(customer_id)
+    page.get_by_label("パスワード").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="ログインする").click()
+    page.wait_for_url("**/applications")
+
+    # The link a second time: refused with what to do instead, on the page it opens.
+    open_page(page, link)
+    page.get_by_label("新しいパスワード", exact=True).fill("Mou-Ichido-2026x")
+    page.get_by_label("新しいパスワード（確認）").fill("Mou-Ichido-2026x")
+    page.get_by_role("button", name="パスワードを設定する").click()
+    expect(page.get_by_role("alert").filter(has_text="有効期限（30分）")).to_be_visible()
+    expect(page.get_by_role("link", name="再設定をもう一度申し込む")).to_be_visible()
+    expect(page.get_by_label("新しいパスワード", exact=True)).to_have_count(0)
+    _no_sideways_scroll(page, PHONE["width"])
+    screenshot(page, "enet-16-reset-link-used")

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.drills import support
-from tests.mail.conftest import SmtpServer, free_port
+from tests.support.smtp import SmtpServer, free_port
 
 pytestmark = pytest.mark.drill
 

@@ -2,62 +2,17 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from backend.mail import attachments, config
 from backend.settings import get_settings
+from tests.support.smtp import SmtpServer, free_port
 
 FAKE_KIND = "test-notice"
 FAKE_PDF = b"%PDF-1.4\n% test attachment\n"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class SmtpServer:
-    """aiosmtpd on a fixed loopback port that can be stopped and started again (an outage)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.received: list[bytes] = []
-        self._lock = threading.Lock()
-        self._controller: Controller | None = None
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd handler hook
-        with self._lock:
-            self.received.append(bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def start(self) -> None:
-        if self._controller is None:
-            self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-            self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        with self._lock:
-            raw = list(self.received)
-        return [email.message_from_bytes(data, policy=email.policy.default) for data in raw]
-
-    def message_ids(self) -> list[str]:
-        return [message["Message-ID"] for message in self.messages]
 
 
 @pytest.fixture(autouse=True)
