@@ -27,6 +27,7 @@ from backend.applications.controller import AdminApplicationController, Applicat
 from backend.audit.controller import AuditController
 from backend.certificates.controller import (
     AdminCertificateController,
+    AdminChangeRequestController,
     AdminConclusionController,
     ApplicationDocumentController,
     CertificateController,
@@ -71,6 +72,7 @@ ROUTE_HANDLERS = [
     AdminApplicationController,
     CertificateController,
     AdminCertificateController,
+    AdminChangeRequestController,
     ApplicationDocumentController,
     AdminConclusionController,
     admin_stats,

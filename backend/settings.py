@@ -58,6 +58,11 @@ class Settings:
     issuer_code: str = "207"  # HOSHO_ISSUER_CODE: this surety's code at D-Sure
     # HOSHO_DSURE_URL: a separate D-Sure (``hosho dsure``); unset: the embedded one, same process and database.
     dsure_url: str | None = None
+    # 代表者 and 所在地 of the surety, printed on every document; 振込先 and 支払期限 of fee notices.
+    surety_representative: str = "代表取締役社長　保証　一郎"
+    surety_address: str = "大阪府大阪市西区○○一丁目1番1号"
+    payment_account: str = "○○銀行　本店営業部　普通預金　1234567　ニシニホンケンセツギョウホショウ（カ"
+    payment_due_days: int = 14  # 支払期限 = the fee notice's day + this
     session_days: int = 7
     login_failures_per_pair: int = 5  # per (login id, client address): nobody locks another person out
     login_failures_per_address: int = 20
@@ -155,6 +160,10 @@ def load_settings() -> Settings:
         dsure_attempts_per_minute=_env_int("DSURE_ATTEMPTS_PER_MINUTE", 20),
         trusted_proxies=_networks(_env("TRUSTED_PROXIES")),
         staff_alert_email=_env("STAFF_ALERT_EMAIL"),
+        surety_representative=_env("SURETY_REPRESENTATIVE", Settings.surety_representative),
+        surety_address=_env("SURETY_ADDRESS", Settings.surety_address),
+        payment_account=_env("PAYMENT_ACCOUNT", Settings.payment_account),
+        payment_due_days=_env_int("PAYMENT_DUE_DAYS", Settings.payment_due_days),
 
 
         pdf_signing_cert=_env_path("PDF_SIGNING_CERT"),

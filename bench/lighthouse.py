@@ -94,6 +94,8 @@ def log_in(debug_port: int, base: str, customer_id: str, data_dir: Path) -> None
                     page.locator("button[type=submit]").click()
                     page.locator("#recovery-codes").wait_for(timeout=60_000)
                     page.goto(base + "/admin")
+            else:  # the login's redirect must land before the next page is opened, or it lands there
+                page.wait_for_url(landing, timeout=60_000)
         page.close()
 
 

@@ -339,9 +339,9 @@ def build_batch(start_index: int, size: int, first_sequence: int, companies: lis
         snapshot = first_snapshot(
             contract_number=number,
             issued_on=app["contract_date"],  # concluded on the contract date: issuance spread over the months
-            surety={"name": settings.surety_name, "office_code": settings.office_code},
-            contractor={"customer_id": company["customer_id"], "company_name": company["name"],
-                        "representative": company["representative"], "address": company["address"]},
+            surety=certificates.surety_of(settings),
+            contractor={"company_name": company["name"], "representative": company["representative"],
+                        "address": company["address"], "license_number": company["license_number"]},
             orderer={"code": orderer["code"], "name": orderer["name"], "title": orderer["title"]},
             application=app,
             guarantee_amount=app["guarantee_amount"],

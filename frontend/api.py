@@ -231,6 +231,11 @@ class Application(_Out):
     contract_number: str | None
     rejected_reason: str | None
     timeline: list[TimelineStep]
+    deposit_bank: dict[str, str] | None = None  # 預託金融機関 {name, branch} (advance types)
+    advance_contract_number: str | None = None  # interim_advance: its 前払金保証
+    interim_certified_on: date | None = None
+    payment_due_on: date | None = None  # 支払期限 of a notified, unpaid fee
+    payment_account: str | None = None  # 振込先
     # admin views add who applied
     customer_id: str | None = None
     company_name: str | None = None
@@ -333,6 +338,77 @@ class SendResult(_Out):
 class IssuerRef(_Out):
     code: str
     name: str
+
+
+class SendPreview(_Out):
+    """GET /api/certificates/{number}/send-to-orderer/preview: what 「発注者へ送付」 will send."""
+
+    contract_number: str
+    to: str
+    subject: str
+    attachment: str  # the key notice's file name
+    cc_address: str  # the contractor's own address, for an optional copy (控え)
+    last_sent_at: str | None  # ISO 8601 (the API documents a plain string)
+    last_sent_to: str | None
+    resend_required: bool  # sent within the cooldown: the send needs ``resend``
+    warning: str | None  # what to tell the contractor before a resend
+
+
+ChangeKind = Literal["amend", "cancel"]
+ChangeStatus = Literal["submitted", "fee_notified", "concluded", "rejected"]
+FeeKind = Literal["additional", "refund", "none"]
+
+
+class ChangeRequest(_Out):
+    """A 変更・解約の申込み (contractor and staff views)."""
+
+    id: int
+    kind: ChangeKind
+    kind_label: str  # 変更 / 解約
+    status: ChangeStatus
+    status_label: str
+    contract_number: str
+    project_name: str
+    base_version: int
+    contract_amount: int | None
+    guarantee_amount: int | None
+    period_end: date | None
+    cancel_on: date | None
+    reason: str
+    fee_delta: int | None  # > 0 追加保証料, < 0 返還保証料; null before the fee notice
+    fee_kind: str | None  # additional | refund | none
+    fee_kind_label: str | None
+    fee_notified_on: date | None
+    payment_due_on: date | None
+    payment_account: str | None
+    paid_on: date | None
+    paid_amount: int | None
+    receipt_number: str | None
+    rejected_reason: str | None
+    version: int | None  # the version the conclusion issued (amend)
+    created_at: datetime
+    concluded_at: datetime | None
+    company_name: str | None = None  # admins only
+
+
+class ChangeFeeNotice(_Out):
+    """POST /api/admin/change-requests/{id}/fee-notice."""
+
+    id: int
+    fee_delta: int
+    fee_kind: FeeKind
+    amount: int  # |fee_delta|
+    payment_due_on: date | None
+    payment_account: str | None
+
+
+class ChangeConclusion(_Out):
+    """POST /api/admin/change-requests/{id}/conclude."""
+
+    id: int
+    contract_number: str
+    version: int
+    status: str
 
 
 class Verification(_Out):
@@ -697,8 +773,21 @@ class Api:
     async def document(self, number: str, kind: DocumentKind) -> tuple[bytes, str]:
         return await self._pdf("GET", f"/certificates/{number}/documents/{kind}")
 
-    async def send_to_orderer(self, number: str) -> SendResult:
-        return await self._json("POST", f"/certificates/{number}/send-to-orderer", SendResult)
+    async def send_to_orderer(self, number: str, *, resend: bool = False, cc_self: bool = False) -> SendResult:
+        return await self._json("POST", f"/certificates/{number}/send-to-orderer", SendResult,
+                                json={"resend": resend, "cc_self": cc_self})
+
+    async def send_preview(self, number: str) -> SendPreview:
+        return await self._json("GET", f"/certificates/{number}/send-to-orderer/preview", SendPreview)
+
+    async def change_requests(self, number: str) -> list[ChangeRequest]:
+        return await self._list(f"/certificates/{number}/change-requests", ChangeRequest)
+
+    async def create_change_request(self, number: str, body: dict[str, Any]) -> ChangeRequest:
+        return await self._json("POST", f"/certificates/{number}/change-requests", ChangeRequest, json=_drop_none(body))
+
+    async def change_document(self, number: str, request_id: int | str, kind: str) -> tuple[bytes, str]:
+        return await self._pdf("GET", f"/certificates/{number}/change-requests/{request_id}/documents/{kind}")
 
     # -- D-Sure (no login: the number and the key are the credentials) --
 
@@ -765,6 +854,23 @@ class Api:
 
     async def admin_cancel(self, number: str, reason: str) -> Adjustment:
         return await self._json("POST", f"/admin/certificates/{number}/cancel", Adjustment, json={"reason": reason})
+
+    async def admin_change_requests(self, status: str | None = None) -> list[ChangeRequest]:
+        return await self._list("/admin/change-requests", ChangeRequest, params={"status": status})
+
+    async def admin_change_fee_notice(self, request_id: int | str) -> ChangeFeeNotice:
+        return await self._json("POST", f"/admin/change-requests/{request_id}/fee-notice", ChangeFeeNotice)
+
+    async def admin_change_payment(self, request_id: int | str, paid_on: str, amount: int | str) -> ChangeRequest:
+        return await self._json("POST", f"/admin/change-requests/{request_id}/payment", ChangeRequest,
+                                json={"paid_on": paid_on, "amount": amount})
+
+    async def admin_change_conclude(self, request_id: int | str) -> ChangeConclusion:
+        return await self._json("POST", f"/admin/change-requests/{request_id}/conclude", ChangeConclusion)
+
+    async def admin_change_reject(self, request_id: int | str, reason: str) -> ChangeRequest:
+        return await self._json("POST", f"/admin/change-requests/{request_id}/reject", ChangeRequest,
+                                json={"reason": reason})
 
     async def admin_reissue_key(self, number: str) -> AuthKey:
         return await self._json("POST", f"/admin/certificates/{number}/reissue-key", AuthKey)

@@ -95,6 +95,11 @@ DOCUMENT_NAMES = {
 }
 
 
+def today() -> date:
+    """Today in Japan: the API's dates (a fee notice, a payment) are JST days, whatever the server's zone."""
+    return datetime.now(JST).date()
+
+
 def to_date(value: Any) -> date | None:
     if value is None or value == "":
         return None

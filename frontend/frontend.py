@@ -11,7 +11,7 @@ import os
 import reflex as rx
 
 from frontend import home  # noqa: F401  (pages register on import)
-from frontend.admin import dashboard, login as admin_login, queues, records, two_factor  # noqa: F401
+from frontend.admin import changes, dashboard, login as admin_login, queues, records, two_factor  # noqa: F401
 from frontend.dsure import page as dsure_page  # noqa: F401
 from frontend.enet import account, applications, certificates, login, recovery  # noqa: F401
 from frontend.components.layout import PAGES

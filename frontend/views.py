@@ -46,6 +46,7 @@ def snapshot_rows(snapshot: dict[str, Any]) -> list[Row]:
     project = snapshot.get("project") or {}
     guarantee = snapshot.get("guarantee") or {}
     terms = snapshot.get("terms") or {}
+    interim = snapshot.get("interim") or {}
     kind = snapshot.get("guarantee_type", "")
     rows = [
         Row("保証契約番号", str(snapshot.get("contract_number", ""))),
@@ -53,7 +54,9 @@ def snapshot_rows(snapshot: dict[str, Any]) -> list[Row]:
         Row("発注者（被保証者）", _party(snapshot.get("orderer"), "title", "name")),
         Row("保証契約者（請負者）", _party(snapshot.get("contractor"), "company_name", "representative")),
         Row("請負者の所在地", _party(snapshot.get("contractor"), "address")),
-        Row("保証事業会社", _party(snapshot.get("surety"), "name")),
+        Row("建設業許可番号", _party(snapshot.get("contractor"), "license_number")),
+        Row("保証事業会社", _party(snapshot.get("surety"), "name", "representative")),
+        Row("保証事業会社の所在地", _party(snapshot.get("surety"), "address")),
         Row("工事番号", str(project.get("orderer_project_number") or "―")),
         Row("工事名", str(project.get("name", ""))),
         Row("工事場所", str(project.get("location", ""))),
@@ -62,6 +65,9 @@ def snapshot_rows(snapshot: dict[str, Any]) -> list[Row]:
         Row("工期", fmt.period(project.get("period_start"), project.get("period_end"))),
         Row("保証金額", fmt.yen(guarantee.get("amount"))),
         Row("保証期間", fmt.period(guarantee.get("period_start"), guarantee.get("period_end"))),
+        Row("預託金融機関", _party(snapshot.get("deposit_bank"), "name", "branch")),
+        Row("前払金保証の保証契約番号", str(interim.get("advance_contract_number") or "")),
+        Row("中間前払金の認定日", fmt.wareki(interim.get("certified_on")) if interim else ""),
         Row("保証約款", "　".join(filter(None, [terms.get("name"), terms.get("version")]))),
         Row("発行日", fmt.wareki(snapshot.get("issued_on"))),
     ]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.domain import rules
+from backend.lib import clock
 from backend.lib.schema import Input, LongText, MediumText, Output, PositiveYen, Reason, Yen, text
 from backend.orderers.schemas import OrdererCode
 
@@ -15,6 +16,16 @@ GuaranteeType = Literal["advance", "interim_advance", "contract"]
 Delivery = Literal["electronic", "paper"]
 ApplicationStatus = Literal["submitted", "fee_notified", "concluded", "rejected", "withdrawn"]
 ProjectNumber = text(50, min_length=0, hint="発注者の工事番号・仕様書番号。なければ空欄")
+# An empty name decodes: the rules name it beside the other fields (the amounts first), not the decoder alone.
+BankName = text(60, min_length=0, hint="例: 鳥取銀行")
+ContractNumber = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{10}$", extra={"hint": "10桁の数字（例: 2070004426）"})]
+
+
+class DepositBank(Input):
+    """預託金融機関: the bank and branch of the 前払金専用口座 (advance types)."""
+
+    name: BankName  # e.g. 鳥取銀行
+    branch: BankName  # e.g. 県庁支店
 
 
 class ApplicationInput(Input, kw_only=True):
@@ -32,17 +43,22 @@ class ApplicationInput(Input, kw_only=True):
     bid_announced_on: date
     delivery: Delivery
     notes: LongText = ""
+    deposit_bank: DepositBank | None = None  # required for advance / interim_advance
+    advance_contract_number: ContractNumber | None = None  # interim_advance: its 前払金保証
+    interim_certified_on: date | None = None  # interim_advance: the orderer's 認定日
 
     @classmethod
     def rule_problems(cls, values: dict) -> list[tuple[str, str]]:
-        return rules.application_problems(application_facts(values))
+        return rules.application_problems(application_facts(values), today=clock.today_jst())
 
 
 def application_facts(values: dict) -> rules.ApplicationFacts:
     """The rules' view of an application body (``values``: field name → decoded value, maybe partial)."""
-    return rules.ApplicationFacts(
-        **{name: values.get(name) for name in rules.ApplicationFacts.__dataclass_fields__}
-    )
+    facts = {name: values.get(name) for name in rules.ApplicationFacts.__dataclass_fields__}
+    bank = facts["deposit_bank"]
+    if bank is not None:
+        facts["deposit_bank"] = (bank.name, bank.branch) if isinstance(bank, DepositBank) else (bank["name"], bank["branch"])
+    return rules.ApplicationFacts(**facts)
 
 
 class TimelineStep(Output):
@@ -80,6 +96,11 @@ class ApplicationOut(Output):
     rejected_reason: str | None
     contract_number: str | None
     timeline: list[TimelineStep]
+    deposit_bank: DepositBank | None = None
+    advance_contract_number: str | None = None
+    interim_certified_on: date | None = None
+    payment_due_on: date | None = None  # 支払期限 of the fee (after the fee notice, until paid)
+    payment_account: str | None = None  # 振込先
     customer_id: str | None = None  # shown to admins
     company_name: str | None = None
 
@@ -99,6 +120,7 @@ class FeeStatementOut(Output):
     rate_table_version: str
     sample_data: bool
     computed_on: date
+    flat: bool = False  # 中間前払金: the published rate on the amount, once (no days)
 
 
 class PaymentInput(Input):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 
 import msgspec
 
@@ -12,6 +13,7 @@ from backend import db
 from backend.applications.schemas import (
     ApplicationInput,
     ApplicationOut,
+    DepositBank,
     FeeStatementOut,
     TimelineStep,
     application_facts,
@@ -19,13 +21,14 @@ from backend.applications.schemas import (
 from backend.applications.tables import Application
 from backend.audit import service as audit
 from backend.domain import fees, rules
-from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
+from backend.domain.glossary import GUARANTEE_TYPE_LABELS, INTERIM_ADVANCE
 from backend.domain.wareki import yen
 from backend.lib import clock
 from backend.lib.actor import Actor
 from backend.lib.errors import Conflict, FieldError, NotFound, Validation, field_messages
 from backend.mail import templates as mail_templates
 from backend.orderers.tables import Orderer
+from backend.settings import get_settings
 from backend.stats import counters
 
 STATUS_LABELS = {
@@ -96,9 +99,29 @@ def to_out(row: dict, *, for_admin: bool = False) -> ApplicationOut:
         rejected_reason=row["rejected_reason"],
         contract_number=row["contract_number"],
         timeline=_timeline(row),
+        deposit_bank=_deposit_bank(row["deposit_bank"]),
+        advance_contract_number=row["advance_contract_number"],
+        interim_certified_on=row["interim_certified_on"],
+        **_payment(row),
         customer_id=row["customer_id"] if for_admin else None,
         company_name=row["company_name"] if for_admin else None,
     )
+
+
+def _deposit_bank(value) -> DepositBank | None:
+    value = json.loads(value) if isinstance(value, str) else value
+    return DepositBank(name=value["name"], branch=value["branch"]) if value else None
+
+
+def _payment(row: dict) -> dict:
+    """振込先 and 支払期限 while a notified fee is unpaid."""
+    if row["status"] != "fee_notified" or row["paid_on"] is not None or row["fee_notified_at"] is None:
+        return {}
+    settings = get_settings()
+    return {
+        "payment_due_on": _jst_date(row["fee_notified_at"]) + timedelta(days=settings.payment_due_days),
+        "payment_account": settings.payment_account,
+    }
 
 
 async def _row(application_id: int, company_id: int | None = None) -> dict:
@@ -111,19 +134,23 @@ async def _row(application_id: int, company_id: int | None = None) -> dict:
     return row
 
 
-async def _earlier_advance(company_id: int, orderer_id: int, data: ApplicationInput) -> int:
-    """The 前払金 already applied for on the same works (for the 60% ceiling of 中間前払金)."""
-    query = Application.select(Application.advance_amount).where(
-        (Application.company == company_id)
-        & (Application.orderer == orderer_id)
-        & (Application.guarantee_type == ADVANCE)
-        & (Application.status.is_in(["submitted", "fee_notified", "concluded"]))
-    )
-    if data.orderer_project_number:
-        query = query.where(Application.orderer_project_number == data.orderer_project_number)
-    else:
-        query = query.where(Application.project_name == data.project_name.strip())
-    return sum(row["advance_amount"] or 0 for row in await query)
+# The 前払金保証 behind a 中間前払金 is a certificate, and certificates build on applications (imports
+# point down): certificates registers how to look one up (``certificates.service.advance_behind``).
+AdvanceLookup = Callable[[int, int, str], Awaitable[tuple[int, list[tuple[str, str]]]]]
+_advance_lookup: list[AdvanceLookup] = []
+
+
+def look_up_advances_with(lookup: AdvanceLookup) -> AdvanceLookup:
+    _advance_lookup[:] = [lookup]
+    return lookup
+
+
+async def _advance_behind(company_id: int, orderer_id: int, number: str | None) -> tuple[int, list[tuple[str, str]]]:
+    """The 前払金額 of the 前払金保証 a 中間前払金 stands on (for the 60% ceiling of 前払金 + 中間前払金)
+    and what is wrong with that guarantee, if anything (its absence: ``rules.interim_problems``)."""
+    if not number:
+        return 0, []
+    return await _advance_lookup[0](company_id, orderer_id, number)
 
 
 async def submit(actor: Actor, data: ApplicationInput) -> ApplicationOut:
@@ -131,13 +158,17 @@ async def submit(actor: Actor, data: ApplicationInput) -> ApplicationOut:
     if orderer is None:
         raise FieldError("orderer_code", "選択された発注者が見つかりません。発注者一覧から選んでください。")
     facts = rules.OrdererFacts(name=orderer["name"], e_guarantee_from=orderer["e_guarantee_from"], active=orderer["active"])
-    earlier = 0
+    earlier, behind = 0, []
     if data.guarantee_type == INTERIM_ADVANCE:
-        earlier = await _earlier_advance(actor.company_id, orderer["id"], data)
-    try:
-        guarantee_amount = rules.check_application(application_facts(msgspec.structs.asdict(data)), facts, earlier_advance=earlier)
-    except rules.RuleViolation as violation:
-        raise Validation(field_messages(violation.problems)) from None
+        earlier, behind = await _advance_behind(actor.company_id, orderer["id"], data.advance_contract_number)
+    app_facts = application_facts(msgspec.structs.asdict(data))
+    problems = behind + [
+        problem for problem in rules.application_problems(app_facts, facts, earlier_advance=earlier, today=clock.today_jst())
+        if problem[0] not in {field for field, _ in behind}
+    ]
+    if problems:
+        raise Validation(field_messages(problems))
+    guarantee_amount = rules.guaranteed_amount(app_facts)
     async with db.transaction():
         application = Application(
             company=actor.company_id,
@@ -155,6 +186,9 @@ async def submit(actor: Actor, data: ApplicationInput) -> ApplicationOut:
             bid_announced_on=data.bid_announced_on,
             delivery=data.delivery,
             notes=data.notes,
+            deposit_bank=json.dumps(msgspec.to_builtins(data.deposit_bank), ensure_ascii=False) if data.deposit_bank else None,
+            advance_contract_number=data.advance_contract_number if data.guarantee_type == INTERIM_ADVANCE else None,
+            interim_certified_on=data.interim_certified_on if data.guarantee_type == INTERIM_ADVANCE else None,
             status="submitted",
             created_at=clock.now(),
             updated_at=clock.now(),
@@ -262,6 +296,7 @@ def statement_of(row: dict, quote: fees.FeeQuote, computed_on: date) -> FeeState
         rate_table_version=quote.table_version,
         sample_data=quote.sample_data,
         computed_on=computed_on,
+        flat=quote.flat,
     )
 
 
@@ -284,7 +319,11 @@ async def notify_fee(application_id: int, actor: Actor) -> FeeStatementOut:
         )
         await audit.record("application.fee_notified", by=actor, target=f"application:{application_id}",
                            details={"fee": quote.fee})
-        await _mail_company(row, "application-fee-notice", fee=quote.fee, days=quote.days)
+        settings = get_settings()
+        await _mail_company(
+            row, "application-fee-notice", fee=quote.fee, days=quote.days, payment_account=settings.payment_account,
+            payment_due_on=clock.today_jst() + timedelta(days=settings.payment_due_days),
+        )
     return statement
 
 
@@ -297,8 +336,10 @@ async def record_payment(application_id: int, paid_on: date, amount: int, actor:
             raise Conflict("この申込みの入金はすでに記録されています。")
         if amount != row["fee"]:
             raise FieldError("amount", f"入金額（{yen(amount)}）が保証料（{yen(row['fee'])}）と一致しません。")
-        if paid_on > clock.today_jst():
-            raise FieldError("paid_on", "入金日に未来の日付は指定できません。")
+        try:
+            rules.check_payment_date(paid_on, _jst_date(row["fee_notified_at"]), clock.today_jst())
+        except rules.RuleViolation as violation:
+            raise FieldError(violation.field, violation.message) from None
         receipt_number = f"R{row['id']:08d}"
         await Application.update(
             {

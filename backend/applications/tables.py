@@ -24,6 +24,9 @@ class Application(Table, tablename="application"):
     bid_announced_on = Date()  # 入札公告日
     delivery = Varchar(length=20)  # electronic | paper
     notes = Varchar(length=2000, default="")  # 連絡事項
+    deposit_bank = JSON(null=True, default=None)  # 預託金融機関 {name, branch} (advance types)
+    advance_contract_number = Varchar(length=10, null=True, default=None)  # 中間前払金: its 前払金保証
+    interim_certified_on = Date(null=True, default=None)  # 中間前払金: the orderer's 認定日
     status = Varchar(length=20, default="submitted", index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

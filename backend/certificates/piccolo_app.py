@@ -3,9 +3,10 @@ from backend.certificates.tables import (
     Certificate,
     CertificateSearch,
     CertificateVersion,
+    ChangeRequest,
     ContractSequence,
     FeeAdjustment,
 )
 from backend.db import app_config
 
-APP_CONFIG = app_config("certificates", __file__, [ContractSequence, Certificate, CertificateVersion, AuthKey, FeeAdjustment, CertificateSearch], depends_on=("backend.applications.piccolo_app",))
+APP_CONFIG = app_config("certificates", __file__, [ContractSequence, Certificate, CertificateVersion, AuthKey, FeeAdjustment, CertificateSearch, ChangeRequest], depends_on=("backend.applications.piccolo_app",))

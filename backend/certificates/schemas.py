@@ -95,10 +95,12 @@ class SendToOrdererInput(Input):
     # The key notice goes to the orderer at most once per 10 minutes unless the contractor
     # confirms a resend (409 ``certificate.recently_sent`` otherwise).
     resend: bool = False
+    cc_self: bool = False  # also send the contractor a copy (控え)
 
 
-class CancelInput(Input):
+class CancelInput(Input, kw_only=True):
     reason: Reason
+    cancel_on: date | None = None  # 解約日; staff may leave it out: today (or the 保証期限 if earlier)
 
 
 class AdjustmentResult(Output):
@@ -107,3 +109,92 @@ class AdjustmentResult(Output):
     status: CertificateStatus
     adjustment_kind: Literal["additional", "refund", "none"]
     adjustment_amount: int
+
+
+# --- change requests (変更・解約の申込み, DESIGN §5.2) -------------------------------------------
+
+ChangeKind = Literal["amend", "cancel"]
+ChangeStatus = Literal["submitted", "fee_notified", "concluded", "rejected"]
+FeeKind = Literal["additional", "refund", "none"]
+
+
+class ChangeRequestInput(Input, kw_only=True):
+    """amend: one or more of 請負代金額 / 保証金額 / 保証期限; cancel: 解約日. Both: a reason."""
+
+    kind: ChangeKind
+    contract_amount: PositiveYen | None = None
+    guarantee_amount: PositiveYen | None = None
+    period_end: date | None = None
+    cancel_on: date | None = None
+    reason: Reason
+
+    @classmethod
+    def rule_problems(cls, values: dict) -> list[tuple[str, str]]:
+        """The fields of the one kind only (every misplaced field at once)."""
+        kind = values.get("kind")
+        if kind == "cancel":
+            problems = [
+                (name, "解約の申込みでは変更後の金額・期限は入力しません。解約日と理由を入力してください。")
+                for name in ("contract_amount", "guarantee_amount", "period_end")
+                if values.get(name) is not None
+            ]
+            if values.get("cancel_on") is None:
+                problems.append(("cancel_on", "解約日を入力してください。"))
+            return problems
+        if kind == "amend" and values.get("cancel_on") is not None:
+            return [("cancel_on", "変更の申込みでは解約日は入力しません。解約する場合は「解約」を選んでください。")]
+        return []
+
+
+class ChangeTimelineStep(Output):
+    step: str
+    label: str
+    on: date | None
+    done: bool
+
+
+class ChangeRequestOut(Output):
+    id: int
+    kind: ChangeKind
+    kind_label: str  # 変更 / 解約
+    status: ChangeStatus
+    status_label: str
+    contract_number: str
+    project_name: str
+    base_version: int
+    contract_amount: int | None
+    guarantee_amount: int | None
+    period_end: date | None
+    cancel_on: date | None
+    reason: str
+    fee_delta: int | None  # > 0 追加保証料, < 0 返還保証料, 0 none; null before the fee notice
+    fee_kind: FeeKind | None
+    fee_kind_label: str | None
+    fee_notified_on: date | None
+    payment_due_on: date | None  # 支払期限 of a 追加保証料
+    payment_account: str | None  # 振込先 of a 追加保証料
+    paid_on: date | None
+    paid_amount: int | None
+    receipt_number: str | None
+    rejected_reason: str | None
+    version: int | None  # the version the conclusion issued (amend)
+    created_at: datetime
+    concluded_at: datetime | None
+    timeline: list[ChangeTimelineStep]
+    company_name: str | None = None  # admins only
+
+
+class ChangeFeeNoticeOut(Output):
+    id: int
+    fee_delta: int
+    fee_kind: FeeKind
+    amount: int  # |fee_delta|
+    payment_due_on: date | None
+    payment_account: str | None
+
+
+class ChangeConcludeOut(Output):
+    id: int
+    contract_number: str
+    version: int
+    status: CertificateStatus

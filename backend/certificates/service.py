@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import date
 
+import msgspec
 
 from backend import db, documents
-from backend.accounts.service import CurrentUser
 from backend.accounts.tables import Company
 from backend.applications import service as applications
 from backend.applications.schemas import ConcludeOut
@@ -19,6 +20,7 @@ from backend.certificates.schemas import (
     AdjustmentResult,
     AmendInput,
     AuthKeyOut,
+    CancelInput,
     CertificateDetail,
     CertificateListItem,
     CertificatePage,
@@ -29,7 +31,7 @@ from backend.certificates.tables import AuthKey, Certificate, CertificateVersion
 from backend.domain import fees, keys, numbering, rules, signing
 from backend.domain.canonical import canonical_json
 from backend.domain.certificate import STATUS_LABELS, amended_snapshot, first_snapshot, status_of
-from backend.domain.glossary import GUARANTEE_TYPE_LABELS
+from backend.domain.glossary import ADVANCE, GUARANTEE_TYPE_LABELS
 from backend.domain.wareki import wareki, yen
 from backend.lib import clock, keyring
 from backend.lib.actor import Actor
@@ -97,19 +99,26 @@ async def conclude(application_id: int, actor: Actor) -> ConcludeOut:
             raise NotFound("お申込みが見つかりません。")
         if application["status"] != "fee_notified" or application["paid_on"] is None:
             raise Conflict("保証契約は保証料の入金確認後にのみ締結できます。")
+        if application["period_end"] < clock.today_jst():
+            raise Conflict(
+                f"保証期限（{wareki(application['period_end'])}）を過ぎているため締結できません。"
+                "工期を確認のうえ、お申込みを謝絶するか、正しい工期で申込み直していただいてください。"
+            )
         company = await Company.select().where(Company.id == application["company"]).first()
         orderer = await Orderer.select().where(Orderer.id == application["orderer"]).first()
+        if isinstance(application["deposit_bank"], str):  # a JSON column reads back as text on SQLite
+            application["deposit_bank"] = json.loads(application["deposit_bank"])
         number = numbering.contract_number(settings.office_code, await _next_sequence(settings.office_code))
         issued_on = clock.today_jst()
         snapshot = first_snapshot(
             contract_number=number,
             issued_on=issued_on,
-            surety={"name": settings.surety_name, "office_code": settings.office_code},
+            surety=surety_of(settings),
             contractor={
-                "customer_id": company["customer_id"],
                 "company_name": company["name"],
                 "representative": company["representative"],
                 "address": company["address"],
+                "license_number": company["license_number"],
             },
             orderer={"code": orderer["code"], "name": orderer["name"], "title": orderer["title"]},
             application=application,
@@ -157,22 +166,52 @@ async def conclude(application_id: int, actor: Actor) -> ConcludeOut:
     return ConcludeOut(contract_number=number, application_id=application_id, version=1, digest=version.digest)
 
 
+@applications.look_up_advances_with
+async def advance_behind(company_id: int, orderer_id: int, number: str) -> tuple[int, list[tuple[str, str]]]:
+    """The 前払金保証 a 中間前払金 stands on (own, same orderer, valid): its 前払金額 (for the 60%
+    ceiling of 前払金 + 中間前払金) and what is wrong with it, if anything."""
+    row = await Certificate.select(
+        Certificate.guarantee_type, Certificate.orderer, Certificate.period_end, Certificate.cancelled_at,
+        Certificate.guarantee_amount,
+    ).where((Certificate.contract_number == number) & (Certificate.company == company_id)).first()
+    problem = None
+    if row is None or row["guarantee_type"] != ADVANCE:
+        problem = f"保証契約番号 {number} の前払金保証が見つかりません。同じ工事の前払金保証の保証契約番号を入力してください。"
+    elif row["orderer"] != orderer_id:
+        problem = f"保証契約番号 {number} の前払金保証は発注者が異なります。同じ発注者の前払金保証を指定してください。"
+    elif row["cancelled_at"] is not None or row["period_end"] < clock.today_jst():
+        problem = f"保証契約番号 {number} の前払金保証は解約済みまたは期限満了のため、中間前払金保証の前提にできません。"
+    if problem:
+        return 0, [("advance_contract_number", problem)]
+    return row["guarantee_amount"], []
+
+
+def surety_of(settings) -> dict[str, str]:
+    """保証事業会社 as every document names it: 商号, 代表者, 所在地 (settings)."""
+    return {
+        "name": settings.surety_name,
+        "office_code": settings.office_code,
+        "representative": settings.surety_representative,
+        "address": settings.surety_address,
+    }
+
+
 def issued_counters(issued_on: date, guarantee_type: str, period_end: date) -> dict[str, int]:
     """The dashboard counters one new certificate adds (the bench seed adds them per batch)."""
     return {counters.issued_key(issued_on, guarantee_type): 1, counters.live_key(period_end): 1}
 
 
-async def _mail_contractor(company: dict, template: str, number: str, **context) -> None:
-    """A mail about a certificate to its company (category ``certificate.<case>``, as before templates)."""
+async def mail_contractor(company: dict, template: str, number: str, *, category: str | None = None, **context) -> None:
+    """A mail about a certificate to its company (category ``certificate.<case>`` unless given, as before templates)."""
     await mail_templates.send(
         template, to=company["email"], related=number,
-        category=template.replace("certificate-", "certificate.").replace("-", "_"),
+        category=category or template.replace("certificate-", "certificate.").replace("-", "_"),
         company_name=company["name"], contract_number=number, **context,
     )
 
 
 async def _mail_conclusion(company: dict, snapshot: dict, delivery: str) -> None:
-    await _mail_contractor(
+    await mail_contractor(
         company, "certificate-issued", snapshot["contract_number"],
         electronic=delivery == "electronic",
         guarantee_type_label=snapshot["guarantee_type_label"],
@@ -418,13 +457,17 @@ async def reissue_key(number: str, actor: Actor) -> AuthKeyOut:
         await audit.record("auth_key.reissued", by=actor, target=number)
         await events.emit("key_reissued", number, {"actor": actor.name, "address": actor.address})  # D-Sure lifts its locks
         company = await Company.select().where(Company.id == row["company"]).first()
-        await _mail_contractor(company, "certificate-key-reissued", number)
+        await mail_contractor(company, "certificate-key-reissued", number)
     await events.committed()
     await documents.discard("auth-key-notice", number)  # the old key's notice can never be served again
     return AuthKeyOut(contract_number=number, auth_key=key)
 
 
 # --- amendments and cancellation --------------------------------------------------------------
+#
+# Each is planned (checked and priced, no writes) and then applied in the caller's transaction:
+# staff apply at once; a contractor's change request is planned at its fee notice and applied
+# at its conclusion (changes.py).
 
 
 def _quote(snapshot: dict, orderer_class: str) -> fees.FeeQuote:
@@ -439,7 +482,8 @@ def _quote(snapshot: dict, orderer_class: str) -> fees.FeeQuote:
     )
 
 
-async def _current(row: dict) -> tuple[dict, str]:
+async def current_terms(row: dict) -> tuple[dict, str]:
+    """The current version's content and the orderer's class (which picks the rates)."""
     version = (
         await CertificateVersion.select(CertificateVersion.content)
         .where((CertificateVersion.certificate == row["id"]) & (CertificateVersion.version == row["current_version"]))
@@ -449,85 +493,118 @@ async def _current(row: dict) -> tuple[dict, str]:
     return json.loads(version["content"]), orderer["orderer_class"]
 
 
-def _require_amendable(row: dict) -> None:
+def require_amendable(row: dict) -> None:
     status = _status(row)
     if status == "cancelled":
         raise Conflict("解約済みの保証は変更できません。")
     if status == "expired":
-        raise Conflict("期限満了の保証は変更できません。")
+        raise Conflict("保証期限を過ぎた保証（期限満了）は変更・解約できません。")
+
+
+def requested_changes(values: dict) -> dict:
+    """The amendable fields a request names (an AmendInput's or a stored change request's)."""
+    return {
+        name: value
+        for name in ("contract_amount", "guarantee_amount", "period_end")
+        if (value := values.get(name)) is not None
+    }
+
+
+@dataclass(frozen=True)
+class AmendmentPlan:
+    snapshot: dict  # the next version's content
+    kind: str  # additional | refund | none
+    amount: int
+    details: dict  # for the 追加保証料計算書 / 保証料返還計算書
+
+
+def plan_amendment(previous: dict, orderer_class: str, requested: dict, *, reason: str, today: date) -> AmendmentPlan:
+    if not requested:
+        raise FieldError("guarantee_amount", "変更する項目（請負代金額・保証金額・保証期限）を1つ以上入力してください。")
+    snapshot = amended_snapshot(previous, requested, issued_on=today, reason=reason)
+    if not snapshot["changes"]:
+        raise FieldError("guarantee_amount", "現在の内容と同じです。変更する値を入力してください。")
+    try:
+        rules.check_amendment(
+            snapshot["guarantee_type"],
+            snapshot["project"]["contract_amount"],
+            snapshot["guarantee"]["amount"],
+            date.fromisoformat(snapshot["guarantee"]["period_start"]),
+            date.fromisoformat(snapshot["guarantee"]["period_end"]),
+            today=today,
+        )
+    except rules.RuleViolation as violation:
+        raise Validation(field_messages(violation.problems)) from None
+    old_quote, new_quote = _quote(previous, orderer_class), _quote(snapshot, orderer_class)
+    kind, amount = fees.adjustment(old_quote, new_quote)
+    return AmendmentPlan(snapshot, kind, amount, _adjustment_details(previous, snapshot, old_quote, new_quote, today))
+
+
+async def apply_amendment(row: dict, plan: AmendmentPlan, actor: Actor) -> AdjustmentResult:
+    """Issue the planned version inside the caller's transaction (its publication to D-Sure
+    commits with it; the caller runs ``events.committed()`` after the commit)."""
+    number, snapshot = row["contract_number"], plan.snapshot
+    version = _signed_version(row["id"], snapshot)
+    await version.save()
+    period_end = date.fromisoformat(snapshot["guarantee"]["period_end"])
+    # Guarded by the version read: a concurrent amendment or cancellation makes this one a 409.
+    changed = (
+        await Certificate.update(
+            {
+                Certificate.current_version: snapshot["version"],
+                Certificate.guarantee_amount: snapshot["guarantee"]["amount"],
+                Certificate.period_end: period_end,
+            }
+        )
+        .where(
+            (Certificate.id == row["id"]) & (Certificate.current_version == row["current_version"])
+            & Certificate.cancelled_at.is_null()
+        )
+        .returning(Certificate.id)
+    )
+    if not changed:
+        raise Conflict("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
+    await counters.bump(counters.merge({counters.live_key(row["period_end"]): -1}, {counters.live_key(period_end): 1}))
+    if plan.kind != "none":
+        await _record_adjustment(row["id"], snapshot["version"], plan.kind, plan.amount, plan.details)
+    await audit.record(
+        "certificate.amended", by=actor, target=number,
+        details={"version": snapshot["version"], "changes": [c["field"] for c in snapshot["changes"]], "digest": version.digest},
+    )
+    company = await Company.select().where(Company.id == row["company"]).first()
+    await mail_contractor(
+        company, "certificate-amended", number, version=snapshot["version"], reason=snapshot["change_reason"],
+        changes=[{"label": c["label"], "before": _show(c["before"]), "after": _show(c["after"])} for c in snapshot["changes"]],
+        adjustment_label=ADJUSTMENT_LABELS[plan.kind] if plan.kind != "none" else "", adjustment_amount=plan.amount,
+    )
+    await events.emit("amended", number, {"version": snapshot["version"], "changes": snapshot["changes"]})
+    return AdjustmentResult(
+        contract_number=number, version=snapshot["version"], status=_status({**row, "period_end": period_end}),
+        adjustment_kind=plan.kind, adjustment_amount=plan.amount,
+    )
 
 
 async def amend(number: str, data: AmendInput, actor: Actor) -> AdjustmentResult:
-    requested = {
-        name: value
-        for name in ("contract_amount", "guarantee_amount", "period_end")
-        if (value := getattr(data, name)) is not None
-    }
-    if not requested:
-        raise FieldError("guarantee_amount", "変更する項目（請負代金額・保証金額・保証期限）を1つ以上入力してください。")
+    """Staff amend directly (no request, no fee notice)."""
     async with db.transaction():
         row = await certificate_row(number)
-        _require_amendable(row)
-        previous, orderer_class = await _current(row)
-        snapshot = amended_snapshot(previous, requested, issued_on=clock.today_jst(), reason=data.reason.strip())
-        if not snapshot["changes"]:
-            raise FieldError("guarantee_amount", "現在の内容と同じです。変更する値を入力してください。")
-        try:
-            rules.check_amendment(
-                snapshot["guarantee_type"],
-                snapshot["project"]["contract_amount"],
-                snapshot["guarantee"]["amount"],
-                date.fromisoformat(snapshot["guarantee"]["period_start"]),
-                date.fromisoformat(snapshot["guarantee"]["period_end"]),
-            )
-        except rules.RuleViolation as violation:
-            raise Validation(field_messages(violation.problems)) from None
-        old_quote, new_quote = _quote(previous, orderer_class), _quote(snapshot, orderer_class)
-        kind, amount = fees.adjustment(old_quote, new_quote)
-        version = _signed_version(row["id"], snapshot)
-        await version.save()
-        period_end = date.fromisoformat(snapshot["guarantee"]["period_end"])
-        # Guarded by the version read: a concurrent amendment or cancellation makes this one a 409.
-        changed = (
-            await Certificate.update(
-                {
-                    Certificate.current_version: snapshot["version"],
-                    Certificate.guarantee_amount: snapshot["guarantee"]["amount"],
-                    Certificate.period_end: period_end,
-                }
-            )
-            .where(
-                (Certificate.id == row["id"]) & (Certificate.current_version == row["current_version"])
-                & Certificate.cancelled_at.is_null()
-            )
-            .returning(Certificate.id)
+        require_amendable(row)
+        previous, orderer_class = await current_terms(row)
+        plan = plan_amendment(
+            previous, orderer_class, requested_changes(msgspec.structs.asdict(data)), reason=data.reason.strip(),
+            today=clock.today_jst(),
         )
-        if not changed:
-            raise Conflict("この電子証書は他の操作で更新されました。画面を読み込み直してください。")
-        await counters.bump(counters.merge({counters.live_key(row["period_end"]): -1}, {counters.live_key(period_end): 1}))
-        if kind != "none":
-            await FeeAdjustment.insert(
-                FeeAdjustment(
-                    certificate=row["id"], version=snapshot["version"], kind=kind, amount=amount,
-                    details=json.dumps(_adjustment_details(previous, snapshot, old_quote, new_quote), ensure_ascii=False),
-                    created_at=clock.now(),
-                )
-            )
-        await audit.record(
-            "certificate.amended", by=actor, target=number,
-            details={"version": snapshot["version"], "changes": [c["field"] for c in snapshot["changes"]], "digest": version.digest},
-        )
-        company = await Company.select().where(Company.id == row["company"]).first()
-        await _mail_contractor(
-            company, "certificate-amended", number, version=snapshot["version"], reason=data.reason.strip(),
-            changes=[{"label": c["label"], "before": _show(c["before"]), "after": _show(c["after"])} for c in snapshot["changes"]],
-            adjustment_label=ADJUSTMENT_LABELS[kind] if kind != "none" else "", adjustment_amount=amount,
-        )
-        await events.emit("amended", number, {"version": snapshot["version"], "changes": snapshot["changes"]})
+        result = await apply_amendment(row, plan, actor)
     await events.committed()
-    return AdjustmentResult(
-        contract_number=number, version=snapshot["version"], status=_status({**row, "period_end": date.fromisoformat(snapshot["guarantee"]["period_end"])}),
-        adjustment_kind=kind, adjustment_amount=amount,
+    return result
+
+
+async def _record_adjustment(certificate_id: int, version: int, kind: str, amount: int, details: dict) -> None:
+    await FeeAdjustment.insert(
+        FeeAdjustment(
+            certificate=certificate_id, version=version, kind=kind, amount=amount,
+            details=json.dumps(details, ensure_ascii=False), created_at=clock.now(),
+        )
     )
 
 
@@ -540,7 +617,7 @@ def _show(value) -> str:
         return str(value)
 
 
-def _adjustment_details(before: dict, after: dict, old: fees.FeeQuote, new: fees.FeeQuote) -> dict:
+def _adjustment_details(before: dict, after: dict, old: fees.FeeQuote, new: fees.FeeQuote, today: date) -> dict:
     def side(snapshot: dict, quote: fees.FeeQuote) -> dict:
         return {
             "amount": snapshot["guarantee"]["amount"],
@@ -548,6 +625,8 @@ def _adjustment_details(before: dict, after: dict, old: fees.FeeQuote, new: fees
             "period_end": snapshot["guarantee"]["period_end"],
             "days": quote.days,
             "rate_per_year": str(quote.rate_per_year),
+            "flat": quote.flat,
+            "minimum_fee": quote.minimum_fee,
             "fee": quote.fee,
         }
 
@@ -557,48 +636,86 @@ def _adjustment_details(before: dict, after: dict, old: fees.FeeQuote, new: fees
         "rate_table_version": new.table_version,
         "sample_data": new.sample_data,
         "reason": after["change_reason"],
-        "computed_on": clock.today_jst().isoformat(),
+        "computed_on": today.isoformat(),
     }
 
 
-async def cancel(number: str, reason: str, actor: Actor) -> AdjustmentResult:
-    async with db.transaction():
-        row = await certificate_row(number)
-        if row["cancelled_at"] is not None:
-            raise Conflict("この保証はすでに解約されています。")
-        snapshot, orderer_class = await _current(row)
-        quote = _quote(snapshot, orderer_class)
-        today = clock.today_jst()
-        refund = fees.cancellation_refund(
-            quote,
-            start=date.fromisoformat(snapshot["guarantee"]["period_start"]),
-            end=date.fromisoformat(snapshot["guarantee"]["period_end"]),
-            cancelled_on=today,
+@dataclass(frozen=True)
+class CancellationPlan:
+    refund: fees.Refund
+    details: dict  # for the 保証料返還計算書
+
+
+def default_cancel_on(row: dict, today: date) -> date:
+    """Staff cancelling without a date: today, or the 保証期限 if that is earlier."""
+    return min(today, row["period_end"])
+
+
+def plan_cancellation(snapshot: dict, orderer_class: str, cancel_on: date, *, reason: str, today: date) -> CancellationPlan:
+    start = date.fromisoformat(snapshot["guarantee"]["period_start"])
+    end = date.fromisoformat(snapshot["guarantee"]["period_end"])
+    try:
+        rules.check_cancel_on(cancel_on, start, end)
+    except rules.RuleViolation as violation:
+        raise Validation(field_messages(violation.problems)) from None
+    quote = _quote(snapshot, orderer_class)
+    # The fee of the current terms is what was paid: the first fee plus every 追加 less every 返還.
+    refund = fees.cancellation_refund(fee_paid=quote.fee, minimum_fee=quote.minimum_fee, start=start, end=end, cancel_on=cancel_on)
+    details = _adjustment_details(snapshot, snapshot, quote, quote, today)
+    details.update(
+        reason=reason,
+        cancellation={
+            "cancel_on": refund.cancel_on.isoformat(), "total_days": refund.total_days, "used_days": refund.used_days,
+            "unused_days": refund.unused_days, "fee_paid": refund.fee_paid, "minimum_fee": refund.minimum_fee,
+            "prorated_refund": refund.prorated_refund, "retained": refund.retained,
+            "minimum_applied": refund.minimum_applied, "refund": refund.refund,
+        },
+    )
+    return CancellationPlan(refund, details)
+
+
+async def apply_cancellation(row: dict, plan: CancellationPlan, reason: str, actor: Actor) -> AdjustmentResult:
+    """Cancel as planned inside the caller's transaction (its publication to D-Sure commits
+    with it; the caller runs ``events.committed()`` after the commit)."""
+    number, refund = row["contract_number"], plan.refund.refund
+    cancelled = (
+        await Certificate.update(
+            {Certificate.cancelled_at: clock.now(), Certificate.cancel_on: plan.refund.cancel_on, Certificate.cancel_reason: reason}
         )
-        cancelled = (
-            await Certificate.update({Certificate.cancelled_at: clock.now()})
-            .where((Certificate.id == row["id"]) & Certificate.cancelled_at.is_null())
-            .returning(Certificate.id)
+        .where(
+            (Certificate.id == row["id"]) & Certificate.cancelled_at.is_null()
+            & (Certificate.current_version == row["current_version"])
         )
-        if not cancelled:
-            raise Conflict("この保証はすでに解約されています。")
-        await counters.bump({counters.live_key(row["period_end"]): -1, counters.CANCELLED: 1})
-        if refund > 0:
-            details = _adjustment_details(snapshot, snapshot, quote, quote)
-            details.update(reason=reason.strip(), cancelled_on=today.isoformat(), refund=refund)
-            await FeeAdjustment.insert(
-                FeeAdjustment(
-                    certificate=row["id"], version=row["current_version"], kind="refund", amount=refund,
-                    details=json.dumps(details, ensure_ascii=False), created_at=clock.now(),
-                )
-            )
-        await audit.record("certificate.cancelled", by=actor, target=number, details={"refund": refund})
-        company = await Company.select().where(Company.id == row["company"]).first()
-        await _mail_contractor(company, "certificate-cancelled", number, reason=reason.strip(), refund=refund)
-        await events.emit("cancelled", number, {"reason": reason.strip()})
-    await events.committed()
+        .returning(Certificate.id)
+    )
+    if not cancelled:
+        raise Conflict("この保証はすでに解約または変更されています。画面を読み込み直してください。")
+    await counters.bump({counters.live_key(row["period_end"]): -1, counters.CANCELLED: 1})
+    if refund > 0:
+        await _record_adjustment(row["id"], row["current_version"], "refund", refund, plan.details)
+    await audit.record(
+        "certificate.cancelled", by=actor, target=number,
+        details={"refund": refund, "cancel_on": plan.refund.cancel_on.isoformat()},
+    )
+    company = await Company.select().where(Company.id == row["company"]).first()
+    await mail_contractor(company, "certificate-cancelled", number, reason=reason, refund=refund, cancel_on=plan.refund.cancel_on)
+    await events.emit("cancelled", number, {"reason": reason, "cancel_on": plan.refund.cancel_on.isoformat()})
     return AdjustmentResult(
         contract_number=number, version=row["current_version"], status="cancelled",
         adjustment_kind="refund" if refund else "none", adjustment_amount=refund,
     )
 
+
+async def cancel(number: str, data: CancelInput, actor: Actor) -> AdjustmentResult:
+    """Staff cancel directly; 解約日 defaults to today."""
+    async with db.transaction():
+        row = await certificate_row(number)
+        if row["cancelled_at"] is not None:
+            raise Conflict("この保証はすでに解約されています。")
+        snapshot, orderer_class = await current_terms(row)
+        today = clock.today_jst()
+        cancel_on = data.cancel_on or default_cancel_on(row, today)
+        plan = plan_cancellation(snapshot, orderer_class, cancel_on, reason=data.reason.strip(), today=today)
+        result = await apply_cancellation(row, plan, data.reason.strip(), actor)
+    await events.committed()
+    return result

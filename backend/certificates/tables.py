@@ -31,6 +31,8 @@ class Certificate(Table, tablename="certificate"):
     current_version = Integer(default=1)
     issued_on = Date()
     cancelled_at = Timestamptz(null=True, default=None)
+    cancel_on = Date(null=True, default=None)  # 解約日 (the last day covered)
+    cancel_reason = Varchar(length=1000, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     last_viewed_at = Timestamptz(null=True, default=None)  # last D-Sure view
     acknowledged_at = Timestamptz(null=True, default=None)  # 受領確認 by the orderer
@@ -67,6 +69,36 @@ class FeeAdjustment(Table, tablename="fee_adjustment"):
     amount = BigInt()
     details = JSON()  # the calculation, for the 計算書
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ChangeRequest(Table, tablename="change_request"):
+    """変更・解約の申込み by the contractor: submitted → fee_notified → (paid) → concluded, or rejected.
+
+    ``fee_delta`` > 0 is a 追加保証料 (paid before conclusion, with its own 領収証), < 0 a
+    返還保証料; ``fee_details`` holds the calculation the 計算書 prints.
+    """
+
+    certificate = ForeignKey(references=Certificate, index=True)
+    company = ForeignKey(references=Company, index=True)
+    kind = Varchar(length=10)  # amend | cancel
+    status = Varchar(length=20, default="submitted", index=True)
+    contract_amount = BigInt(null=True, default=None)  # requested 請負代金額 (amend)
+    guarantee_amount = BigInt(null=True, default=None)  # requested 保証金額 (amend)
+    period_end = Date(null=True, default=None)  # requested 保証期限 (amend)
+    cancel_on = Date(null=True, default=None)  # requested 解約日 (cancel)
+    reason = Varchar(length=1000)
+    base_version = Integer()  # the version the request was made against
+    fee_delta = BigInt(null=True, default=None)
+    fee_details = JSON(null=True, default=None)
+    fee_notified_on = Date(null=True, default=None)
+    paid_on = Date(null=True, default=None)
+    paid_amount = BigInt(null=True, default=None)
+    receipt_number = Varchar(length=20, null=True, default=None)
+    rejected_reason = Varchar(length=1000, null=True, default=None)
+    version = Integer(null=True, default=None)  # the version the conclusion issued
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    concluded_at = Timestamptz(null=True, default=None)
 
 
 class CertificateSearch(Table, tablename="certificate_search"):

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from backend.accounts import service as accounts
 from backend.applications import service as applications
-from backend.applications.schemas import ApplicationInput
+from backend.applications.schemas import ApplicationInput, DepositBank
 from backend.applications.tables import Application
+from backend.certificates import changes
 from backend.certificates import service as certificates
-from backend.certificates.schemas import AmendInput
+from backend.certificates.schemas import AmendInput, CancelInput, ChangeRequestInput
 from backend.lib import clock
 from backend.lib.actor import Actor, system_actor
 from backend.accounts.schemas import RegisterInput
@@ -146,11 +147,13 @@ def _demo_application(today: date, index: int, **overrides):
         notes="",
     )
     values.update(overrides)
+    if values["guarantee_type"] != "contract":
+        values.setdefault("deposit_bank", DepositBank(name="鳥取銀行", branch="県庁支店"))
     return ApplicationInput(**values)
 
 
 async def seed_applications(customer_id: str) -> int:
-    """Applications in every state, so each screen and document has something to show."""
+    """Applications and change requests in every state, so each screen and document has something to show."""
     user = await _contractor(customer_id)
     if await Application.exists().where(Application.company == user.company_id):
         return 0
@@ -171,14 +174,42 @@ async def seed_applications(customer_id: str) -> int:
     waiting = await submitted(3)
     fee = await applications.notify_fee(waiting, DEMO)
     await applications.record_payment(waiting, today, fee.fee, DEMO)
-    await concluded(4)
+    fourth = await concluded(4)
     amended = await concluded(5, guarantee_type="contract", advance_amount=None, guarantee_amount=5_500_000,
                               orderer_code="fukuoka-pref", project_name="一般県道改良工事（福岡県）")
     await certificates.amend(amended, AmendInput(contract_amount=60_500_000, guarantee_amount=6_050_000,
                                                  reason="設計変更による請負代金額の増額"), DEMO)
     cancelled = await concluded(6, project_name="河川護岸災害復旧工事")
-    await certificates.cancel(cancelled, "契約解除のため", DEMO)
+    await certificates.cancel(cancelled, CancelInput(reason="契約解除のため"), DEMO)
     await concluded(7, delivery="paper", orderer_code="kokudo-chugoku", project_name="国道9号舗装補修工事")
     await applications.reject(await submitted(8), "保証金額の確認が取れないため", DEMO)
     await applications.withdraw(user, await submitted(9))
-    return 9
+    await seed_changes(user, today, concluded, fourth)
+    # 中間前払金 on the 前払金保証 of the fourth, 認定 today (0.065 % of 10,000,000 = 6,500円)
+    await submitted(15, guarantee_type="interim_advance", advance_amount=10_000_000, advance_contract_number=fourth,
+                    interim_certified_on=today, project_name="県道鳥取国府線（第4工区）道路改良工事（中間前払金）")
+    return 15
+
+
+async def seed_changes(user: Actor, today: date, concluded, fourth: str) -> None:
+    """A change request in every state: submitted, fee notified, paid, concluded (amend and cancel), rejected."""
+
+    async def change(number: str, **body) -> int:
+        return (await changes.submit(user, number, ChangeRequestInput(**body))).id
+
+    async def notified(number: str, **body) -> tuple[int, int]:
+        request_id = await change(number, **body)
+        return request_id, (await changes.notify_fee(request_id, DEMO)).fee_delta
+
+    extension = date(today.year + 1, 6, 30)
+    await change(await concluded(10), kind="amend", period_end=extension, reason="工期延長（用地買収の遅れ）")
+    await notified(await concluded(11), kind="amend", contract_amount=70_000_000, guarantee_amount=28_000_000,
+                   reason="設計変更による請負代金額の増額")
+    paid, delta = await notified(await concluded(12), kind="amend", period_end=extension, reason="工期延長（関係機関協議）")
+    await changes.record_payment(paid, today, delta, DEMO)
+    lowered, _ = await notified(fourth, kind="amend", guarantee_amount=20_000_000, reason="前払金の減額")
+    await changes.conclude(lowered, DEMO)
+    ended, _ = await notified(await concluded(13), kind="cancel", cancel_on=today, reason="発注者との請負契約の解除")
+    await changes.conclude(ended, DEMO)
+    refused = await change(await concluded(14), kind="cancel", cancel_on=today, reason="工事中止のため")
+    await changes.reject(refused, "解約合意書の写しをご提出ください", DEMO)

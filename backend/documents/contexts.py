@@ -39,13 +39,17 @@ class _Record(msgspec.Struct, kw_only=True):
 class Surety(_Record, kw_only=True):
     name: str  # 保証事業会社, e.g. 西日本建設業保証株式会社
     office_code: str  # e.g. "207"
+    representative: str | None = None  # 代表者 (versions before round 2 have none)
+    address: str | None = None  # 所在地
 
 
 class Contractor(_Record, kw_only=True):
-    customer_id: str  # お客様ID (8 digits)
+    # No お客様ID: it is the contractor's login and orderers read this (older versions carry
+    # one; it is never printed).
     company_name: str  # 商号
     representative: str  # 代表者
     address: str  # 所在地
+    license_number: str | None = None  # 建設業許可番号
 
 
 class Orderer(_Record, kw_only=True):
@@ -75,6 +79,16 @@ class Terms(_Record, kw_only=True):
     version: str  # 令和6年4月版
 
 
+class DepositBank(_Record, kw_only=True):
+    name: str  # 預託金融機関 (the bank of the 前払金専用口座)
+    branch: str
+
+
+class Interim(_Record, kw_only=True):
+    advance_contract_number: str  # the 前払金保証 the 中間前払金 stands on
+    certified_on: date  # the orderer's 認定日
+
+
 class Change(_Record, kw_only=True):
     field: str  # guarantee_amount, contract_amount, period_end, …
     label: str  # 保証金額
@@ -97,6 +111,22 @@ class CertificateSnapshot(_Record, kw_only=True):
     terms: Terms
     changes: list[Change] = []
     change_reason: str | None = None
+    deposit_bank: DepositBank | None = None  # advance types
+    interim: Interim | None = None  # 中間前払金
+
+
+class VersionChanges(_Record, kw_only=True):
+    """One earlier (or the printed) version's changes, for the printout's history."""
+
+    version: int
+    issued_on: date
+    changes: list[Change] = []
+    change_reason: str | None = None
+
+
+class Cancellation(_Record, kw_only=True):
+    cancel_on: date  # 解約日
+    reason: str
 
 
 CertificateStatus = Literal["valid", "cancelled", "expired", "superseded"]
@@ -109,6 +139,8 @@ class CertificateContext(_Strict, kw_only=True):
     digest: Digest  # SHA-256 of the snapshot's canonical JSON
     status: CertificateStatus
     public_url: str
+    history: list[VersionChanges] = []  # every change of versions 2 … the printed one, oldest first
+    cancellation: Cancellation | None = None  # when status is cancelled
 
 
 # --- 認証キー等のお知らせ ----------------------------------------------------------------
@@ -123,6 +155,8 @@ class AuthKeyNoticeContext(_Strict, kw_only=True):
     project_name: str  # 工事名
     orderer_title: str  # 発注者, e.g. ○○県知事
     surety_name: str  # 保証機関
+    surety_representative: str = ""
+    surety_address: str = ""
     public_url: str  # the QR points at {public_url}/dsure?no={contract_number}
     issued_on: date
 
@@ -154,15 +188,23 @@ class FeeStatementContext(_Strict, kw_only=True):
     fee: Yen
     computed_on: date
     sample_data: bool = False  # True: label the figures 「（サンプル料率）」
+    flat: bool = False  # True: amount × rate once (中間前払金の公表料率), no days in the formula
     surety_name: str
+    surety_representative: str = ""
+    surety_address: str = ""
+    payment_account: str | None = None  # 振込先 (fee notices)
+    payment_due_on: date | None = None  # 支払期限
 
 
 class FeeReceiptContext(FeeStatementContext, kw_only=True):
-    """``fee-receipt``: 保証料領収証, issued when the payment is confirmed."""
+    """``fee-receipt``: 保証料領収証, issued when the payment is confirmed; with
+    ``change_request_id`` the 領収証 of a change's 追加保証料 (``amount`` = the 追加)."""
 
     receipt_number: str
     paid_on: date
     amount: Yen
+    change_request_id: int | None = None
+    previous_fee: Yen | None = None  # a change: the fee before it (``fee`` is the fee after)
 
 
 class FeeBasis(_Record, kw_only=True):
@@ -173,6 +215,23 @@ class FeeBasis(_Record, kw_only=True):
     period_start: date | None = None
     days: int | None = None
     fee: Yen | None = None
+    rate_per_year: Rate | None = None
+    flat: bool = False
+
+
+class RefundBasis(_Record, kw_only=True):
+    """保証料返還計算書 of a cancellation: every figure of the arithmetic."""
+
+    cancel_on: date  # 解約日
+    total_days: int  # 保証期間の日数
+    used_days: int  # 経過日数 (始期 … 解約日)
+    unused_days: int  # 未経過日数
+    fee_paid: Yen  # お支払済みの保証料
+    minimum_fee: Yen
+    prorated_refund: Yen  # 保証料 × 未経過日数 ÷ 保証期間の日数 (円未満切捨て)
+    retained: Yen  # 既経過保証料 (at least the minimum fee)
+    minimum_applied: bool
+    refund: Yen
 
 
 class FeeAdjustmentContext(_Strict, kw_only=True):
@@ -193,6 +252,12 @@ class FeeAdjustmentContext(_Strict, kw_only=True):
     rate_table_version: str
     orderer_name: str | None = None
     guarantee_type_label: str | None = None
+    cancellation: RefundBasis | None = None  # a cancellation's refund arithmetic
+    change_request_id: int | None = None  # computed for a change request (before its conclusion)
+    surety_representative: str = ""
+    surety_address: str = ""
+    payment_account: str | None = None  # 振込先 of a 追加保証料
+    payment_due_on: date | None = None  # 支払期限
 
 
 # --- D-Sure 閲覧証明 ----------------------------------------------------------------------
@@ -214,6 +279,7 @@ class DsureReceiptContext(_Strict, kw_only=True):
     snapshot: CertificateSnapshot  # the content of the version checked: names the guarantee
     issuer_code: str = ""  # the surety that published the certificate to D-Sure
     issuer_name: str = ""
+    cancellation: Cancellation | None = None  # 解約日 and reason of a cancelled guarantee
 
 
 CONTEXT_TYPES: dict[str, type[msgspec.Struct]] = {
@@ -236,10 +302,13 @@ def document_identity(kind: str, parsed: msgspec.Struct) -> str:
     rendering per identity (a reissued key or a changed status replaces the old file)."""
     if kind == "certificate":
         return f"{parsed.snapshot.contract_number}/v{parsed.snapshot.version}"
+    if kind == "fee-receipt" and parsed.change_request_id is not None:
+        return f"change/{parsed.change_request_id}"
     if kind in ("fee-statement", "fee-receipt"):
         return f"application/{parsed.application_id}"
     if kind == "fee-adjustment":
-        return f"{parsed.contract_number}/v{parsed.version}/{parsed.kind}"
+        source = f"/change/{parsed.change_request_id}" if parsed.change_request_id is not None else ""
+        return f"{parsed.contract_number}/v{parsed.version}/{parsed.kind}{source}"
     if kind == "dsure-receipt":
         return f"{parsed.contract_number}/v{parsed.version}"
     return parsed.contract_number  # auth-key-notice
@@ -292,12 +361,15 @@ def sample_snapshot(*, version: int = 1, guarantee_type: str = "advance") -> dic
         "certificate_title": title,
         "guarantee_type_label": label,
         "issued_on": "2025-10-15",
-        "surety": {"name": "西日本建設業保証株式会社", "office_code": "207"},
+        "surety": {
+            "name": "西日本建設業保証株式会社", "office_code": "207",
+            "representative": "代表取締役社長　保証　一郎", "address": "大阪府大阪市西区○○一丁目1番1号",
+        },
         "contractor": {
-            "customer_id": "12345678",
             "company_name": "因幡建設株式会社",
             "representative": "代表取締役 因幡 一郎",
             "address": "鳥取県鳥取市東町一丁目220番地",
+            "license_number": "鳥取県知事許可（特-5）第1234号",
         },
         "orderer": {
             "code": "tottori-kgc",
@@ -318,6 +390,10 @@ def sample_snapshot(*, version: int = 1, guarantee_type: str = "advance") -> dic
         "changes": [],
         "change_reason": None,
     }
+    if guarantee_type != "contract":
+        snapshot["deposit_bank"] = {"name": "鳥取銀行", "branch": "県庁支店"}
+    if guarantee_type == "interim_advance":
+        snapshot["interim"] = {"advance_contract_number": "2070004400", "certified_on": "2026-01-15"}
     if version > 1:
         snapshot["issued_on"] = "2025-12-01"
         snapshot["project"]["contract_amount"] = 55_000_000

@@ -33,9 +33,13 @@ def first_snapshot(
     application: dict[str, Any],
     guarantee_amount: int,
 ) -> dict[str, Any]:
-    """Version 1 of a certificate, from the concluded application."""
+    """Version 1 of a certificate, from the concluded application.
+
+    The contractor is named by 商号, 代表者, 所在地 and 建設業許可番号, never by its login
+    (お客様ID): orderers read this content on D-Sure and on every printout.
+    """
     kind = application["guarantee_type"]
-    return {
+    snapshot = {
         "contract_number": contract_number,
         "version": 1,
         "guarantee_type": kind,
@@ -63,6 +67,14 @@ def first_snapshot(
         "changes": [],
         "change_reason": None,
     }
+    if application.get("deposit_bank"):
+        snapshot["deposit_bank"] = dict(application["deposit_bank"])  # 預託金融機関 {name, branch}
+    if kind == "interim_advance" and application.get("advance_contract_number"):
+        snapshot["interim"] = {  # the 前払金保証 behind it and the orderer's 認定
+            "advance_contract_number": application["advance_contract_number"],
+            "certified_on": application["interim_certified_on"].isoformat(),
+        }
+    return snapshot
 
 
 def amended_snapshot(

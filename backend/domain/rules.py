@@ -56,6 +56,9 @@ class ApplicationFacts:
     period_end: date | None
     bid_announced_on: date | None
     delivery: str | None
+    deposit_bank: tuple[str, str] | None = None  # 預託金融機関 (name, branch), advance types
+    advance_contract_number: str | None = None  # 中間前払金: the 前払金保証 behind it
+    interim_certified_on: date | None = None  # 中間前払金: the orderer's 認定 date
 
 
 def _share(amount: int, fraction: tuple[int, int]) -> int:
@@ -143,9 +146,10 @@ def _contract_problems(app: ApplicationFacts, total: int | None) -> Problems:
 
 
 def application_problems(
-    app: ApplicationFacts, orderer: OrdererFacts | None = None, earlier_advance: int = 0
+    app: ApplicationFacts, orderer: OrdererFacts | None = None, earlier_advance: int = 0, *, today: date | None = None
 ) -> list[tuple[str, str]]:
-    """Every broken rule, in the order a person fills the form (without an orderer: those that need none)."""
+    """Every broken rule, in the order a person fills the form (without an orderer: those that need none;
+    without ``today``: not 中間前払金's, whose 認定日 is judged against today)."""
     problems: list[tuple[str, str]] = []
     if orderer is not None and not orderer.active:
         problems.append(("orderer_code", f"{orderer.name}は現在お申込みを受け付けていません。"))
@@ -153,6 +157,9 @@ def application_problems(
     problems += date_problems(app)
     if orderer is not None:
         problems += delivery_problems(app, orderer)
+    problems += deposit_bank_problems(app)
+    if today is not None:
+        problems += interim_problems(app, today)
     return problems
 
 
@@ -161,18 +168,67 @@ def guaranteed_amount(app: ApplicationFacts) -> int:
     return app.guarantee_amount if app.guarantee_type == CONTRACT else app.advance_amount
 
 
-def check_application(app: ApplicationFacts, orderer: OrdererFacts, earlier_advance: int = 0) -> int:
+def deposit_bank_problems(app: ApplicationFacts) -> Problems:
+    """前払金 is paid into a 前払金専用口座: the advance types name the bank (預託金融機関)."""
+    if app.guarantee_type == CONTRACT:
+        if app.deposit_bank is not None:
+            yield "deposit_bank", "契約保証では預託金融機関は入力しません。"
+        return
+    if app.guarantee_type not in (ADVANCE, INTERIM_ADVANCE):
+        return
+    name, branch = app.deposit_bank or ("", "")
+    if not name.strip():
+        yield "deposit_bank.name", "預託金融機関（前払金専用口座のある金融機関名）を入力してください。"
+    if not branch.strip():
+        yield "deposit_bank.branch", "預託金融機関の支店名を入力してください。"
+
+
+def interim_problems(app: ApplicationFacts, today: date) -> Problems:
+    """中間前払金 stands on a 前払金保証 and on the orderer's 認定 (認定日 from 契約日 to ``today``)."""
+    if app.guarantee_type != INTERIM_ADVANCE:
+        return
+    if not (app.advance_contract_number or "").strip():
+        yield "advance_contract_number", "中間前払金保証では、同じ工事の前払金保証の保証契約番号（10桁）を入力してください。"
+    certified = app.interim_certified_on
+    if certified is None:
+        yield "interim_certified_on", "発注者の中間前払金の認定日を入力してください。"
+    elif certified > today:
+        yield "interim_certified_on", "認定日に未来の日付は指定できません。認定を受けた日を入力してください。"
+    elif app.contract_date is not None and certified < app.contract_date:
+        yield "interim_certified_on", "認定日は契約日と同じ日かそれより後の日付にしてください。"
+
+
+def check_application(
+    app: ApplicationFacts, orderer: OrdererFacts, earlier_advance: int = 0, *, today: date | None = None
+) -> int:
     """All rules; raises :class:`RuleViolation` listing every problem, else returns the 保証金額."""
-    problems = application_problems(app, orderer, earlier_advance)
+    problems = application_problems(app, orderer, earlier_advance, today=today)
     if problems:
         raise RuleViolation.of(problems)
     return guaranteed_amount(app)
 
 
+def check_payment_date(paid_on: date, notified_on: date, today: date) -> None:
+    """A payment answers a fee notice: dated from the notice's day to today."""
+    if paid_on < notified_on:
+        raise RuleViolation("paid_on", f"入金日は保証料のお知らせの日（{wareki(notified_on)}）以降の日付にしてください。")
+    if paid_on > today:
+        raise RuleViolation("paid_on", "入金日に未来の日付は指定できません。")
+
+
+def check_cancel_on(cancel_on: date, period_start: date, period_end: date) -> None:
+    """解約日 lies within the 保証期間."""
+    if cancel_on < period_start:
+        raise RuleViolation("cancel_on", f"解約日は保証期間の始期（{wareki(period_start)}）以降の日付にしてください。")
+    if cancel_on > period_end:
+        raise RuleViolation("cancel_on", f"解約日は保証期限（{wareki(period_end)}）以前の日付にしてください。")
+
+
 def check_amendment(
-    guarantee_type: str, contract_amount: int, guarantee_amount: int, period_start: date, period_end: date
+    guarantee_type: str, contract_amount: int, guarantee_amount: int, period_start: date, period_end: date,
+    *, today: date | None = None,
 ) -> None:
-    """The rules an amended certificate must still satisfy."""
+    """The rules an amended certificate must still satisfy (a new 保証期限 not before ``today``)."""
     facts = ApplicationFacts(
         guarantee_type=guarantee_type,
         contract_amount=contract_amount,
@@ -189,5 +245,10 @@ def check_amendment(
         ("guarantee_amount" if field == "advance_amount" else field, message)
         for field, message in (*amount_problems(facts), *date_problems(facts))
     ]
+    if today is not None and period_end < today and not any(field == "period_end" for field, _ in problems):
+        problems.append((
+            "period_end",
+            "変更後の保証期限が過ぎています。今日以降の日付にしてください（保証をやめる場合は解約の申込みをしてください）。",
+        ))
     if problems:
         raise RuleViolation.of(problems)

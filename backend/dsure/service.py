@@ -489,6 +489,8 @@ async def receipt(raw_number: str, raw_key: str, actor: Actor) -> tuple[bytes, s
         "public_url": get_settings().public_url,
         "snapshot": json.loads(current["content"]),  # the version checked: 保証の種類, 保証契約者, 保証金額, 保証期限, 保証機関
     }
+    if match.cancelled_on is not None:  # 解約日 and reason: the orderer must see both
+        context["cancellation"] = {"cancel_on": match.cancelled_on.isoformat(), "reason": match.row["cancel_reason"] or ""}
     try:
         pdf = await documents.render_pdf("dsure-receipt", context, cached=False)
     except documents.RenderError as exc:

@@ -118,6 +118,15 @@ async def _cancel_reason(number: str) -> str | None:
     return json.loads(row["details"] or "{}").get("reason") if row else None
 
 
+def _cancelled_on(certificate: dict) -> str | None:
+    """解約日: the day the cancellation names (a change request's, or staff's), else the day it was made."""
+    cancelled_at = certificate["cancelled_at"]
+    if cancelled_at is None:
+        return None
+    cancel_on = certificate["cancel_on"]
+    return str(cancel_on)[:10] if cancel_on is not None else cancelled_at.astimezone(JST).date().isoformat()
+
+
 async def build(number: str, revision: int, event: str, sealing_key) -> str | None:
     """The signed publication of a certificate's current state; None when it is not on D-Sure (paper)."""
     settings = get_settings()
@@ -157,8 +166,8 @@ async def build(number: str, revision: int, event: str, sealing_key) -> str | No
             }
             for version in versions
         ],
-        "cancelled_on": cancelled_at.astimezone(JST).date().isoformat() if cancelled_at else None,
-        "cancel_reason": await _cancel_reason(number) if cancelled_at else None,
+        "cancelled_on": _cancelled_on(certificate),
+        "cancel_reason": (certificate["cancel_reason"] or await _cancel_reason(number)) if cancelled_at else None,
         "verifier": verifier,
     }
     return jws.sign(private_key, kid, payload, typ=PUBLICATION_TYPE)

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import datetime
 
 from frontend import fmt
-from frontend.api import Application, AuditEntry, CertificateItem, Company, Lockout, MailItem, Orderer
+from frontend.api import Application, AuditEntry, CertificateItem, ChangeRequest, Company, Lockout, MailItem, Orderer
 from frontend.views import STATUS_TONES
 
 
@@ -260,4 +260,49 @@ def audit_row(entry: AuditEntry) -> AuditRow:
         target=entry.target, address=entry.address,
         details="、".join(f"{k}={v}" for k, v in entry.details.items())[:200],
         hash=entry.hash[:12],
+    )
+
+
+CHANGE_TABS = [("submitted", "申込受付"), ("fee_notified", "お知らせ済"), ("concluded", "締結"), ("rejected", "謝絶")]
+
+
+@dataclasses.dataclass
+class ChangeAdminRow:
+    """One 変更・解約の申込み in the staff's queue."""
+
+    id: str = ""
+    number: str = ""
+    company: str = ""
+    kind_label: str = ""
+    project_name: str = ""
+    asked: str = ""
+    reason: str = ""
+    fee: str = ""
+    fee_value: str = ""  # the 追加保証料 to prefill the payment
+    paid: str = ""
+    step: str = ""  # notice | payment | conclude | done
+    status_label: str = ""
+
+
+def change_admin_row(item: ChangeRequest) -> ChangeAdminRow:
+    if item.kind == "cancel":
+        asked = f"解約日 {fmt.wareki(item.cancel_on)}"
+    else:
+        asked = "　".join(filter(None, [
+            f"請負代金額 {fmt.yen(item.contract_amount)}" if item.contract_amount else "",
+            f"保証金額 {fmt.yen(item.guarantee_amount)}" if item.guarantee_amount else "",
+            f"保証期限 {fmt.wareki(item.period_end)}" if item.period_end else "",
+        ]))
+    if item.status == "submitted":
+        step = "notice"
+    elif item.status == "fee_notified":
+        step = "payment" if (item.fee_delta or 0) > 0 and item.paid_on is None else "conclude"
+    else:
+        step = "done"
+    return ChangeAdminRow(
+        id=str(item.id), number=item.contract_number, company=item.company_name or "", kind_label=item.kind_label,
+        project_name=item.project_name, asked=asked, reason=item.reason,
+        fee=f"{item.fee_kind_label} {fmt.yen(abs(item.fee_delta))}" if item.fee_delta else (item.fee_kind_label or "―"),
+        fee_value=str(item.fee_delta) if (item.fee_delta or 0) > 0 else "",
+        paid=f"{fmt.wareki(item.paid_on)} 入金" if item.paid_on else "", step=step, status_label=item.status_label,
     )

@@ -6,7 +6,7 @@ do. The rows it keeps for the pages are built in ``frontend.admin.rows``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import reflex as rx
@@ -18,6 +18,7 @@ from frontend.admin.rows import (
     ApplicationRow,
     AuditRow,
     CertificateRow,
+    ChangeAdminRow,
     CompanyRow,
     Kpi,
     LockRow,
@@ -26,6 +27,7 @@ from frontend.admin.rows import (
     application_row,
     audit_row,
     certificate_row,
+    change_admin_row,
     company_row,
     lock_row,
     mail_row,
@@ -278,7 +280,7 @@ class AdminApplicationsState(AdminState, ListPage):
         self.target_id = application_id
         self.target_label = f"受付番号 {application_id}　{row.project_name}" if row else f"受付番号 {application_id}"
         self.target_fee = row.fee_value if row else ""
-        self.today = date.today().isoformat()
+        self.today = fmt.today().isoformat()
         self._open_dialog(kind)
 
     @calls_api()
@@ -297,6 +299,60 @@ class AdminApplicationsState(AdminState, ListPage):
     async def reject(self, form: dict[str, Any]):
         await self._face_api().admin_reject(self.target_id, str(form.get("reason", "")).strip())
         await self._done(f"受付番号 {self.target_id} を謝絶しました。")
+
+
+class AdminChangesState(AdminState, ListPage):
+    """変更・解約の審査: 保証料のお知らせ → 入金確認 (a 追加保証料 only) → 締結, or 謝絶; each after a confirmation."""
+
+    tab: str = "submitted"
+    items: list[ChangeAdminRow] = []
+    target_id: str = ""
+    target_label: str = ""
+    target_fee: str = ""
+    today: str = ""
+
+    async def _refresh(self) -> None:
+        self.items = [change_admin_row(item) for item in await self._face_api().admin_change_requests(self.tab)]
+
+    @calls_api()
+    async def set_tab(self, tab: str):
+        self.tab = tab
+        await self._refresh()
+
+    @rx.event
+    def open_dialog(self, kind: str, request_id: str):
+        """notice | payment | conclude | reject, for one request of the list."""
+        row = next((r for r in self.items if r.id == request_id), None)
+        self.target_id = request_id
+        self.target_label = f"変更申込 {request_id}　{row.number}　{row.project_name}　{row.asked}" if row else request_id
+        self.target_fee = row.fee_value if row else ""
+        self.today = fmt.today().isoformat()
+        self._open_dialog(kind)
+
+    @calls_api()
+    async def fee_notice(self, _form: dict[str, Any]):
+        result = await self._face_api().admin_change_fee_notice(self.target_id)
+        label = {"additional": "追加保証料", "refund": "返還保証料"}.get(result.fee_kind, "保証料の増減なし")
+        amount = f" {fmt.yen(result.amount)}" if result.amount else ""
+        await self._done(f"変更申込 {self.target_id} の保証料のお知らせを送りました（{label}{amount}）。")
+
+    @calls_api()
+    async def payment(self, form: dict[str, Any]):
+        amount = fmt.parse_amount(str(form.get("amount", "")))
+        await self._face_api().admin_change_payment(self.target_id, str(form.get("paid_on", "")),
+                                                    amount if amount is not None else "")
+        await self._done(f"変更申込 {self.target_id} の追加保証料の入金を確認しました。")
+
+    @calls_api()
+    async def conclude(self, _form: dict[str, Any]):
+        result = await self._face_api().admin_change_conclude(self.target_id)
+        outcome = "解約しました" if result.status == "cancelled" else f"第{result.version}版を発行しました"
+        await self._done(f"変更申込 {self.target_id} を締結し、保証契約番号 {result.contract_number} の{outcome}。")
+
+    @calls_api()
+    async def reject(self, form: dict[str, Any]):
+        await self._face_api().admin_change_reject(self.target_id, str(form.get("reason", "")).strip())
+        await self._done(f"変更申込 {self.target_id} を謝絶しました。")
 
 
 class AdminCertificatesState(AdminState, ListPage):

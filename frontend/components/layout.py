@@ -36,6 +36,7 @@ ADMIN_LINKS = [
     ("dashboard", "/admin", "layout-dashboard", "ダッシュボード"),
     ("registrations", "/admin/registrations", "user-check", "登録の承認"),
     ("applications", "/admin/applications", "clipboard-list", "申込の審査"),
+    ("changes", "/admin/change-requests", "file-pen", "変更・解約の審査"),
     ("certificates", "/admin/certificates", "shield-check", "電子証書"),
     ("orderers", "/admin/orderers", "landmark", "発注者マスタ"),
     ("mail", "/admin/mail", "mail", "メール送信状況"),

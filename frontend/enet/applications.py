@@ -78,6 +78,7 @@ def application_card(item: ApplicationView) -> rx.Component:
         rx.text(item.orderer_name, "　", item.amount_label, " ", item.amount, size="2", color_scheme="gray"),
         timeline(item.steps),
         rx.text(item.message, size="2"),
+        rx.cond(item.payment != "", rx.text(item.payment, size="2", weight="bold", class_name="fee-payment")),
         rx.cond(
             item.has_fee | item.can_withdraw,
             rx.el.div(
@@ -207,6 +208,27 @@ def new_application() -> rx.Component:
                     ),
                     size="1",
                     color_scheme="gray",
+                ),
+                rx.cond(
+                    ~ApplyState.is_contract,
+                    rx.el.div(
+                        field("預託金融機関（金融機関名）", "deposit_bank_name", errors, form="apply", required=True,
+                              placeholder="例：鳥取銀行", hint="前払金専用口座のある金融機関です。"),
+                        field("預託金融機関（支店名）", "deposit_bank_branch", errors, form="apply", required=True,
+                              placeholder="例：県庁支店"),
+                        class_name="hs-grid-2",
+                    ),
+                ),
+                rx.cond(
+                    ApplyState.guarantee_type == "interim_advance",
+                    rx.el.div(
+                        field("前払金保証の保証契約番号", "advance_contract_number", errors, form="apply", required=True,
+                              input_mode="numeric", placeholder="例：2070004426",
+                              hint="同じ工事・同じ発注者の前払金保証（有効なもの）の10桁の番号です。"),
+                        field("中間前払金の認定日", "interim_certified_on", errors, form="apply", type_="date",
+                              required=True, hint="発注者から中間前払金の認定を受けた日です。"),
+                        class_name="hs-grid-2",
+                    ),
                 ),
                 rx.el.div(
                     field("契約日", "contract_date", errors, form="apply", type_="date", required=True),

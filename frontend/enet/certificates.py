@@ -9,16 +9,20 @@ from frontend.components.layout import enet_page
 from frontend.components.ui import (
     alert,
     alert_if,
+    api_form,
     badge,
     card,
+    choices,
     confirm_dialog,
     dl_dynamic,
     empty_state,
+    field,
     loading_block,
     page_title,
     select_field,
+    submit_button,
 )
-from frontend.enet.rows import CertificateView, ViewLogRow
+from frontend.enet.rows import CertificateView, ChangeRow, ViewLogRow
 from frontend.enet.state import CertificatesState, CertificateState
 from frontend.views import ChangeView, VersionView
 
@@ -189,6 +193,107 @@ if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(ke
 done('認証キーをコピーしました。');},fallback);}else{fallback();}})()"""
 
 
+def send_dialog() -> rx.Component:
+    """The 確認 before 「発注者へ送付」: recipient, subject, attachment, a copy to oneself, a resend warning."""
+    state = CertificateState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("発注者へ送付する内容の確認"),
+            rx.alert_dialog.description("次の内容でメールを送ります。宛先と件名をご確認ください。", size="2"),
+            rx.el.dl(
+                rx.el.dt("宛先"), rx.el.dd(state.preview_to, id="send-preview-to"),
+                rx.el.dt("件名"), rx.el.dd(state.preview_subject, id="send-preview-subject"),
+                rx.el.dt("添付"), rx.el.dd(state.preview_attachment, id="send-preview-attachment"),
+                class_name="hs-dl",
+            ),
+            rx.cond(state.preview_warning != "", alert(state.preview_warning, tone="amber")),
+            rx.el.label(
+                rx.el.input(type="checkbox", default_checked=False, on_change=state.set_cc_self, id="send-cc-self"),
+                rx.el.span("控えを自社のアドレス（", state.preview_cc, "）にも送る"),
+                style={"display": "flex", "gap": "8px", "alignItems": "center", "marginTop": "12px"},
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("やめる", variant="soft", color_scheme="gray", size="3")),
+                rx.button(rx.cond(state.preview_resend, "再送する", "送付する"), on_click=state.send_to_orderer,
+                          loading=state.sending, size="3"),
+                gap="12px", justify="end", margin_top="16px", wrap="wrap",
+            ),
+            max_width="480px",
+        ),
+        open=state.dialog == "send",
+        on_open_change=state.close_dialog,
+    )
+
+
+def change_item(row: ChangeRow) -> rx.Component:
+    state = CertificateState
+    return rx.el.li(
+        rx.flex(rx.text(row.title, weight="bold", size="2"), badge(row.status_label, row.tone), gap="8px", wrap="wrap",
+                align="center"),
+        rx.text(row.summary, size="2"),
+        rx.cond(row.fee != "", rx.text(row.fee, size="2", weight="bold")),
+        rx.cond(row.payment != "", rx.text(row.payment, size="2", color_scheme="amber")),
+        rx.cond(row.rejected != "", rx.text(row.rejected, size="2", color_scheme="red")),
+        rx.flex(
+            rx.cond(row.has_statement, rx.button(
+                rx.icon("file-down", size=14), "計算書（PDF）", on_click=state.download_change(row.id, "fee-adjustment"),
+                variant="soft", color_scheme="gray", size="2")),
+            rx.cond(row.has_receipt, rx.button(
+                rx.icon("file-down", size=14), "領収証（PDF）", on_click=state.download_change(row.id, "fee-receipt"),
+                variant="soft", color_scheme="gray", size="2")),
+            gap="8px", wrap="wrap",
+        ),
+        class_name="change-request",
+        style={"listStyle": "none", "display": "grid", "gap": "4px", "padding": "8px 0",
+               "borderBottom": "1px solid var(--gray-5)"},
+    )
+
+
+def change_panel() -> rx.Component:
+    """変更・解約の申込み: what the works contract changed, or the 解約日."""
+    state = CertificateState
+    errors = state.field_errors
+    # What was typed stays when the API refuses it (its messages beside the boxes); a request
+    # that is accepted closes the form (one open request per certificate).
+    form = api_form(
+        state.submit_change,
+        choices("申込みの種類", "kind", [("amend", "変更（増額・減額・工期延長）"), ("cancel", "解約")],
+                state.change_kind, state.set_change_kind, errors, form="change", required=True),
+        rx.cond(
+            state.change_kind == "cancel",
+            field("解約日", "cancel_on", errors, form="change", type_="date", required=True,
+                  hint="保証期間内の日付。未経過日数に応じて保証料の一部を返還します（最低保証料を除く）。"),
+            rx.el.div(
+                field("変更後の請負代金額（円）", "contract_amount", errors, form="change", input_mode="numeric",
+                      hint="変わらない項目は空欄のままにしてください。"),
+                field("変更後の保証金額（円）", "guarantee_amount", errors, form="change", input_mode="numeric"),
+                field("変更後の保証期限（工期の終期）", "period_end", errors, form="change", type_="date"),
+                class_name="hs-grid-2",
+            ),
+        ),
+        field("理由", "reason", errors, form="change", textarea=True, required=True,
+              placeholder="例：設計変更による請負代金額の増額"),
+        submit_button("この内容で申し込む", state.change_busy),
+    )
+    return card(
+        rx.el.h2("変更・解約の申込み", class_name="hs-label", style={"fontSize": "16px"}),
+        rx.cond(state.change_message != "", alert(state.change_message, tone="green", icon="circle-check")),
+        rx.cond(state.changes.length() > 0,
+                rx.el.ul(rx.foreach(state.changes, change_item), style={"margin": "0", "padding": "0"})),
+        rx.cond(
+            state.can_change,
+            rx.vstack(
+                rx.text("請負契約の変更（増額・減額・工期延長）や解約があったときにお申し込みください。"
+                        "審査のうえ、追加保証料または返還保証料をお知らせします。", size="2"),
+                form,
+                width="100%",
+            ),
+            rx.text("審査中の申込みがあるか、有効でない電子証書のため、新しい申込みはできません。", size="2",
+                    color_scheme="gray"),
+        ),
+    )
+
+
 def key_panel() -> rx.Component:
     shown = rx.vstack(
         rx.text("認証キー", size="2", color_scheme="gray"),
@@ -242,8 +347,9 @@ def key_panel() -> rx.Component:
         rx.text("発注者の登録アドレスへ、発注者指定の件名で「認証キー等のお知らせ」をお送りします。", size="2"),
         rx.cond(CertificateState.sent != "", rx.text("送付済み：", CertificateState.sent, size="2",
                                                      color_scheme="green")),
-        rx.button(rx.icon("send", size=16), "発注者へ送付", on_click=CertificateState.send_to_orderer,
+        rx.button(rx.icon("send", size=16), "発注者へ送付", on_click=CertificateState.open_send_preview,
                   loading=CertificateState.sending, variant="outline", size="3"),
+        send_dialog(),
         rx.cond(CertificateState.message != "", alert(CertificateState.message, tone="green", icon="circle-check")),
         spacing="3",
     )
@@ -327,7 +433,8 @@ def certificate_detail() -> rx.Component:
             state.title == "",
             rx.cond(state.error == "", loading_block()),
             rx.vstack(status_card, rx.cond(state.summary.paper, paper_panel(), key_panel()),
-                      rx.cond(~state.summary.paper, views), content, history, documents, spacing="4", width="100%"),
+                      rx.cond(~state.summary.paper, views), content, history, change_panel(), documents, spacing="4",
+                      width="100%"),
         ),
         spacing="4",
         width="100%",

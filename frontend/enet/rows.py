@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from frontend import fmt
-from frontend.api import Application, CertificateItem
+from frontend.api import Application, CertificateItem, ChangeRequest
 from frontend.views import STATUS_TONES
 
 
@@ -31,6 +31,7 @@ class ApplicationView:
     fee: str = ""
     contract_number: str = ""
     message: str = ""
+    payment: str = ""  # 振込先 and 支払期限 while the fee is unpaid
     has_fee: bool = False
     paid: bool = False
     can_withdraw: bool = False
@@ -134,6 +135,7 @@ def application_view(item: Application) -> ApplicationView:
         fee=fmt.yen(item.fee),
         contract_number=item.contract_number or "",
         message=message,
+        payment=f"振込先：{item.payment_account}　支払期限：{fmt.wareki(item.payment_due_on)}" if item.payment_due_on else "",
         has_fee=item.fee is not None and item.status in ("fee_notified", "concluded"),
         paid=paid,
         can_withdraw=item.status in ("submitted", "fee_notified") and not paid,
@@ -155,4 +157,45 @@ def certificate_view(item: CertificateItem) -> CertificateView:
         viewed=fmt.wareki_time(item.last_viewed_at),
         acknowledged=fmt.wareki_time(item.acknowledged_at),
         paper=item.delivery == "paper",
+    )
+
+
+@dataclasses.dataclass
+class ChangeRow:
+    """One 変更・解約の申込み on the certificate page."""
+
+    id: int = 0
+    title: str = ""  # 変更 / 解約 and when
+    status_label: str = ""
+    tone: str = "gray"
+    summary: str = ""  # what was asked
+    fee: str = ""  # 追加保証料 金… / 返還保証料 金…
+    payment: str = ""  # 振込先 and 支払期限 of an unpaid 追加
+    rejected: str = ""
+    has_statement: bool = False
+    has_receipt: bool = False
+
+
+CHANGE_TONES = {"submitted": "blue", "fee_notified": "amber", "concluded": "green", "rejected": "red"}
+
+
+def change_row(item: ChangeRequest) -> ChangeRow:
+    if item.kind == "cancel":
+        summary = f"解約日 {fmt.wareki(item.cancel_on)}"
+    else:
+        parts = [
+            f"請負代金額 {fmt.yen(item.contract_amount)}" if item.contract_amount else "",
+            f"保証金額 {fmt.yen(item.guarantee_amount)}" if item.guarantee_amount else "",
+            f"保証期限 {fmt.wareki(item.period_end)}" if item.period_end else "",
+        ]
+        summary = "　".join(p for p in parts if p)
+    fee = f"{item.fee_kind_label} {fmt.yen(abs(item.fee_delta))}" if item.fee_delta else (item.fee_kind_label or "")
+    payment = ""
+    if item.payment_due_on and item.paid_on is None:
+        payment = f"振込先：{item.payment_account}　支払期限：{fmt.wareki(item.payment_due_on)}"
+    return ChangeRow(
+        id=item.id, title=f"{item.kind_label}の申込み（{fmt.wareki(item.created_at)}）", status_label=item.status_label,
+        tone=CHANGE_TONES.get(item.status, "gray"), summary=f"{summary}　理由：{item.reason}", fee=fee, payment=payment,
+        rejected=f"謝絶の理由：{item.rejected_reason}" if item.rejected_reason else "",
+        has_statement=bool(item.fee_delta), has_receipt=item.paid_on is not None,
     )

@@ -11,14 +11,16 @@ from typing import Any
 import reflex as rx
 
 from frontend import fmt
-from frontend.api import GENERIC, ApiError, Application, CertificateDetail
+from frontend.api import GENERIC, ApiError, Application, CertificateDetail, ChangeRequest
 from frontend.enet.rows import (
     ApplicationView,
     CertificateView,
+    ChangeRow,
     OrdererOption,
     ViewLogRow,
     application_view,
     certificate_view,
+    change_row,
 )
 from frontend.state import ENET, Face, ListPage, LoginForm, PageState, TwoFactorSetup, calls_api
 from frontend.views import CertificateShown, Row
@@ -218,10 +220,16 @@ class ApplyState(EnetState):
         body["guarantee_amount" if self.is_contract else "advance_amount"] = amount
         for name in DATE_FIELDS:
             body[name] = str(form.get(name, "")).strip() or None
+        if not self.is_contract:  # 預託金融機関 of the 前払金専用口座
+            body["deposit_bank"] = {part: str(form.get(f"deposit_bank_{part}", "")).strip() for part in ("name", "branch")}
+        if self.guarantee_type == "interim_advance":
+            body["advance_contract_number"] = fmt.normalize_digits(str(form.get("advance_contract_number", ""))) or None
+            body["interim_certified_on"] = str(form.get("interim_certified_on", "")).strip() or None
         return {key: value for key, value in body.items() if value is not None}
 
-    # the form has one amount box for 前払金額 / 保証金額
-    @calls_api(fields={"advance_amount": "amount", "guarantee_amount": "amount"})
+    # the form has one amount box for 前払金額 / 保証金額, and a box each for deposit_bank.name / .branch
+    @calls_api(fields={"advance_amount": "amount", "guarantee_amount": "amount",
+                       "deposit_bank.name": "deposit_bank_name", "deposit_bank.branch": "deposit_bank_branch"})
     async def submit(self, form: dict[str, Any]):
         created = await self._face_api().create_application(self._body(form))
         self.notice = f"お申込みを受け付けました（受付番号 {created.id}）。保証料のお知らせまでお待ちください。"
@@ -266,6 +274,18 @@ class CertificateState(EnetState, CertificateShown):
     key_busy: bool = False
     doc_busy: str = ""
     sending: bool = False
+    changes: list[ChangeRow] = []
+    can_change: bool = False  # valid, and no request under review
+    change_kind: str = "amend"
+    change_busy: bool = False
+    change_message: str = ""
+    preview_to: str = ""
+    preview_subject: str = ""
+    preview_attachment: str = ""
+    preview_cc: str = ""
+    preview_warning: str = ""
+    preview_resend: bool = False
+    cc_self: bool = False
 
     def _number(self) -> str:
         return self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
@@ -279,7 +299,59 @@ class CertificateState(EnetState, CertificateShown):
             self.title = ""
         self.contract_number = number
         self.auth_key = ""
-        self._show(await self._face_api().certificate(number))
+        detail = await self._face_api().certificate(number)
+        self._show(detail)
+        self._show_changes(detail.status, await self._face_api().change_requests(number))
+
+    def _show_changes(self, status: str, items: list[ChangeRequest]) -> None:
+        self.changes = [change_row(item) for item in items]
+        self.can_change = status == "valid" and not any(i.status in ("submitted", "fee_notified") for i in items)
+
+    @rx.event
+    def set_change_kind(self, value: str):
+        self.change_kind = value
+        self.field_errors = {}
+
+    @calls_api("change_busy")
+    async def submit_change(self, form: dict[str, Any]):
+        """変更・解約の申込み: the surety reviews it and sends the 追加・返還保証料 notice."""
+        self.change_message = ""
+        body: dict[str, Any] = {"kind": self.change_kind, "reason": str(form.get("reason", "")).strip()}
+        if self.change_kind == "cancel":
+            body["cancel_on"] = str(form.get("cancel_on", "")).strip() or None
+        else:
+            body["contract_amount"] = fmt.parse_amount(str(form.get("contract_amount", "")))
+            body["guarantee_amount"] = fmt.parse_amount(str(form.get("guarantee_amount", "")))
+            body["period_end"] = str(form.get("period_end", "")).strip() or None
+        api = self._face_api()
+        created = await api.create_change_request(self.contract_number, body)
+        self.change_message = (f"{created.kind_label}のお申込みを受け付けました（申込番号 {created.id}）。"
+                               "保証料の増減（追加保証料・返還保証料）をお知らせするまでお待ちください。")
+        self._show_changes("valid", await api.change_requests(self.contract_number))
+
+    @calls_api("doc_busy")
+    async def download_change(self, request_id: int, kind: str):
+        data, filename = await self._face_api().change_document(self.contract_number, request_id, kind)
+        return rx.download(data=data, filename=filename or f"{kind}_{self.contract_number}.pdf",
+                           mime_type="application/pdf")
+
+    @calls_api("sending")
+    async def open_send_preview(self):
+        """Show recipient, subject and attachment (and any earlier send) before anything is sent."""
+        preview = await self._face_api().send_preview(self.contract_number)
+        self.preview_to = preview.to
+        self.preview_subject = preview.subject
+        self.preview_attachment = preview.attachment
+        self.preview_cc = preview.cc_address
+        self.preview_warning = preview.warning or ""
+        self.preview_resend = preview.resend_required
+        self.cc_self = False
+        self._open_dialog("send")
+
+    @rx.event
+    def set_cc_self(self, value: bool):
+        """The 控え checkbox: uncontrolled (it ticks at once, the state follows); the dialog mounts it unticked."""
+        self.cc_self = value
 
     def _show(self, detail: CertificateDetail) -> None:
         self._show_certificate(detail)
@@ -328,7 +400,10 @@ class CertificateState(EnetState, CertificateShown):
 
     @calls_api("sending")
     async def send_to_orderer(self):
-        result = await self._face_api().send_to_orderer(self.contract_number)
+        self.dialog = ""
+        result = await self._face_api().send_to_orderer(
+            self.contract_number, resend=self.preview_resend, cc_self=self.cc_self
+        )
         target = f"{result.to} 宛に" if result.to else "発注者の登録アドレス宛に"
         subject = f"（件名「{result.subject}」）" if result.subject else ""
         self.message = f"{target}「認証キー等のお知らせ」の送信を受け付けました{subject}。"

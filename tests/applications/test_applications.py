@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from backend.lib import clock
 from backend.mail.tables import MailMessage
 from tests.conftest import new_contractor
-from tests.support.lifecycle import application_body, ensure_orderer, submit
+from tests.support.lifecycle import application_body, concluded_certificate, ensure_orderer, submit
 
 
 @pytest.fixture
@@ -72,19 +75,62 @@ async def test_paper_only_orderer_refuses_electronic_but_takes_paper(client, adm
     assert accepted.status_code == 201
 
 
-async def test_interim_advance_counts_the_earlier_advance(client, contractor, orderer):
-    await submit(client, contractor)  # 前払金 20,000,000 (40%)
-    over = await client.post(
-        "/api/applications", json=application_body(guarantee_type="interim_advance", advance_amount=10_000_001),
-        headers=contractor.headers,
-    )
-    assert over.status_code == 400
-    assert "20%" in over.json()["detail"]
-    ok = await client.post(
-        "/api/applications", json=application_body(guarantee_type="interim_advance", advance_amount=10_000_000),
-        headers=contractor.headers,
-    )
-    assert ok.status_code == 201
+async def test_interim_advance_stands_on_a_valid_advance_guarantee(client, admin, contractor, orderer):
+    advance = await concluded_certificate(client, admin, contractor)  # 前払金 20,000,000 of 50,000,000 (40%)
+    today = clock.today_jst().isoformat()
+
+    async def interim(**overrides):
+        body = application_body(guarantee_type="interim_advance", advance_amount=10_000_000,
+                                advance_contract_number=advance, interim_certified_on=today)
+        body.update(overrides)
+        return await client.post("/api/applications", json={k: v for k, v in body.items() if v is not None},
+                                 headers=contractor.headers)
+
+    def field_of(response) -> str:
+        assert response.status_code == 400, response.text
+        return response.json()["errors"][0]["field"]
+
+    assert field_of(await interim(advance_contract_number=None)) == "advance_contract_number"
+    assert field_of(await interim(interim_certified_on=None)) == "interim_certified_on"
+    assert field_of(await interim(advance_contract_number="2079999999")) == "advance_contract_number"
+    over = await interim(advance_amount=10_000_001)
+    assert field_of(over) == "advance_amount" and "20%" in over.json()["detail"]
+    other = await new_contractor(client, admin, email="other@kensetsu.example.jp", company_name="別会社建設")
+    foreign = await client.post("/api/applications", json=application_body(
+        guarantee_type="interim_advance", advance_amount=10_000_000, advance_contract_number=advance,
+        interim_certified_on=today), headers=other.headers)
+    assert field_of(foreign) == "advance_contract_number"  # someone else's 前払金保証
+
+    ok = await interim()
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["advance_contract_number"] == advance and ok.json()["interim_certified_on"] == today
+    notice = await client.post(f"/api/admin/applications/{ok.json()['id']}/fee-notice", headers=admin.headers)
+    # 10,000,000 × 0.065 % = 6,500: the published flat rate, not the sample yearly table
+    assert notice.json()["fee"] == 6_500 and notice.json()["flat"] is True and notice.json()["sample_data"] is False
+
+
+async def test_advance_types_need_the_deposit_bank(client, contractor, orderer):
+    missing = await client.post("/api/applications", json=application_body(deposit_bank={"name": "", "branch": "本店"}),
+                                headers=contractor.headers)
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["field"].startswith("deposit_bank")
+    body = application_body()
+    del body["deposit_bank"]
+    assert (await client.post("/api/applications", json=body, headers=contractor.headers)).json()["errors"][0]["field"] == "deposit_bank.name"
+    ok = await submit(client, contractor)
+    assert ok["deposit_bank"] == {"name": "鳥取銀行", "branch": "県庁支店"}
+
+
+async def test_payment_cannot_predate_the_fee_notice(client, admin, contractor, orderer):
+    application = await submit(client, contractor)
+    await client.post(f"/api/admin/applications/{application['id']}/fee-notice", headers=admin.headers)
+    detail = (await client.get(f"/api/applications/{application['id']}", headers=contractor.headers)).json()
+    assert detail["payment_account"] and detail["payment_due_on"]  # 振込先 and 支払期限 (notice + 14 days)
+    early = (clock.today_jst() - timedelta(days=1)).isoformat()
+    paid = await client.post(f"/api/admin/applications/{application['id']}/payment",
+                             json={"paid_on": early, "amount": detail["fee"]}, headers=admin.headers)
+    assert paid.status_code == 400 and paid.json()["errors"][0]["field"] == "paid_on"
+    assert "保証料のお知らせの日" in paid.json()["detail"]
 
 
 async def test_contractors_see_only_their_own_applications(client, admin, contractor, orderer):
@@ -125,14 +171,14 @@ async def test_admin_queue_fee_notice_payment_and_rejection(client, admin, contr
     assert statement["sample_data"] is True
 
     wrong = await client.post(
-        f"/api/admin/applications/{first['id']}/payment", json={"paid_on": "2026-10-22", "amount": 173_000}, headers=admin.headers
+        f"/api/admin/applications/{first['id']}/payment", json={"paid_on": clock.today_jst().isoformat(), "amount": 173_000}, headers=admin.headers
     )
     assert wrong.status_code == 400
     assert wrong.json()["errors"][0]["field"] == "amount"
     early_conclusion = await client.post(f"/api/admin/applications/{first['id']}/conclude", headers=admin.headers)
     assert early_conclusion.status_code == 409
     paid = await client.post(
-        f"/api/admin/applications/{first['id']}/payment", json={"paid_on": "2026-10-22", "amount": 173_589}, headers=admin.headers
+        f"/api/admin/applications/{first['id']}/payment", json={"paid_on": clock.today_jst().isoformat(), "amount": 173_589}, headers=admin.headers
     )
     assert paid.status_code == 200
     assert [s["done"] for s in paid.json()["timeline"]] == [True, True, True, False]

@@ -143,8 +143,8 @@ def _enet(page, audit: Audit, server, certificate: dict) -> None:
     audit(page, "/account (two-factor setup)")
 
 
-ADMIN_PAGES = ["/admin", "/admin/registrations", "/admin/applications", "/admin/certificates", "/admin/orderers",
-               "/admin/mail", "/admin/audit"]
+ADMIN_PAGES = ["/admin", "/admin/registrations", "/admin/applications", "/admin/change-requests", "/admin/certificates",
+               "/admin/orderers", "/admin/mail", "/admin/audit"]
 
 
 def _two_factor_setup(page, audit: Audit, server, width: str) -> None:

@@ -115,6 +115,8 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     page.get_by_label("工事場所").fill("鳥取県鳥取市テスト町地内")
     page.get_by_label("請負代金額（円）").fill("30,000,000")
     page.get_by_label("前払金額（円）").fill("12000000")
+    page.get_by_label("預託金融機関（金融機関名）").fill("鳥取銀行")
+    page.get_by_label("預託金融機関（支店名）").fill("県庁支店")
     page.get_by_label("契約日").fill(_iso(-5))
     page.get_by_label("入札公告日").fill(_iso(-20))
     page.get_by_label("工期（始期）").fill(_iso(-4))
@@ -184,11 +186,26 @@ def test_register_apply_conclude_reveal_key_and_download_the_notice(server, phon
     assert saved.read_bytes().startswith(b"%PDF")
     _no_sideways_scroll(page, PHONE["width"])
     screenshot(page, "enet-05-certificate-key")
+    # 「発注者へ送付」 first shows what will be sent: recipient, the orderer's subject, the attachment.
     page.get_by_role("button", name="発注者へ送付").click()
+    preview = page.get_by_role("alertdialog")
+    expect(preview.locator("#send-preview-to")).to_have_text("keiyaku@tottori-kgc.example.jp")
+    expect(preview.locator("#send-preview-subject")).to_contain_text("県道テスト線道路改良工事")
+    expect(preview.locator("#send-preview-attachment")).to_have_text(f"認証キー等のお知らせ_{number}.pdf")
+    preview.get_by_label(re.compile("控えを自社のアドレス")).check()
+    screenshot(page, "enet-05b-send-preview")
+    preview.get_by_role("button", name="送付する").click()
     expect(page.get_by_text("keiyaku@tottori-kgc.example.jp 宛に「認証キー等のお知らせ」の送信を受け付けました",
                             exact=False)).to_be_visible()
+    # A second send warns first and becomes a confirmed resend.
+    page.get_by_role("button", name="発注者へ送付").click()
+    expect(page.get_by_role("alertdialog").get_by_text("送付済みです", exact=False)).to_be_visible()
+    expect(page.get_by_role("alertdialog").get_by_role("button", name="再送する")).to_be_visible()
+    page.get_by_role("alertdialog").get_by_role("button", name="やめる").click()
     open_page(admin, "/admin/mail")
     expect(admin.locator("tbody tr", has_text="keiyaku@tottori-kgc.example.jp").first).to_be_visible()
+    # The ticked 控え went to the contractor's own address.
+    expect(admin.locator("tbody tr", has_text="genba@test-doboku.example.jp").filter(has_text="【控え】")).to_have_count(1)
 
     # 6. The orderer opens D-Sure with the notice; the contractor then sees 発注者閲覧済.
     orderer = new_page(PHONE)

@@ -6,6 +6,7 @@ import asyncio
 
 from backend.audit.service import verify_chain
 from backend.certificates.tables import Certificate, CertificateVersion
+from backend.lib import clock
 from tests.support.lifecycle import ensure_orderer, submit
 
 CONCURRENT = 50
@@ -19,7 +20,7 @@ async def test_fifty_concurrent_conclusions_never_duplicate_a_number(client, adm
         notice = await client.post(f"/api/admin/applications/{application['id']}/fee-notice", headers=admin.headers)
         await client.post(
             f"/api/admin/applications/{application['id']}/payment",
-            json={"paid_on": "2026-10-22", "amount": notice.json()["fee"]},
+            json={"paid_on": clock.today_jst().isoformat(), "amount": notice.json()["fee"]},
             headers=admin.headers,
         )
         ids.append(application["id"])
@@ -44,7 +45,7 @@ async def test_the_same_application_concluded_five_times_at_once_gives_one_certi
     notice = await client.post(f"/api/admin/applications/{application['id']}/fee-notice", headers=admin.headers)
     await client.post(
         f"/api/admin/applications/{application['id']}/payment",
-        json={"paid_on": "2026-10-22", "amount": notice.json()["fee"]},
+        json={"paid_on": clock.today_jst().isoformat(), "amount": notice.json()["fee"]},
         headers=admin.headers,
     )
     responses = await asyncio.gather(

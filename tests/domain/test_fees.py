@@ -55,9 +55,47 @@ def test_adjustment_and_cancellation_refund():
     assert fees.adjustment(old, new) == ("additional", 15_000)
     assert fees.adjustment(new, old) == ("refund", 15_000)
     assert fees.adjustment(old, old) == ("none", 0)
-    # cancelled with 181 of 365 days unused: (75,000 − 5,000) × 181 / 365 = 34,712.32… → 34,712
-    refund = fees.cancellation_refund(old, start=date(2025, 4, 1), end=date(2026, 3, 31), cancelled_on=date(2025, 10, 1))
-    assert refund == 34_712
+
+
+def test_cancellation_refund_is_the_unused_share_hand_computed():
+    # 保証期間 2025-04-01 … 2026-03-31 = 365 days; 解約日 2025-09-30: used 30+31+30+31+31+30 = 183, unused 182.
+    # refund = floor(75,000 × 182 / 365) = floor(37,397.26…) = 37,397; kept 75,000 − 37,397 = 37,603 ≥ 5,000.
+    refund = fees.cancellation_refund(
+        fee_paid=75_000, minimum_fee=5_000, start=date(2025, 4, 1), end=date(2026, 3, 31), cancel_on=date(2025, 9, 30)
+    )
+    assert (refund.total_days, refund.used_days, refund.unused_days) == (365, 183, 182)
+    assert (refund.prorated_refund, refund.retained, refund.refund) == (37_397, 37_603, 37_397)
+    assert not refund.minimum_applied
+
+
+def test_cancellation_keeps_at_least_the_minimum_fee():
+    # fee 5,200, minimum 5,000, cancelled after 10 of 365 days: floor(5,200 × 355 / 365) = floor(5,057.53…) = 5,057,
+    # which would leave 143 < 5,000: the surety keeps 5,000 and refunds 200.
+    refund = fees.cancellation_refund(
+        fee_paid=5_200, minimum_fee=5_000, start=date(2025, 4, 1), end=date(2026, 3, 31), cancel_on=date(2025, 4, 10)
+    )
+    assert (refund.used_days, refund.unused_days, refund.prorated_refund) == (10, 355, 5_057)
+    assert refund.minimum_applied and (refund.retained, refund.refund) == (5_000, 200)
+    # A fee at the minimum is never refunded; cancelling on the last day refunds nothing.
+    assert fees.cancellation_refund(
+        fee_paid=3_000, minimum_fee=3_000, start=date(2025, 4, 1), end=date(2026, 3, 31), cancel_on=date(2025, 4, 1)
+    ).refund == 0
+    assert fees.cancellation_refund(
+        fee_paid=75_000, minimum_fee=5_000, start=date(2025, 4, 1), end=date(2026, 3, 31), cancel_on=date(2026, 3, 31)
+    ).refund == 0
+
+
+def test_interim_advance_is_the_published_flat_rate():
+    # 中間前払金 10,000,000 × 0.065 % = 6,500, whatever the days; 1,234,567 × 0.00065 = 802.46… → 802.
+    long = fees.quote(guarantee_type="interim_advance", orderer_class="prefecture", amount=10_000_000,
+                      start=date(2026, 1, 1), end=date(2027, 3, 31), table=TABLE)
+    short = fees.quote(guarantee_type="interim_advance", orderer_class="prefecture", amount=10_000_000,
+                       start=date(2026, 1, 1), end=date(2026, 1, 31), table=TABLE)
+    assert long.fee == short.fee == 6_500
+    assert long.flat and not long.sample_data and long.rate_per_year == Decimal("0.00065")
+    assert "0.065%" in long.table_version and "公表" in long.table_version
+    assert fees.quote(guarantee_type="interim_advance", orderer_class="national", amount=1_234_567,
+                      start=date(2026, 1, 1), end=date(2026, 1, 31), table=TABLE).fee == 802
 
 
 def test_table_choice_by_date():

@@ -14,6 +14,8 @@ def facts(**overrides) -> rules.ApplicationFacts:
         contract_date=date(2025, 10, 20), period_start=date(2025, 10, 21), period_end=date(2026, 3, 31),
         bid_announced_on=date(2025, 10, 1), delivery="electronic",
     )
+    if overrides.get("guarantee_type", "advance") != "contract":
+        values["deposit_bank"] = ("鳥取銀行", "県庁支店")
     values.update(overrides)
     return rules.ApplicationFacts(**values)
 
@@ -83,3 +85,53 @@ def test_amended_snapshot_lists_changes_and_status():
     assert status_of(cancelled=False, period_end=date(2026, 3, 31), today=date(2026, 3, 31)) == "valid"
     assert status_of(cancelled=False, period_end=date(2026, 3, 31), today=date(2026, 4, 1)) == "expired"
     assert status_of(cancelled=True, period_end=date(2026, 3, 31), today=date(2026, 1, 1)) == "cancelled"
+
+
+def test_advance_types_name_their_deposit_bank():
+    assert violation(facts(deposit_bank=None)).field == "deposit_bank.name"
+    assert violation(facts(deposit_bank=("鳥取銀行", " "))).field == "deposit_bank.branch"
+    contract = facts(guarantee_type="contract", advance_amount=None, guarantee_amount=5_000_000, deposit_bank=("鳥取銀行", "本店"))
+    assert violation(contract).field == "deposit_bank"
+
+
+def test_interim_advance_needs_its_advance_and_the_certification():
+    today = date(2026, 1, 20)
+    interim = dict(guarantee_type="interim_advance", advance_amount=10_000_000)
+
+    def problem(**overrides):
+        with pytest.raises(rules.RuleViolation) as caught:
+            rules.check_application(facts(**interim, **overrides), TOTTORI, earlier_advance=20_000_000, today=today)
+        return caught.value
+
+    assert problem(interim_certified_on=date(2026, 1, 15)).field == "advance_contract_number"
+    assert problem(advance_contract_number="2070000001").field == "interim_certified_on"
+    assert "未来" in problem(advance_contract_number="2070000001", interim_certified_on=date(2026, 1, 21)).message
+    assert "契約日" in problem(advance_contract_number="2070000001", interim_certified_on=date(2025, 10, 19)).message
+    ok = facts(**interim, advance_contract_number="2070000001", interim_certified_on=date(2026, 1, 15))
+    assert rules.check_application(ok, TOTTORI, earlier_advance=20_000_000, today=today) == 10_000_000
+
+
+def test_payment_date_between_the_notice_and_today():
+    notice, today = date(2026, 11, 20), date(2026, 12, 2)
+    rules.check_payment_date(notice, notice, today)
+    with pytest.raises(rules.RuleViolation) as early:
+        rules.check_payment_date(date(2026, 11, 19), notice, today)
+    assert early.value.field == "paid_on" and "令和8年11月20日" in early.value.message
+    with pytest.raises(rules.RuleViolation):
+        rules.check_payment_date(date(2026, 12, 3), notice, today)
+
+
+def test_cancel_on_within_the_guarantee_period():
+    start, end = date(2026, 4, 1), date(2027, 3, 31)
+    rules.check_cancel_on(start, start, end)
+    rules.check_cancel_on(end, start, end)
+    for outside in (date(2026, 3, 31), date(2027, 4, 1)):
+        with pytest.raises(rules.RuleViolation) as caught:
+            rules.check_cancel_on(outside, start, end)
+        assert caught.value.field == "cancel_on"
+
+
+def test_an_amendment_cannot_end_the_guarantee_in_the_past():
+    with pytest.raises(rules.RuleViolation) as caught:
+        rules.check_amendment("contract", 50_000_000, 5_000_000, date(2026, 4, 1), date(2026, 11, 30), today=date(2026, 12, 2))
+    assert caught.value.field == "period_end" and "解約" in caught.value.message

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from backend.lib import clock
 from tests.support.totp import Authenticator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -233,6 +234,7 @@ def application_body(index: int = 0, **overrides) -> dict:
         "bid_announced_on": "2026-10-01",
         "delivery": "electronic",
         "notes": "",
+        "deposit_bank": {"name": "鳥取銀行", "branch": "県庁支店"},
     }
     body.update(overrides)
     return body
@@ -246,7 +248,7 @@ def paid_application(client: httpx.Client, admin: dict[str, str], contractor: di
     notice = client.post(f"/api/admin/applications/{application_id}/fee-notice", headers=admin)
     assert notice.status_code == 200, notice.text
     paid = client.post(f"/api/admin/applications/{application_id}/payment",
-                       json={"paid_on": "2026-10-22", "amount": notice.json()["fee"]}, headers=admin)
+                       json={"paid_on": clock.today_jst().isoformat(), "amount": notice.json()["fee"]}, headers=admin)
     assert paid.status_code == 200, paid.text
     return application_id
 

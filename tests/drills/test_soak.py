@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backend.lib import clock
 from tests.drills import support
 
 SECONDS = 300.0 if os.environ.get("HOSHO_DRILL_LONG") == "1" else float(os.environ.get("HOSHO_SOAK_SECONDS", "30"))
@@ -134,7 +135,7 @@ class Soak:
         if notice.status_code != 200:
             return
         self.note("write", await client.post(f"/api/admin/applications/{application_id}/payment",
-                                             json={"paid_on": "2026-10-22", "amount": notice.json()["fee"]},
+                                             json={"paid_on": clock.today_jst().isoformat(), "amount": notice.json()["fee"]},
                                              headers=self.admin))
         self.note("write", await client.post(f"/api/admin/applications/{application_id}/conclude", headers=self.admin))
 

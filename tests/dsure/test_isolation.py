@@ -103,7 +103,7 @@ async def test_every_contractor_endpoint_refuses_another_contractor(client, admi
     )
     assert REQUIRED_KINDS <= kinds
 
-    values = {"application_id": application_ids, "id": application_ids, "number": [number]}
+    values = {"application_id": application_ids, "id": application_ids, "number": [number], "request_id": [1]}
     tried = 0
     for method, path, operation in operations:
         has_params = "{" in path

@@ -82,6 +82,22 @@ def test_snapshot_rows_in_the_order_of_the_paper_certificate():
     assert list(rows)[:2] == ["保証契約番号", "保証の種類"]
 
 
+def test_content_rows_name_the_bank_license_and_surety():
+    from backend.documents.contexts import sample_snapshot
+
+    rows = {row.label: row.value for row in snapshot_rows(sample_snapshot(guarantee_type="interim_advance"))}
+    assert rows["預託金融機関"] == "鳥取銀行　県庁支店"
+    assert rows["建設業許可番号"] == "鳥取県知事許可（特-5）第1234号"
+    assert rows["保証事業会社"] == "西日本建設業保証株式会社　代表取締役社長　保証　一郎"
+    assert rows["前払金保証の保証契約番号"] == "2070004400" and rows["中間前払金の認定日"] == "令和8年1月15日"
+
+
+def test_an_unpaid_fee_shows_where_and_by_when_to_pay():
+    view = application_view(_application(status="fee_notified", fee=173_589, payment_due_on="2026-12-16",
+                                         payment_account="○○銀行 本店営業部 普通 1234567"))
+    assert view.payment == "振込先：○○銀行 本店営業部 普通 1234567　支払期限：令和8年12月16日"
+
+
 def test_the_dashboards_dsure_cards_say_when_dsure_cannot_be_reached():
     from frontend.admin.state import _dsure_figures
     from frontend.api import DsureStats

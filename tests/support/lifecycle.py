@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from backend.lib import clock
+
 TOTTORI = {
     "code": "tottori-kgc",
     "name": "鳥取県建設技術センター",
@@ -12,6 +14,9 @@ TOTTORI = {
     "channels": ["email", "paper"],
     "subject_templates": {"advance": "【前払保証】{工事名}", "contract": "【契約保証】{工事名}"},
 }
+
+
+DEPOSIT_BANK = {"name": "鳥取銀行", "branch": "県庁支店"}
 
 
 def application_body(**overrides) -> dict:
@@ -30,6 +35,8 @@ def application_body(**overrides) -> dict:
         "delivery": "electronic",
         "notes": "",
     }
+    if overrides.get("guarantee_type", body["guarantee_type"]) != "contract":
+        body["deposit_bank"] = DEPOSIT_BANK  # 預託金融機関, required on the advance types
     body.update(overrides)
     return {key: value for key, value in body.items() if value is not None}
 
@@ -53,7 +60,7 @@ async def pay_and_conclude(client, admin, application_id: int) -> str:
     fee = notice.json()["fee"]
     paid = await client.post(
         f"/api/admin/applications/{application_id}/payment",
-        json={"paid_on": "2026-10-22", "amount": fee},
+        json={"paid_on": clock.today_jst().isoformat(), "amount": fee},
         headers=admin.headers,
     )
     assert paid.status_code == 200, paid.text
