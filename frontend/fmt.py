@@ -36,7 +36,7 @@ APPLICATION_STATUS = {
     "rejected": "謝絶",
     "withdrawn": "取下げ",
 }
-COMPANY_STATUS = {"pending": "承認待ち", "active": "利用中", "rejected": "謝絶", "suspended": "利用停止中"}
+COMPANY_STATUS = {"pending": "承認待ち", "active": "利用中", "rejected": "不承認", "suspended": "利用停止中"}
 DELIVERY = {"electronic": "電子交付", "paper": "書面"}
 ORDERER_CLASSES = {
     "national": "国",

@@ -34,7 +34,7 @@ class AdminCompanyController(Controller):
         return await _decide(actor, "approve", customer_id)
 
     @post("/{customer_id:str}/reject", operation_id="adminRejectCompany", status_code=200,
-          summary="登録の謝絶（理由と再登録の方法をメール）")
+          summary="登録の不承認（理由と再登録の方法をメール）")
     async def reject(self, actor: Actor, customer_id: str, data: RejectInput) -> CompanyOut:
         return await _decide(actor, "reject", customer_id, data.reason.strip())
 

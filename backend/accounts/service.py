@@ -143,7 +143,7 @@ _DECISIONS = {
 }
 _DECISION_CONFLICTS = {
     "approve": "承認できるのは承認待ちの登録だけです（このお客様IDは現在「{status}」です）。",
-    "reject": "謝絶できるのは承認待ちの登録だけです（このお客様IDは現在「{status}」です）。",
+    "reject": "不承認にできるのは承認待ちの登録だけです（このお客様IDは現在「{status}」です）。",
     "suspend": "利用停止できるのは利用中のお客様IDだけです（このお客様IDは現在「{status}」です）。",
     "resume": "利用再開できるのは利用停止中のお客様IDだけです（このお客様IDは現在「{status}」です）。",
 }
@@ -161,7 +161,7 @@ async def decide_company(decision: str, customer_id: str, actor: Actor, reason: 
     contractor's next request is already refused."""
     before, after = _DECISIONS[decision]
     if decision == "reject" and not reason:
-        raise FieldError("reason", "謝絶の理由を入力してください（お客様へのメールに記載されます）。")
+        raise FieldError("reason", "不承認の理由を入力してください（お客様へのメールに記載されます）。")
     async with db.transaction():
         company = await Company.objects().where(Company.customer_id == customer_id).first()
         if company is None:

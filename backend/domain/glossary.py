@@ -41,7 +41,7 @@ CHANNEL_LABELS = {
 
 DELIVERY_LABELS = {"electronic": "電子交付", "paper": "書面"}
 
-COMPANY_STATUS_LABELS = {"pending": "承認待ち", "active": "利用中", "rejected": "謝絶", "suspended": "利用停止中"}
+COMPANY_STATUS_LABELS = {"pending": "承認待ち", "active": "利用中", "rejected": "不承認", "suspended": "利用停止中"}
 
 # Field names of the public API (DESIGN §5.1) → the label a message names.
 FIELD_LABELS = {

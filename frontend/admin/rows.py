@@ -140,9 +140,9 @@ APPLICATION_TABS = [
     ("rejected", "謝絶"),
     ("withdrawn", "取下げ"),
 ]
-# The company lists' tabs and badges, in staff's words (利用中 / 停止中 / 不承認).
-COMPANY_TABS = [("active", "利用中"), ("suspended", "停止中"), ("rejected", "不承認")]
-COMPANY_BADGES = {"pending": ("承認待ち", "blue"), "active": ("利用中", "green"), "suspended": ("停止中", "amber"),
+# The company lists' tabs and badges, in the glossary's words (利用中 / 利用停止中 / 不承認).
+COMPANY_TABS = [(status, fmt.COMPANY_STATUS[status]) for status in ("active", "suspended", "rejected")]
+COMPANY_BADGES = {"pending": ("承認待ち", "blue"), "active": ("利用中", "green"), "suspended": ("利用停止中", "amber"),
                   "rejected": ("不承認", "red")}
 COMPANY_CHANGED = {"active": "利用開始", "suspended": "停止", "rejected": "不承認"}  # the status-change time's label
 MAIL_TONES = {"pending": "amber", "sending": "blue", "sent": "green", "failed": "red"}

@@ -56,7 +56,7 @@ async def test_rejection_mails_the_reason_and_how_to_register_again(client, admi
     refused = await client.post("/api/auth/login", json={"login_id": customer_id, "password": CONTRACTOR_PASSWORD})
     assert refused.status_code == 403 and "承認されませんでした" in refused.json()["detail"]
     late = await client.post(f"/api/admin/companies/{customer_id}/approve", headers=admin.headers)
-    assert late.status_code == 409 and "謝絶" in late.json()["detail"]
+    assert late.status_code == 409 and "不承認" in late.json()["detail"]
     # Registering again with the same address gives a new お客様ID.
     again = await _register(client)
     assert again != customer_id

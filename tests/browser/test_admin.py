@@ -375,9 +375,9 @@ def test_reject_approve_suspend_and_resume_registrations(server, desktop):
         assert anonymous.post("/api/auth/login", json={"login_id": kept, "password": COMPANY_PASSWORD}).status_code == 403
 
     # 4. Found again under 停止中 (badge, reason) and resumed after a confirmation; it logs in again.
-    companies.get_by_role("button", name=re.compile("^停止中 ")).click()
+    companies.get_by_role("button", name=re.compile("^利用停止中 ")).click()
     row = companies.locator(f"tr[data-customer-id='{kept}']")
-    expect(row).to_contain_text("停止中")
+    expect(row).to_contain_text("利用停止中")
     expect(row).to_contain_text(SUSPENSION_REASON)
     screenshot(page, "admin-13-suspended")
     row.get_by_role("button", name=f"お客様ID {kept} 停止建設株式会社 を利用再開").click()

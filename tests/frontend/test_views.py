@@ -124,7 +124,7 @@ def test_a_company_row_says_its_badge_its_age_and_when_it_changed():
         "status_reason": "連絡が届かないため", "status_changed_at": "2025-10-03T06:30:00Z",
     }, Company)
     row = company_row(company, datetime(2025, 10, 4, 4, 0, tzinfo=timezone.utc))
-    assert (row.status_label, row.status_tone, row.reason) == ("停止中", "amber", "連絡が届かないため")
+    assert (row.status_label, row.status_tone, row.reason) == ("利用停止中", "amber", "連絡が届かないため")
     assert row.age == "3日前" and row.created == "令和7年10月1日 10:00"
     assert row.changed == "停止 令和7年10月3日 15:30"
     pending = company_row(msgspec.structs.replace(company, status="pending", approved_at=None, status_changed_at=None,
