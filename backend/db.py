@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -99,6 +100,14 @@ def read_engine() -> Engine:
 async def read(sql: str, *values) -> list[dict]:
     """A raw SELECT (``{}`` placeholders) on the read engine."""
     return await read_engine().run_querystring(QueryString(sql, *values))
+
+
+def json_value(value, default=None):
+    """A Piccolo ``JSON`` column's value as Python: the drivers hand it back as text (aiosqlite,
+    asyncpg for ``json``), a value built in this process is already a dict or list."""
+    if value is None:
+        return default
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def is_sqlite() -> bool:

@@ -109,7 +109,7 @@ def to_out(row: dict, *, for_admin: bool = False) -> ApplicationOut:
 
 
 def _deposit_bank(value) -> DepositBank | None:
-    value = json.loads(value) if isinstance(value, str) else value
+    value = db.json_value(value)
     return DepositBank(name=value["name"], branch=value["branch"]) if value else None
 
 

@@ -107,8 +107,7 @@ async def _application(application_id: int) -> dict:
 def _fee_statement_context(application: dict) -> dict:
     if application["fee_statement"] is None:
         raise Conflict("保証料のお知らせ前のため、保証料計算書はまだありません。")
-    statement = application["fee_statement"]
-    statement = json.loads(statement) if isinstance(statement, str) else statement
+    statement = db.json_value(application["fee_statement"])
     return {
         "application_id": application["id"],
         "contract_number": application["contract_number"],
@@ -205,7 +204,7 @@ async def _fee_adjustment_context(row: dict, version: int | None) -> tuple[dict,
 
 async def _adjustment_context(row: dict, kind: str, version: int, amount: int, details, **extra) -> dict:
     """追加保証料計算書 / 保証料返還計算書 from a calculation (service._adjustment_details)."""
-    details = json.loads(details) if isinstance(details, str) else details
+    details = db.json_value(details)
     company = await Company.select(Company.name, Company.address).where(Company.id == row["company"]).first()
     context = {
         "kind": kind,
@@ -262,8 +261,7 @@ async def _change_receipt_context(row: dict, request: dict) -> dict:
     """保証料領収証 of a change's 追加保証料."""
     if request["paid_on"] is None:
         raise Conflict("追加保証料の入金確認前のため、領収証はまだありません。")
-    details = request["fee_details"]
-    details = json.loads(details) if isinstance(details, str) else details
+    details = db.json_value(request["fee_details"])
     after = details["after"]
     return {
         "application_id": row["application"],
@@ -388,8 +386,7 @@ async def _claim_sending(row: dict, to: str, now: datetime, *, resend: bool) -> 
 def accepts_email(orderer: dict) -> bool:
     """An orderer with a submission address takes e-mail unless its channels leave e-mail out
     (no channels listed = none excluded)."""
-    channels = orderer["channels"]
-    channels = json.loads(channels) if isinstance(channels, str) else channels
+    channels = db.json_value(orderer["channels"])
     return bool(orderer["submission_email"]) and (not channels or "email" in channels)
 
 
@@ -413,8 +410,7 @@ async def _sending(row: dict, company_id: int) -> _Sending:
             f"{orderer['name']}は{reason}。発注者の指定する方法"
             "（電子契約システムへの登録など）で「認証キー等のお知らせ」をご提出ください。"
         )
-    templates = orderer["subject_templates"]
-    templates = json.loads(templates) if isinstance(templates, str) else templates
+    templates = db.json_value(orderer["subject_templates"], {})
     application = await Application.select(Application.orderer_project_number).where(
         Application.id == row["application"]
     ).first()

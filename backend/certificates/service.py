@@ -106,8 +106,7 @@ async def conclude(application_id: int, actor: Actor) -> ConcludeOut:
             )
         company = await Company.select().where(Company.id == application["company"]).first()
         orderer = await Orderer.select().where(Orderer.id == application["orderer"]).first()
-        if isinstance(application["deposit_bank"], str):  # a JSON column reads back as text on SQLite
-            application["deposit_bank"] = json.loads(application["deposit_bank"])
+        application["deposit_bank"] = db.json_value(application["deposit_bank"])
         number = numbering.contract_number(settings.office_code, await _next_sequence(settings.office_code))
         issued_on = clock.today_jst()
         snapshot = first_snapshot(

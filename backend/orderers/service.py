@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from datetime import date
 
@@ -18,12 +17,6 @@ from backend.lib.actor import Actor
 from backend.lib.errors import Conflict, FieldError, NotFound
 from backend.orderers.schemas import OrdererCreate, OrdererOut, OrdererUpdate
 from backend.orderers.tables import Orderer
-
-
-def _json(value, default):
-    if value is None:
-        return default
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def electronic_note(e_guarantee_from) -> str:
@@ -44,8 +37,8 @@ def to_out(row: dict) -> OrdererOut:
         accepts_electronic=row["e_guarantee_from"] is not None,
         electronic_note=electronic_note(row["e_guarantee_from"]),
         submission_email=row["submission_email"],
-        channels=_json(row["channels"], []),
-        subject_templates=_json(row["subject_templates"], {}),
+        channels=db.json_value(row["channels"], []),
+        subject_templates=db.json_value(row["subject_templates"], {}),
         routing_note=row["routing_note"],
         active=row["active"],
     )
@@ -144,7 +137,7 @@ async def update(code: str, data: OrdererUpdate, actor: Actor) -> OrdererOut:
         changes["reading"] = hiragana(changes["reading"])
     async with db.transaction():
         row = await get_row(code)
-        merged = {**row, "channels": _json(row["channels"], []), **changes}
+        merged = {**row, "channels": db.json_value(row["channels"], []), **changes}
         _check_channels(merged["channels"], merged["submission_email"])
         if changes:
             values = {getattr(Orderer, name): value for name, value in changes.items()}
