@@ -212,3 +212,19 @@ def test_pages_answer_at_once_with_a_description_and_assets_cache_for_a_year(ser
     cached = httpx.get(server.url + asset, timeout=30)
     assert cached.status_code == 200
     assert cached.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_the_page_is_drawn_before_its_scripts_are_fetched(phone):
+    """The prerendered page paints with its stylesheet alone; the scripts come after and hydrate it
+    (frontend/theme_plugin.py): no script is asked for before the stylesheet has arrived."""
+    open_page(phone, "/dsure")  # hydrated: #hs-ready is there
+    timing = phone.evaluate("""() => {
+        const entries = performance.getEntriesByType('resource').filter(e => e.name.includes('/assets/'));
+        const css = entries.filter(e => e.name.endsWith('.css'));
+        const js = entries.filter(e => e.name.endsWith('.js'));
+        const paint = performance.getEntriesByName('first-contentful-paint')[0];
+        return {css_end: Math.max(...css.map(e => e.responseEnd)), js_start: Math.min(...js.map(e => e.startTime)),
+                scripts: js.length, fcp: paint ? paint.startTime : null};
+    }""")
+    assert timing["scripts"] > 5 and timing["fcp"] is not None, timing
+    assert timing["js_start"] >= timing["css_end"], timing
