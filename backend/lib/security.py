@@ -32,6 +32,7 @@ def forward_secret() -> str:
     return get_settings().secret_file(FORWARD_SECRET_FILE).hex()
 
 
+@lru_cache(maxsize=4096)  # the socket address of every request; ip objects are immutable
 def parse_ip(text: str) -> IPAddress | None:
     """An address as a proxy or socket reports it ("203.0.113.7", "[2001:db8::1]:443", "::ffff:1.2.3.4"), or None."""
     text = text.strip()

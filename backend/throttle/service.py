@@ -42,6 +42,7 @@ class Lockout:
     duration: timedelta
 
 
+@lru_cache(maxsize=4096)  # parsed on every attempt; a flood from many addresses only churns it
 def address_bucket(address: str) -> str:
     """What a per-address limit counts: the IPv4 address, or the IPv6 /64."""
     try:
