@@ -39,6 +39,7 @@ from backend.dsure.background import dsure_background
 from backend.dsure import locks as dsure_locks
 from backend.dsure.controller import DsureController, IssuerDsureController
 from backend.health import health
+from backend.lib import heap
 from backend.lib.actor import actor_of
 from backend.lib.compression import CompressionWhenAccepted
 from backend.lib.errors import exception_handlers
@@ -147,7 +148,8 @@ def _openapi_config() -> OpenAPIConfig:
     )
 
 
-def create_app() -> Litestar:
+def create_app(*, server: bool = False) -> Litestar:
+    """The API; ``server``: the one a server runs (its heap frozen after startup, backend.lib.heap)."""
     logging.getLogger("hosho").setLevel(logging.INFO)
     # ``actor: Actor`` in a handler's signature: who is calling, from where (backend/lib/actor.py).
     api = Router(path=API_PREFIX, route_handlers=ROUTE_HANDLERS + (EMBEDDED_DSURE_ROUTES if _embedded_dsure() else []),
@@ -165,7 +167,7 @@ def create_app() -> Litestar:
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, exclude=UNCOMPRESSED_PATHS, middleware_class=CompressionWhenAccepted
         ),
-        lifespan=[app_lifespan],
+        lifespan=[app_lifespan, *([heap.frozen_after_startup] if server else [])],
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
@@ -173,4 +175,4 @@ def create_app() -> Litestar:
     return app
 
 
-app = create_app()
+app = create_app(server=True)

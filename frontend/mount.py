@@ -19,6 +19,8 @@ API's answers do (backend/lib/security.py).
 
 from __future__ import annotations
 
+import contextlib
+
 import os
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -102,8 +104,11 @@ def mount_api(reflex_app: ASGIApp) -> ASGIApp:
     return dispatch
 
 
-def api_lifespan():
-    """The API's lifespan (an async context manager) for ``app.register_lifespan_task``."""
+@contextlib.asynccontextmanager
+async def api_lifespan():
+    """The API's lifespan for ``app.register_lifespan_task``, then the server's frozen heap."""
     from backend.app import app_lifespan
+    from backend.lib import heap
 
-    return app_lifespan()
+    async with app_lifespan(), heap.frozen_after_startup():
+        yield

@@ -25,7 +25,7 @@ from backend.dsure import locks
 from backend.dsure.background import dsure_background
 from backend.dsure.controller import DsureController, IssuerDsureController
 from backend.health import health
-from backend.lib import security
+from backend.lib import heap, security
 from backend.lib.actor import actor_of
 from backend.lib.errors import exception_handlers
 from backend.lib.openapi import document_errors
@@ -51,7 +51,8 @@ async def lifespan(_app: Litestar | None = None) -> AsyncIterator[None]:
         yield
 
 
-def create_app() -> Litestar:
+def create_app(*, server: bool = False) -> Litestar:
+    """D-Sure's API; ``server``: the one ``hosho dsure`` runs (heap frozen after startup, backend.lib.heap)."""
     logging.getLogger("hosho").setLevel(logging.INFO)
     # ``actor: Actor`` (the caller's address and browser), as in e-Net's app (backend/lib/actor.py).
     api = Router(path=API_PREFIX, route_handlers=[health, DsureController, IssuerDsureController],
@@ -75,7 +76,7 @@ def create_app() -> Litestar:
                 JsonRenderPlugin(path="/openapi.json"),
             ],
         ),
-        lifespan=[lifespan],
+        lifespan=[lifespan, *([heap.frozen_after_startup] if server else [])],
         request_max_body_size=4 * 1024 * 1024,
         debug=False,
     )
@@ -83,4 +84,4 @@ def create_app() -> Litestar:
     return app
 
 
-app = create_app()
+app = create_app(server=True)
