@@ -20,7 +20,6 @@ API's answers do (backend/lib/security.py).
 from __future__ import annotations
 
 import contextlib
-
 import os
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send

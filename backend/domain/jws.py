@@ -1,8 +1,9 @@
 """Compact JWS with EdDSA (RFC 7515 / RFC 8037) over RFC 8785 (JCS) bytes (pure: keys are passed in).
 
-The payload is the JCS canonical form of a JSON value (the ``rfc8785`` package), so anyone
-can rebuild the signed bytes from the JSON with a standard JCS library and check the JWS
-with a standard JOSE library (the tests use ``joserfc``).
+The payload is the JCS canonical form of a JSON value (``jcs``: the ``rfc8785`` package, or
+the same bytes from msgspec for plain values), so anyone can rebuild the signed bytes from
+the JSON with a standard JCS library and check the JWS with a standard JOSE library (the
+tests use ``joserfc``).
 """
 
 from __future__ import annotations

@@ -251,8 +251,9 @@ reader = SqliteReader()
 
 @lru_cache(maxsize=16)
 def _sqlite_sql(sql: str) -> str:
-    """A statement's SQLite text, ``{}`` → ``?``: compiled once, not per request (~25 µs)."""
-    return sql.format(*("?" for _ in range(sql.count("{}"))))
+    """A statement's SQLite text as Piccolo compiles it, once per statement rather than per request (~25 µs)."""
+    compiled, _ = QueryString(sql, *(None for _ in range(sql.count("{}")))).compile_string(engine_type="sqlite")
+    return compiled
 
 
 async def _query(sql: str, *args: str | int) -> list[dict]:
